@@ -1,0 +1,94 @@
+/**
+ * Entry point: reads the configuration, opens Deno KV and serves MCP over HTTP until
+ * SIGINT/SIGTERM, then drains in-flight requests and closes KV.
+ *
+ * @module
+ */
+import { createServices } from "./src/app.ts";
+import { ConfigError, loadConfig } from "./src/config.ts";
+import { createHandler } from "./src/http/handler.ts";
+import { createIntegrationAppApiFactory } from "./src/integration_app/client.ts";
+import { openKv } from "./src/kv.ts";
+import { createLogger } from "./src/log.ts";
+
+function fail(message: string): never {
+  // deno-lint-ignore no-console
+  console.error(JSON.stringify({ time: new Date().toISOString(), level: "error", msg: message }));
+  Deno.exit(1);
+}
+
+/** Explains a permission the server was started without, naming the flag that grants it. */
+function permissionHint(error: unknown, what: string): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return `Cannot ${what}: ${message}. Start the server with the permission it names ` +
+    `(see README, "Permissions").`;
+}
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(Deno.env.toObject());
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    if (error instanceof Deno.errors.NotCapable) {
+      fail(permissionHint(error, "read the environment"));
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const apiHost = new URL(config.apiUrl).host;
+  const netStatus = await Deno.permissions.query({ name: "net", host: apiHost });
+  if (netStatus.state !== "granted") {
+    fail(
+      `Cannot reach Integration.app at ${apiHost}: the network permission does not include it. ` +
+        `Add it to --allow-net (e.g. --allow-net=${config.host},${apiHost}).`,
+    );
+  }
+  let kv: Deno.Kv;
+  try {
+    kv = await openKv(config.kvPath);
+  } catch (error) {
+    fail(permissionHint(error, `open Deno KV at ${config.kvPath ?? "(default)"}`));
+  }
+  const services = createServices({
+    config,
+    kv,
+    logger,
+    apiFactory: createIntegrationAppApiFactory({
+      apiUrl: config.apiUrl,
+      timeoutMs: config.upstreamTimeoutMs,
+    }),
+  });
+  let server: Deno.HttpServer;
+  try {
+    server = Deno.serve({
+      hostname: config.host,
+      port: config.port,
+      onListen: ({ hostname, port }) =>
+        logger.info("listening", { url: `http://${hostname}:${port}/mcp`, api: config.apiUrl }),
+    }, createHandler(services));
+  } catch (error) {
+    fail(permissionHint(error, `listen on ${config.host}:${config.port}`));
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    logger.info("shutting down", { signal });
+    const grace = new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs));
+    await Promise.race([server.shutdown(), grace]);
+    kv.close();
+    Deno.exit(0);
+  };
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    try {
+      Deno.addSignalListener(signal, () => void shutdown(signal));
+    } catch {
+      // Signals are not available on every platform (e.g. Deno Deploy): nothing to drain there.
+    }
+  }
+  await server.finished;
+}
+
+if (import.meta.main) await main();

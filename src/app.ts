@@ -1,0 +1,54 @@
+/**
+ * The services one server instance runs on, wired from their dependencies.
+ *
+ * @module
+ */
+import { IdentityResolver } from "./auth/identity.ts";
+import { CatalogService } from "./catalog/catalog_service.ts";
+import type { Config } from "./config.ts";
+import type { IntegrationAppApiFactory } from "./integration_app/types.ts";
+import type { Logger } from "./log.ts";
+import { SessionStore } from "./store/session_store.ts";
+
+/** What the handler is built from; tests pass an in-memory KV and a fake API URL. */
+export interface AppDependencies {
+  config: Config;
+  kv: Deno.Kv;
+  logger: Logger;
+  apiFactory: IntegrationAppApiFactory;
+  now?: () => number;
+}
+
+/** The long-lived services of one instance. */
+export interface Services extends Required<AppDependencies> {
+  identities: IdentityResolver;
+  catalogs: CatalogService;
+  sessions: SessionStore;
+}
+
+/** Creates the services of one instance. */
+export function createServices(deps: AppDependencies): Services {
+  const now = deps.now ?? Date.now;
+  const { config, kv, logger, apiFactory } = deps;
+  return {
+    config,
+    kv,
+    logger,
+    apiFactory,
+    now,
+    identities: new IdentityResolver({ kv, apiFactory, ttlMs: config.identityTtlMs, now }),
+    catalogs: new CatalogService({
+      kv,
+      logger,
+      ttlMs: config.catalogTtlMs,
+      concurrency: config.upstreamConcurrency,
+      now,
+    }),
+    sessions: new SessionStore({
+      kv,
+      sessionTtlMs: config.sessionTtlMs,
+      chatTtlMs: config.chatTtlMs,
+      now,
+    }),
+  };
+}

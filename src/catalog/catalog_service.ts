@@ -1,0 +1,150 @@
+/**
+ * Tool catalogs per (customer, apps), cached in memory and in Deno KV. One build at a time per
+ * key; a stale copy is served while it refreshes, and whenever Integration.app fails.
+ *
+ * @module
+ */
+import type { IntegrationAppApi } from "../integration_app/types.ts";
+import type { Logger } from "../log.ts";
+import { readBlob, writeBlob } from "../store/blob_store.ts";
+import { buildTools, type Catalog, indexCatalog, type IndexedCatalog } from "../tools/catalog.ts";
+import { LruMap, SingleFlight } from "../util/concurrency.ts";
+import { fetchConnectionActions } from "./fetch_sources.ts";
+
+/** Bumped when the stored catalog shape changes, so old copies are ignored. */
+const CATALOG_FORMAT = 1;
+/** How long a stored catalog may serve as a stale fallback. */
+const STALE_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Options for `CatalogService`. */
+export interface CatalogServiceOptions {
+  kv: Deno.Kv;
+  logger: Logger;
+  /** How long a catalog is fresh. */
+  ttlMs: number;
+  /** Upstream calls in flight per build. */
+  concurrency: number;
+  /** Catalogs kept in memory. */
+  memoryEntries?: number;
+  now?: () => number;
+}
+
+interface MemoryEntry {
+  catalog: IndexedCatalog;
+}
+
+/** The key of the catalog of `apps` (`undefined` = every app). */
+export function appsKey(apps: readonly string[] | undefined): string {
+  return apps ? [...new Set(apps)].sort().join(",") : "*";
+}
+
+/** Caches and builds tool catalogs. */
+export class CatalogService {
+  readonly #kv: Deno.Kv;
+  readonly #logger: Logger;
+  readonly #ttlMs: number;
+  readonly #concurrency: number;
+  readonly #now: () => number;
+  readonly #memory: LruMap<string, MemoryEntry>;
+  readonly #builds = new SingleFlight<IndexedCatalog>();
+  /** Per tenant: catalogs built before this time are stale. */
+  readonly #invalidatedAt = new Map<string, number>();
+  /** Upstream listing requests started, for tests and the benchmark. */
+  builds = 0;
+
+  constructor(options: CatalogServiceOptions) {
+    this.#kv = options.kv;
+    this.#logger = options.logger;
+    this.#ttlMs = options.ttlMs;
+    this.#concurrency = options.concurrency;
+    this.#now = options.now ?? Date.now;
+    this.#memory = new LruMap(options.memoryEntries ?? 1000);
+  }
+
+  #fresh(tenant: string, catalog: Catalog): boolean {
+    const invalidated = this.#invalidatedAt.get(tenant) ?? 0;
+    return catalog.builtAt > invalidated && this.#now() - catalog.builtAt < this.#ttlMs;
+  }
+
+  /**
+   * The catalog of `tenant` for `apps`. `api` is used only when a build is needed. Throws
+   * the upstream error when there is neither a cached copy nor a successful build.
+   */
+  async get(
+    tenant: string,
+    apps: readonly string[] | undefined,
+    api: IntegrationAppApi,
+  ): Promise<IndexedCatalog> {
+    const key = `${tenant}\n${appsKey(apps)}`;
+    let cached = this.#memory.get(key)?.catalog;
+    if (!cached) {
+      cached = await this.#load(tenant, apps);
+      if (cached) this.#memory.set(key, { catalog: cached });
+    }
+    if (cached && this.#fresh(tenant, cached)) return cached;
+    const build = this.#builds.run(key, () => this.#build(key, tenant, apps, api));
+    if (!cached) return await build;
+    // Serve the stale copy now; the refresh lands for the next request.
+    build.catch((error) =>
+      this.#logger.warn("catalog refresh failed, serving stale copy", { error })
+    );
+    return cached;
+  }
+
+  /** Marks every catalog of `tenant` stale (e.g. a connection was reported gone). */
+  async invalidate(tenant: string): Promise<void> {
+    const at = this.#now();
+    this.#invalidatedAt.set(tenant, at);
+    await this.#kv.set(["catalog_invalidated", tenant], at, { expireIn: this.#ttlMs * 2 });
+  }
+
+  async #load(
+    tenant: string,
+    apps: readonly string[] | undefined,
+  ): Promise<IndexedCatalog | undefined> {
+    try {
+      const [stored, invalidated] = await Promise.all([
+        readBlob<Catalog & { format: number }>(this.#kv, ["catalog", tenant, appsKey(apps)]),
+        this.#kv.get<number>(["catalog_invalidated", tenant]),
+      ]);
+      if (typeof invalidated.value === "number") {
+        const known = this.#invalidatedAt.get(tenant) ?? 0;
+        this.#invalidatedAt.set(tenant, Math.max(known, invalidated.value));
+      }
+      if (!stored || stored.format !== CATALOG_FORMAT) return undefined;
+      return indexCatalog({ builtAt: stored.builtAt, tools: stored.tools });
+    } catch (error) {
+      this.#logger.warn("stored catalog unreadable", { error });
+      return undefined;
+    }
+  }
+
+  async #build(
+    key: string,
+    tenant: string,
+    apps: readonly string[] | undefined,
+    api: IntegrationAppApi,
+  ): Promise<IndexedCatalog> {
+    this.builds++;
+    const started = this.#now();
+    const sources = await fetchConnectionActions(api, { apps, concurrency: this.#concurrency });
+    const catalog = indexCatalog({ builtAt: started, tools: buildTools(sources) });
+    this.#memory.set(key, { catalog });
+    try {
+      await writeBlob(
+        this.#kv,
+        ["catalog", tenant, appsKey(apps)],
+        { format: CATALOG_FORMAT, builtAt: catalog.builtAt, tools: catalog.tools },
+        STALE_KEEP_MS,
+      );
+    } catch (error) {
+      this.#logger.warn("cannot store catalog", { error });
+    }
+    this.#logger.debug("catalog built", {
+      tools: catalog.tools.length,
+      connections: sources.length,
+      ms: this.#now() - started,
+    });
+    return catalog;
+  }
+}

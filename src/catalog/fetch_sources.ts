@@ -1,0 +1,74 @@
+/**
+ * Reads what a catalog is built from: active connections (all pages) and the actions of
+ * their integrations, each integration listed once, in parallel with bounded concurrency.
+ *
+ * @module
+ */
+import type { Connection, IntegrationAppApi, IntegrationInfo } from "../integration_app/types.ts";
+import type { ConnectionActions } from "../tools/catalog.ts";
+import { mapConcurrent } from "../util/concurrency.ts";
+
+/** Options for `fetchConnectionActions`. */
+export interface FetchSourcesOptions {
+  /** Integration keys to keep; `undefined` keeps all. */
+  apps?: readonly string[];
+  /** Upper bound of upstream calls in flight. */
+  concurrency: number;
+}
+
+async function listConnections(
+  api: IntegrationAppApi,
+  apps: readonly string[] | undefined,
+  concurrency: number,
+): Promise<Connection[]> {
+  if (!apps) return await api.listConnections();
+  const pages = await mapConcurrent(apps, concurrency, (key) => api.listConnections(key));
+  const unique = new Map<string, Connection>();
+  for (const connection of pages.flat()) unique.set(connection.id, connection);
+  return [...unique.values()];
+}
+
+/** Fetches the active connections of a customer with the actions of each. */
+export async function fetchConnectionActions(
+  api: IntegrationAppApi,
+  options: FetchSourcesOptions,
+): Promise<ConnectionActions[]> {
+  const wanted = options.apps ? new Set(options.apps) : undefined;
+  const connections = (await listConnections(api, options.apps, options.concurrency))
+    .filter((connection) => connection.disconnected !== true);
+
+  // Connections normally embed their integration; look up the ones that do not, once each.
+  const missing = [
+    ...new Set(
+      connections.filter((c) => !c.integration?.key && c.integrationId).map((c) =>
+        c.integrationId as string
+      ),
+    ),
+  ];
+  const looked = await mapConcurrent(missing, options.concurrency, (id) => api.getIntegration(id));
+  const integrationsById = new Map(looked.map((integration) => [integration.id, integration]));
+
+  const resolved: { connection: Connection; integration: IntegrationInfo }[] = [];
+  for (const connection of connections) {
+    const integration = connection.integration?.key
+      ? connection.integration
+      : integrationsById.get(connection.integrationId ?? "");
+    if (!integration?.key) continue;
+    if (wanted && !wanted.has(integration.key)) continue;
+    resolved.push({ connection, integration });
+  }
+
+  const integrations = new Map<string, IntegrationInfo>();
+  for (const { integration } of resolved) integrations.set(integration.key, integration);
+  const actionLists = await mapConcurrent(
+    [...integrations.values()],
+    options.concurrency,
+    async (integration) => [integration.key, await api.listActions(integration)] as const,
+  );
+  const actionsByKey = new Map(actionLists);
+  return resolved.map(({ connection, integration }) => ({
+    connection,
+    integration,
+    actions: actionsByKey.get(integration.key) ?? [],
+  }));
+}

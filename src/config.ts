@@ -1,0 +1,118 @@
+/**
+ * Configuration from the environment, validated once at start.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+const LOG_LEVELS = ["debug", "info", "warn", "error", "silent"] as const;
+
+/** A log level name, from the most to the least verbose. */
+export type LogLevel = typeof LOG_LEVELS[number];
+
+function list(): z.ZodType<string[]> {
+  return z.string().optional().transform((value) =>
+    (value ?? "").split(",").map((item) => item.trim()).filter((item) => item.length > 0)
+  );
+}
+
+function seconds(defaultValue: number): z.ZodType<number> {
+  return z.coerce.number().positive().default(defaultValue);
+}
+
+function integer(defaultValue: number, min = 0): z.ZodType<number> {
+  return z.coerce.number().int().min(min).default(defaultValue);
+}
+
+function optional(): z.ZodType<string | undefined> {
+  return z.string().optional().transform((value) => value?.trim() || undefined);
+}
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().trim().min(1).default("0.0.0.0"),
+  INTEGRATION_APP_API_URL: z.string().trim().default("https://api.integration.app").pipe(
+    z.url({ protocol: /^https?$/ }),
+  ),
+  KV_PATH: optional(),
+  ALLOWED_HOSTS: list(),
+  ALLOWED_ORIGINS: list(),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+  SESSION_TTL_SECONDS: seconds(24 * 60 * 60),
+  CHAT_TTL_SECONDS: seconds(30 * 24 * 60 * 60),
+  CATALOG_TTL_SECONDS: seconds(5 * 60),
+  IDENTITY_TTL_SECONDS: seconds(5 * 60),
+  UPSTREAM_TIMEOUT_SECONDS: seconds(30),
+  UPSTREAM_CONCURRENCY: integer(8, 1),
+  MAX_BODY_BYTES: integer(4 * 1024 * 1024, 1024),
+  MAX_SESSIONS_PER_TENANT: integer(10_000, 1),
+  RATE_LIMIT_PER_SECOND: integer(500, 1),
+  RATE_LIMIT_BURST: integer(1_000, 1),
+  SHUTDOWN_GRACE_SECONDS: seconds(10),
+  DENO_DEPLOYMENT_ID: optional(),
+});
+
+/** Typed, validated server configuration. */
+export interface Config {
+  port: number;
+  host: string;
+  /** Base URL of the Integration.app API, without a trailing slash. */
+  apiUrl: string;
+  /** `undefined` means Deno's default KV (required on Deno Deploy). */
+  kvPath: string | undefined;
+  allowedHosts: string[];
+  allowedOrigins: string[];
+  logLevel: LogLevel;
+  sessionTtlMs: number;
+  chatTtlMs: number;
+  catalogTtlMs: number;
+  identityTtlMs: number;
+  upstreamTimeoutMs: number;
+  upstreamConcurrency: number;
+  maxBodyBytes: number;
+  maxSessionsPerTenant: number;
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
+  shutdownGraceMs: number;
+}
+
+/** Default local KV file, used when `KV_PATH` is unset outside Deno Deploy. */
+export const DEFAULT_KV_PATH = "./data/kv.sqlite3";
+
+/** Thrown when the environment does not describe a valid configuration. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Reads the configuration from environment variables; throws `ConfigError` on bad values. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) =>
+      `${issue.path.join(".")}: ${issue.message}`
+    );
+    throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
+  }
+  const e = parsed.data;
+  const onDeploy = e.DENO_DEPLOYMENT_ID !== undefined;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    apiUrl: e.INTEGRATION_APP_API_URL.replace(/\/+$/, ""),
+    kvPath: e.KV_PATH ?? (onDeploy ? undefined : DEFAULT_KV_PATH),
+    allowedHosts: e.ALLOWED_HOSTS.map((host) => host.toLowerCase()),
+    allowedOrigins: e.ALLOWED_ORIGINS.map((origin) => origin.replace(/\/+$/, "").toLowerCase()),
+    logLevel: e.LOG_LEVEL,
+    sessionTtlMs: e.SESSION_TTL_SECONDS * 1000,
+    chatTtlMs: e.CHAT_TTL_SECONDS * 1000,
+    catalogTtlMs: e.CATALOG_TTL_SECONDS * 1000,
+    identityTtlMs: e.IDENTITY_TTL_SECONDS * 1000,
+    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_SECONDS * 1000,
+    upstreamConcurrency: e.UPSTREAM_CONCURRENCY,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    maxSessionsPerTenant: e.MAX_SESSIONS_PER_TENANT,
+    rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
+    rateLimitBurst: e.RATE_LIMIT_BURST,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * HTTP errors and the one place that turns them into responses.
+ *
+ * @module
+ */
+
+/** JSON-RPC error codes used at the HTTP level. */
+export const JsonRpcCode = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  ServerError: -32000,
+  SessionNotFound: -32001,
+} as const;
+
+/** An error that has an HTTP status and a message safe to show to the client. */
+export class HttpError extends Error {
+  override name = "HttpError";
+  readonly status: number;
+  readonly rpcCode: number;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    status: number,
+    message: string,
+    options: { rpcCode?: number; headers?: Record<string, string> } = {},
+  ) {
+    super(message);
+    this.status = status;
+    this.rpcCode = options.rpcCode ?? JsonRpcCode.ServerError;
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** A JSON response. */
+export function jsonResponse(
+  body: unknown,
+  status = 200,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json", ...headers },
+  });
+}
+
+/** The response for an error: a JSON-RPC error object on the MCP endpoint, else `{error}`. */
+export function errorResponse(error: HttpError, jsonRpc: boolean): Response {
+  const body = jsonRpc
+    ? { jsonrpc: "2.0", error: { code: error.rpcCode, message: error.message }, id: null }
+    : { error: { status: error.status, message: error.message } };
+  return jsonResponse(body, error.status, error.headers);
+}

@@ -1,0 +1,136 @@
+/**
+ * The HTTP handler: routing, origin checks, CORS, authentication, errors and request logs.
+ *
+ * @module
+ */
+import type { Services } from "../app.ts";
+import { authenticate } from "./auth.ts";
+import { corsHeaders, preflightResponse } from "./cors.ts";
+import { errorResponse, HttpError, jsonResponse } from "./errors.ts";
+import { type Caller, McpEndpoint } from "./mcp_endpoint.ts";
+import { createOriginGuard } from "./origin_guard.ts";
+import type { RequestContext } from "./request_context.ts";
+import { matchRoute, type Route, type RouteHandler } from "./router.ts";
+import { deleteChat, getChat, listChats } from "./sessions_endpoint.ts";
+
+/** A `Deno.serve` handler. */
+export type Handler = (request: Request) => Promise<Response>;
+
+type GuardedHandler = (
+  request: Request,
+  caller: Caller,
+  params: Record<string, string | undefined>,
+  context: RequestContext,
+) => Promise<Response>;
+
+/** Builds the server's request handler. */
+export function createHandler(services: Services): Handler {
+  const { config, logger, identities, sessions, kv } = services;
+  const guardOrigin = createOriginGuard({
+    bindHost: config.host,
+    allowedHosts: config.allowedHosts,
+    allowedOrigins: config.allowedOrigins,
+  });
+  const mcp = new McpEndpoint(services);
+  const contexts = new WeakMap<Request, RequestContext>();
+
+  /** Wraps a handler that needs an allowed origin and an authenticated caller. */
+  const guarded = (handler: GuardedHandler): RouteHandler => async (request, params) => {
+    const context = contexts.get(request) ?? {};
+    const caller = await authenticate(request, identities);
+    context.tenant = caller.identity.tenant.slice(0, 12);
+    return await handler(request, caller, params, context);
+  };
+
+  const route = (method: string, pathname: string, name: string, handler: RouteHandler): Route => ({
+    method,
+    pattern: new URLPattern({ pathname }),
+    name,
+    handler,
+  });
+
+  const routes: Route[] = [
+    route("GET", "/healthz", "healthz", async () => {
+      await kv.get(["health"]);
+      return jsonResponse({ status: "ok" });
+    }),
+    route(
+      "GET",
+      "/",
+      "root",
+      () => jsonResponse({ name: "Integration App MCP Server", mcp: "/mcp", health: "/healthz" }),
+    ),
+    route("POST", "/mcp", "mcp", guarded((req, caller, _p, ctx) => mcp.post(req, caller, ctx))),
+    route("GET", "/mcp", "mcp", guarded((req, caller) => mcp.get(req, caller))),
+    route("DELETE", "/mcp", "mcp", guarded((req, caller, _p, ctx) => mcp.delete(req, caller, ctx))),
+    route(
+      "GET",
+      "/mcp/sessions",
+      "sessions",
+      guarded((_req, caller) => listChats(sessions, caller.identity.tenant)),
+    ),
+    route(
+      "GET",
+      "/mcp/sessions/:chatId",
+      "chat",
+      guarded((_req, caller, params) =>
+        getChat(sessions, caller.identity.tenant, params.chatId ?? "")
+      ),
+    ),
+    route(
+      "DELETE",
+      "/mcp/sessions/:chatId",
+      "chat",
+      guarded((_req, caller, params) =>
+        deleteChat(sessions, caller.identity.tenant, params.chatId ?? "")
+      ),
+    ),
+  ];
+
+  async function dispatch(request: Request, context: RequestContext): Promise<Response> {
+    const url = new URL(request.url);
+    const isMcpPath = url.pathname === "/mcp" || url.pathname.startsWith("/mcp/");
+    if (isMcpPath) guardOrigin(request);
+    if (request.method === "OPTIONS" && isMcpPath) {
+      return preflightResponse(request.headers.get("origin"), "GET, POST, DELETE");
+    }
+    const { route, params } = matchRoute(routes, request);
+    context.route = route.name;
+    contexts.set(request, context);
+    return await route.handler(request, params);
+  }
+
+  return async (request: Request): Promise<Response> => {
+    const started = performance.now();
+    const context: RequestContext = {};
+    const isMcp = new URL(request.url).pathname === "/mcp";
+    let response: Response;
+    try {
+      response = await dispatch(request, context);
+    } catch (error) {
+      if (error instanceof HttpError) {
+        response = errorResponse(error, isMcp);
+      } else {
+        logger.error("request failed", { error, route: context.route });
+        response = errorResponse(new HttpError(500, "Internal Server Error"), isMcp);
+      }
+    }
+    const origin = request.headers.get("origin");
+    if (origin && response.status !== 403) {
+      for (const [name, value] of Object.entries(corsHeaders(origin))) {
+        response.headers.set(name, value);
+      }
+    }
+    logger.info("request", {
+      method: request.method,
+      route: context.route ?? "-",
+      mcpMethod: context.mcpMethod,
+      tool: context.tool,
+      status: response.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      tenant: context.tenant,
+      session: context.session,
+    });
+    return response;
+  };
+}

@@ -1,0 +1,229 @@
+/**
+ * `POST|GET|DELETE /mcp`: MCP Streamable HTTP with sessions kept in Deno KV. Each request
+ * gets a fresh SDK transport (stateless mode) and server built from the stored session, so a
+ * restart or another instance continues every session.
+ *
+ * @module
+ */
+import type { Services } from "../app.ts";
+import type { Identity } from "../auth/identity.ts";
+import type { IntegrationAppApi } from "../integration_app/types.ts";
+import { ENABLE_TOOLS_NAME } from "../mcp/enable_tools.ts";
+import { createMcpServer } from "../mcp/mcp_server.ts";
+import {
+  isInitializeRequest,
+  isJSONRPCRequest,
+  type JSONRPCMessage,
+  WebStandardStreamableHTTPServerTransport,
+} from "../mcp/sdk.ts";
+import type { SessionRecord } from "../store/session_store.ts";
+import { isJsonContentType, parseJson, readBodyText } from "./body.ts";
+import { HttpError, JsonRpcCode } from "./errors.ts";
+import { parseApps, parseChatId, parseMode } from "./params.ts";
+import type { RequestContext } from "./request_context.ts";
+
+/** Who is calling, already authenticated. */
+export interface Caller {
+  identity: Identity;
+  token: string;
+}
+
+const SESSION_HEADER = "mcp-session-id";
+
+function sessionNotFound(): HttpError {
+  return new HttpError(404, "Session not found: initialize a new session", {
+    rpcCode: JsonRpcCode.SessionNotFound,
+  });
+}
+
+function asMessages(body: unknown): JSONRPCMessage[] {
+  if (Array.isArray(body)) {
+    if (body.length === 0) {
+      throw new HttpError(400, "Invalid Request: empty batch", {
+        rpcCode: JsonRpcCode.InvalidRequest,
+      });
+    }
+    return body as JSONRPCMessage[];
+  }
+  if (typeof body !== "object" || body === null) {
+    throw new HttpError(400, "Invalid Request: expected a JSON-RPC message", {
+      rpcCode: JsonRpcCode.InvalidRequest,
+    });
+  }
+  return [body as JSONRPCMessage];
+}
+
+function methodOf(message: JSONRPCMessage): string | undefined {
+  const method = (message as { method?: unknown }).method;
+  return typeof method === "string" ? method : undefined;
+}
+
+/** The MCP endpoint's handlers. */
+export class McpEndpoint {
+  readonly #services: Services;
+
+  constructor(services: Services) {
+    this.#services = services;
+  }
+
+  /** Loads the caller's session named by the request header: 400 without one, 404 unknown. */
+  async #requireSession(request: Request, caller: Caller): Promise<SessionRecord> {
+    const id = request.headers.get(SESSION_HEADER);
+    if (!id) {
+      throw new HttpError(400, "Bad Request: Mcp-Session-Id header is required", {
+        rpcCode: JsonRpcCode.ServerError,
+      });
+    }
+    if (id.length > 200) throw sessionNotFound();
+    const session = await this.#services.sessions.getSession(caller.identity.tenant, id);
+    if (!session) throw sessionNotFound();
+    return session;
+  }
+
+  /** Handles `POST /mcp`. */
+  async post(request: Request, caller: Caller, context: RequestContext): Promise<Response> {
+    const { config, sessions, now } = this.#services;
+    if (!isJsonContentType(request.headers.get("content-type"))) {
+      throw new HttpError(415, "Unsupported Media Type: Content-Type must be application/json");
+    }
+    const messages = asMessages(parseJson(await readBodyText(request, config.maxBodyBytes)));
+    context.mcpMethod = messages.map(methodOf).filter(Boolean).join(",") || "response";
+    const url = new URL(request.url);
+    const chatId = parseChatId(request);
+
+    let session: SessionRecord;
+    let created = false;
+    if (messages.some(isInitializeRequest)) {
+      if (messages.length > 1) {
+        throw new HttpError(400, "Invalid Request: initialize must be sent alone", {
+          rpcCode: JsonRpcCode.InvalidRequest,
+        });
+      }
+      session = await this.#createSession(caller, url, chatId, messages[0]);
+      created = true;
+    } else {
+      session = await this.#requireSession(request, caller);
+      if (chatId !== undefined && chatId !== session.chatId) {
+        session = { ...session, chatId, lastSeenAt: now() };
+        await sessions.linkChat(session);
+      }
+    }
+    context.session = session.id.slice(0, 8);
+
+    const needsStream = messages.some((message) =>
+      isJSONRPCRequest(message) && message.method === "tools/call" &&
+      (message.params as { name?: unknown } | undefined)?.name === ENABLE_TOOLS_NAME
+    );
+    const response = await this.#serve(request, caller, session, messages, needsStream, context);
+    if (created && response.status !== 200) {
+      await sessions.deleteSession(session);
+    } else if (!created) {
+      await sessions.touchSession(session);
+    }
+    const headers = new Headers(response.headers);
+    headers.set(SESSION_HEADER, session.id);
+    return new Response(response.body, { status: response.status, headers });
+  }
+
+  /** Handles `GET /mcp`: no standalone stream is kept (every reply rides its request). */
+  async get(request: Request, caller: Caller): Promise<Response> {
+    await this.#requireSession(request, caller);
+    throw new HttpError(405, "Method Not Allowed: this server sends no standalone SSE stream", {
+      headers: { allow: "POST, DELETE" },
+    });
+  }
+
+  /** Handles `DELETE /mcp`: ends the session (and removes it from its chat). */
+  async delete(request: Request, caller: Caller, context: RequestContext): Promise<Response> {
+    const session = await this.#requireSession(request, caller);
+    context.session = session.id.slice(0, 8);
+    await this.#services.sessions.deleteSession(session);
+    return new Response(null, { status: 200 });
+  }
+
+  async #createSession(
+    caller: Caller,
+    url: URL,
+    chatId: string | undefined,
+    init: JSONRPCMessage | undefined,
+  ): Promise<SessionRecord> {
+    const { sessions, catalogs, now, logger } = this.#services;
+    const tenant = caller.identity.tenant;
+    const mode = parseMode(url);
+    const apps = parseApps(url);
+    let enabledTools: string[] = [];
+    if (chatId !== undefined && mode === "dynamic") {
+      // A chat that resumes keeps the tools it had enabled.
+      const chat = await sessions.getChat(tenant, chatId);
+      const previous = chat ? await sessions.getSession(tenant, chat.sessionId) : undefined;
+      if (previous?.mode === "dynamic") enabledTools = previous.enabledTools;
+      else if (chat?.mode === "dynamic") enabledTools = chat.enabledTools ?? [];
+    }
+    const params = (init as { params?: Record<string, unknown> } | undefined)?.params ?? {};
+    const clientInfo = params.clientInfo as { name?: unknown; version?: unknown } | undefined;
+    const at = now();
+    const session: SessionRecord = {
+      id: crypto.randomUUID(),
+      tenant,
+      mode,
+      apps,
+      enabledTools,
+      chatId,
+      clientInfo: {
+        name: typeof clientInfo?.name === "string" ? clientInfo.name.slice(0, 200) : undefined,
+        version: typeof clientInfo?.version === "string"
+          ? clientInfo.version.slice(0, 100)
+          : undefined,
+      },
+      protocolVersion: typeof params.protocolVersion === "string"
+        ? params.protocolVersion.slice(0, 40)
+        : undefined,
+      createdAt: at,
+      lastSeenAt: at,
+    };
+    await sessions.createSession(session);
+    // Warm the catalog while the client finishes its handshake.
+    const api = this.#services.apiFactory(caller.token);
+    catalogs.get(tenant, apps ?? undefined, api).catch((error) =>
+      logger.debug("catalog prefetch failed", { error })
+    );
+    return session;
+  }
+
+  async #serve(
+    request: Request,
+    caller: Caller,
+    session: SessionRecord,
+    messages: JSONRPCMessage[],
+    stream: boolean,
+    context: RequestContext,
+  ): Promise<Response> {
+    const { catalogs, sessions, logger, apiFactory, now } = this.#services;
+    let api: IntegrationAppApi | undefined;
+    const getApi = (): IntegrationAppApi => api ??= apiFactory(caller.token);
+    const server = createMcpServer({
+      session,
+      logger,
+      get api() {
+        return getApi();
+      },
+      catalog: () => catalogs.get(session.tenant, session.apps ?? undefined, getApi()),
+      saveEnabledTools: async (names) => {
+        session.enabledTools = names;
+        session.lastSeenAt = now();
+        await sessions.saveSession(session);
+      },
+      invalidateCatalog: () => catalogs.invalidate(session.tenant),
+      onToolCall: (name) => context.tool = name,
+    });
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      enableJsonResponse: !stream,
+    });
+    await server.connect(transport);
+    const parsedBody = messages.length === 1 ? messages[0] : messages;
+    const response = await transport.handleRequest(request, { parsedBody });
+    if (!stream) await server.close();
+    return response;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * DNS-rebinding and cross-site protection: which `Host` and `Origin` values are accepted.
+ *
+ * @module
+ */
+import { HttpError } from "./errors.ts";
+
+/** What the guard needs from the configuration. */
+export interface OriginPolicy {
+  /** The address the server listens on. */
+  bindHost: string;
+  /** Host names accepted on a public binding (empty = any). */
+  allowedHosts: readonly string[];
+  /** Origins accepted besides the request's own (lower case, no trailing slash). */
+  allowedOrigins: readonly string[];
+}
+
+const LOOPBACK_BINDINGS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+
+/** Whether `hostname` (no port) names this machine's loopback interface. */
+export function isLoopbackName(hostname: string): boolean {
+  const name = hostname.toLowerCase().replace(/\.$/, "");
+  return name === "localhost" || name === "[::1]" || name === "::1" ||
+    /^127(\.\d{1,3}){3}$/.test(name) || name.endsWith(".localhost");
+}
+
+function parseHostHeader(value: string): { hostname: string; host: string } | undefined {
+  try {
+    const url = new URL(`http://${value}`);
+    if (url.username || url.password || url.pathname !== "/" || url.search) return undefined;
+    return { hostname: url.hostname, host: url.host };
+  } catch {
+    return undefined;
+  }
+}
+
+function parseOrigin(value: string): URL | undefined {
+  try {
+    const url = new URL(value);
+    return url.protocol === "http:" || url.protocol === "https:" ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Builds the check; it throws 403 for a request whose Host or Origin is not allowed. */
+export function createOriginGuard(policy: OriginPolicy): (request: Request) => void {
+  const loopbackOnly = LOOPBACK_BINDINGS.has(policy.bindHost.toLowerCase());
+  const allowedHosts = new Set(policy.allowedHosts.map((h) => h.toLowerCase()));
+  const allowedOrigins = new Set(policy.allowedOrigins);
+  const forbidden = (what: string): HttpError =>
+    new HttpError(403, `Forbidden: ${what} is not allowed`);
+
+  return (request: Request): void => {
+    const hostHeader = request.headers.get("host");
+    const host = hostHeader ? parseHostHeader(hostHeader) : undefined;
+    if (hostHeader !== null && !host) throw forbidden("Host header");
+    if (host) {
+      if (loopbackOnly && !isLoopbackName(host.hostname)) throw forbidden(`Host ${host.hostname}`);
+      if (
+        !loopbackOnly && allowedHosts.size > 0 && !allowedHosts.has(host.hostname) &&
+        !allowedHosts.has(host.host)
+      ) {
+        throw forbidden(`Host ${host.hostname}`);
+      }
+    }
+    const originHeader = request.headers.get("origin");
+    if (originHeader === null) return; // not a browser: nothing cross-site to refuse
+    const normalized = originHeader.replace(/\/+$/, "").toLowerCase();
+    if (allowedOrigins.has(normalized)) return;
+    const origin = parseOrigin(originHeader);
+    if (!origin) throw forbidden(`Origin ${originHeader.slice(0, 100)}`);
+    if (loopbackOnly) {
+      if (!isLoopbackName(origin.hostname)) throw forbidden(`Origin ${origin.origin}`);
+      return;
+    }
+    if (host && origin.host === host.host) return; // same origin
+    throw forbidden(`Origin ${origin.origin}`);
+  };
+}

@@ -1,0 +1,14 @@
+/**
+ * Per-request facts gathered along the way, for the request log line.
+ *
+ * @module
+ */
+
+/** What a request did, filled in by the handlers that served it. */
+export interface RequestContext {
+  route?: string;
+  mcpMethod?: string;
+  tool?: string;
+  tenant?: string;
+  session?: string;
+}

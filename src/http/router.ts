@@ -1,0 +1,44 @@
+/**
+ * A small `URLPattern` router: routes are checked in order; 404 when no path matches, 405
+ * with `Allow` when the path matches with another method.
+ *
+ * @module
+ */
+import { HttpError } from "./errors.ts";
+
+/** Handles a matched request. */
+export type RouteHandler = (
+  request: Request,
+  params: Record<string, string | undefined>,
+) => Promise<Response> | Response;
+
+/** One route. */
+export interface Route {
+  method: string;
+  pattern: URLPattern;
+  /** A short stable name for logs. */
+  name: string;
+  handler: RouteHandler;
+}
+
+/** The route a request matched, with its path parameters. */
+export interface RouteMatch {
+  route: Route;
+  params: Record<string, string | undefined>;
+}
+
+/** Finds the route of a request; throws 404 or 405 when there is none. */
+export function matchRoute(routes: readonly Route[], request: Request): RouteMatch {
+  const allowed = new Set<string>();
+  const method = request.method === "HEAD" ? "GET" : request.method;
+  for (const route of routes) {
+    const match = route.pattern.exec(request.url);
+    if (!match) continue;
+    if (route.method === method) return { route, params: match.pathname.groups };
+    allowed.add(route.method);
+  }
+  if (allowed.size === 0) throw new HttpError(404, "Not Found");
+  throw new HttpError(405, "Method Not Allowed", {
+    headers: { allow: [...allowed, "OPTIONS"].join(", ") },
+  });
+}

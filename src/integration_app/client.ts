@@ -1,0 +1,142 @@
+/**
+ * The only code that talks to Integration.app: wraps `@integration-app/sdk` with paging,
+ * a timeout on every call, bounded retries for reads, and error classification.
+ *
+ * @module
+ */
+import { IntegrationAppClient } from "@integration-app/sdk";
+import { toUpstreamError, UpstreamError } from "./errors.ts";
+import type {
+  Action,
+  ActionRunResult,
+  Connection,
+  IntegrationAppApi,
+  IntegrationAppApiFactory,
+  IntegrationInfo,
+} from "./types.ts";
+
+/** Options for the SDK-backed API client. */
+export interface IntegrationAppApiOptions {
+  /** Base URL of the API (a path prefix is kept). */
+  apiUrl: string;
+  /** Upper bound for one HTTP call, in milliseconds. */
+  timeoutMs: number;
+  /** Retries of idempotent reads after a retryable failure. */
+  readRetries?: number;
+  /** First backoff delay in milliseconds (doubled each retry, with jitter). */
+  retryBaseMs?: number;
+}
+
+const PAGE_LIMIT = 1000;
+/** Upper bound on pages read from one listing, so a looping cursor cannot spin forever. */
+const MAX_PAGES = 1000;
+
+interface Page<T> {
+  items?: T[];
+  cursor?: string;
+}
+
+/** Runs `task`, rejecting with a `timeout` UpstreamError after `ms` milliseconds. */
+export async function withTimeout<T>(task: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new UpstreamError("timeout", `Integration.app did not answer ${what} within ${ms} ms`),
+        ),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([task, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Creates the factory of SDK-backed API clients, one per customer token. */
+export function createIntegrationAppApiFactory(
+  options: IntegrationAppApiOptions,
+): IntegrationAppApiFactory {
+  const retries = options.readRetries ?? 2;
+  const retryBaseMs = options.retryBaseMs ?? 100;
+
+  async function call<T>(what: string, task: () => Promise<T>): Promise<T> {
+    try {
+      return await withTimeout(task(), options.timeoutMs, what);
+    } catch (error) {
+      throw toUpstreamError(error);
+    }
+  }
+
+  async function read<T>(what: string, task: () => Promise<T>): Promise<T> {
+    for (let attempt = 0;; attempt++) {
+      try {
+        return await call(what, task);
+      } catch (error) {
+        const upstream = error as UpstreamError;
+        if (!upstream.retryable || attempt >= retries) throw upstream;
+        const backoff = upstream.retryAfterSeconds !== undefined
+          ? Math.min(upstream.retryAfterSeconds * 1000, 5000)
+          : retryBaseMs * 2 ** attempt * (0.5 + Math.random());
+        await delay(backoff);
+      }
+    }
+  }
+
+  async function readAllPages<T>(
+    what: string,
+    fetchPage: (cursor: string | undefined) => Promise<Page<T>>,
+  ): Promise<T[]> {
+    const items: T[] = [];
+    const seen = new Set<string>();
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const result = await read(what, () => fetchPage(cursor));
+      items.push(...(result.items ?? []));
+      cursor = result.cursor || undefined;
+      if (cursor === undefined || seen.has(cursor)) return items;
+      seen.add(cursor);
+    }
+    return items;
+  }
+
+  return (token: string): IntegrationAppApi => {
+    const sdk = new IntegrationAppClient({ token, apiUri: options.apiUrl });
+    return {
+      getSelf: () => read("GET /self", () => sdk.self.get() as Promise<Record<string, unknown>>),
+      listConnections: (integrationKey) =>
+        readAllPages<Connection>("GET /connections", (cursor) =>
+          sdk.connections.find({
+            ...(integrationKey ? { integrationKey } : {}),
+            limit: PAGE_LIMIT,
+            ...(cursor ? { cursor } : {}),
+          }) as Promise<Page<Connection>>),
+      getIntegration: (id) =>
+        read(
+          "GET /integrations/{id}",
+          () => sdk.integration(id).get() as Promise<IntegrationInfo>,
+        ),
+      listActions: (integration) =>
+        readAllPages<Action>("GET /actions", (cursor) =>
+          sdk.actions.find({
+            ...(integration.id
+              ? { integrationId: integration.id }
+              : { integrationKey: integration.key }),
+            limit: PAGE_LIMIT,
+            ...(cursor ? { cursor } : {}),
+          }) as Promise<Page<Action>>),
+      runAction: (connectionId, actionKey, input) =>
+        call(
+          "POST /connections/{id}/actions/{key}/run",
+          () =>
+            sdk.connection(connectionId).action(actionKey).run(input) as Promise<ActionRunResult>,
+        ),
+    };
+  };
+}

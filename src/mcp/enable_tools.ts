@@ -1,0 +1,212 @@
+/**
+ * The `enable-tools` tool of dynamic mode: enables tools for the session by name or by a
+ * ranked search, replacing the previous set in one write.
+ *
+ * @module
+ */
+import type { IndexedCatalog, ToolEntry } from "../tools/catalog.ts";
+import { requiredFields } from "../tools/input_schema.ts";
+import { looseToolName } from "../tools/naming.ts";
+import { searchIndexFor, searchTools } from "../tools/search.ts";
+import type { CallToolResult, Tool } from "./sdk.ts";
+import { errorResult } from "./tool_result.ts";
+
+/** The tool's name, as in the reference server. */
+export const ENABLE_TOOLS_NAME = "enable-tools";
+/** Default and maximum number of tools a query enables. */
+export const QUERY_LIMIT = { default: 5, max: 25 } as const;
+const MAX_NAMES = 200;
+
+/** The `tools/list` entry of `enable-tools`. */
+export const ENABLE_TOOLS_TOOL: Tool = {
+  name: ENABLE_TOOLS_NAME,
+  title: "Enable Tools",
+  description: "Enable a list of tools for the session. Pass `tools` (exact tool names such as " +
+    "`gmail_send-email`; `gmail-send-email` also works) and/or `query` (what you need to do, " +
+    'e.g. "send an email to a lead") to enable the most relevant tools. The call replaces ' +
+    "the tools enabled before; the result lists what is enabled, with required arguments.",
+  inputSchema: {
+    type: "object",
+    properties: {
+      tools: {
+        type: "array",
+        items: { type: "string", minLength: 1 },
+        maxItems: MAX_NAMES,
+        description: "Names of the tools to enable.",
+      },
+      query: {
+        type: "string",
+        minLength: 1,
+        maxLength: 500,
+        description: "A natural-language description of the task; the best matching tools " +
+          "are enabled.",
+      },
+      limit: {
+        type: "integer",
+        minimum: 1,
+        maximum: QUERY_LIMIT.max,
+        default: QUERY_LIMIT.default,
+        description: "How many tools `query` enables at most.",
+      },
+    },
+    additionalProperties: false,
+  },
+  annotations: {
+    title: "Enable Tools",
+    readOnlyHint: false,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+};
+
+/** Arguments of `enable-tools`, checked. */
+export interface EnableToolsRequest {
+  tools: string[];
+  query?: string;
+  limit: number;
+}
+
+/** Checks the raw arguments; returns a message for the model when they are wrong. */
+export function parseEnableToolsArguments(args: unknown): EnableToolsRequest | string {
+  const record = (typeof args === "object" && args !== null && !Array.isArray(args))
+    ? args as Record<string, unknown>
+    : {};
+  const unknownFields = Object.keys(record).filter((k) => !["tools", "query", "limit"].includes(k));
+  if (unknownFields.length > 0) {
+    return `Unknown argument(s) ${unknownFields.map((k) => `"${k}"`).join(", ")}: ` +
+      `enable-tools takes "tools" (array of tool names) and/or "query" (text) with "limit".`;
+  }
+  const { tools, query, limit } = record;
+  if (tools !== undefined) {
+    if (!Array.isArray(tools) || tools.some((t) => typeof t !== "string" || t.trim() === "")) {
+      return `"tools" must be an array of tool names (non-empty strings).`;
+    }
+    if (tools.length > MAX_NAMES) return `"tools" may name at most ${MAX_NAMES} tools.`;
+  }
+  if (query !== undefined && (typeof query !== "string" || query.trim() === "")) {
+    return `"query" must be a non-empty string.`;
+  }
+  if (
+    limit !== undefined &&
+    (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 ||
+      limit > QUERY_LIMIT.max)
+  ) {
+    return `"limit" must be an integer from 1 to ${QUERY_LIMIT.max}.`;
+  }
+  const names = (tools as string[] | undefined) ?? [];
+  if (names.length === 0 && query === undefined) {
+    return `Pass "tools" (names of tools to enable) or "query" (what you need to do). ` +
+      `Nothing was changed.`;
+  }
+  return {
+    tools: names,
+    query: query as string | undefined,
+    limit: (limit as number | undefined) ?? QUERY_LIMIT.default,
+  };
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j] as number;
+      row[j] = Math.min(
+        current + 1,
+        (row[j - 1] as number) + 1,
+        previous + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+      previous = current;
+    }
+  }
+  return row[b.length] as number;
+}
+
+/** Close matches for an unknown name: near spellings first, then a search on its words. */
+export function closeMatches(catalog: IndexedCatalog, name: string, count = 3): string[] {
+  const loose = looseToolName(name);
+  const near = catalog.tools
+    .map((tool) => ({ tool, distance: editDistance(loose, looseToolName(tool.name)) }))
+    .filter(({ distance }) => distance <= Math.max(2, Math.floor(loose.length / 4)))
+    .sort((a, b) => a.distance - b.distance)
+    .map(({ tool }) => tool.name);
+  const searched = searchTools(searchIndexFor(catalog.tools), name, count).map((hit) =>
+    hit.tool.name
+  );
+  return [...new Set([...near, ...searched])].slice(0, count);
+}
+
+/** Finds a tool by its exact name, or by its loose form when that is unambiguous. */
+export function findTool(catalog: IndexedCatalog, name: string): ToolEntry | undefined {
+  const exact = catalog.byName.get(name);
+  if (exact) return exact;
+  const loose = catalog.byLooseName.get(looseToolName(name));
+  return loose?.length === 1 ? loose[0] : undefined;
+}
+
+/** What a call of `enable-tools` decided. */
+export interface EnableToolsOutcome {
+  result: CallToolResult;
+  /** The new enabled set, or `undefined` when nothing changes. */
+  enabled?: string[];
+}
+
+function summary(tool: ToolEntry): string {
+  const required = requiredFields(tool.inputSchema);
+  const args = required.length > 0 ? ` Required arguments: ${required.join(", ")}.` : "";
+  return `- ${tool.name}: ${tool.description}${args}`;
+}
+
+/** Resolves an `enable-tools` call against the session's catalog. */
+export function enableTools(catalog: IndexedCatalog, args: unknown): EnableToolsOutcome {
+  const request = parseEnableToolsArguments(args);
+  if (typeof request === "string") return { result: errorResult(request) };
+
+  const chosen = new Map<string, ToolEntry>();
+  const unknown: string[] = [];
+  for (const name of request.tools) {
+    const tool = findTool(catalog, name);
+    if (tool) chosen.set(tool.name, tool);
+    else unknown.push(name);
+  }
+  if (request.query !== undefined) {
+    for (const hit of searchTools(searchIndexFor(catalog.tools), request.query, request.limit)) {
+      chosen.set(hit.tool.name, hit.tool);
+    }
+  }
+
+  const lines: string[] = [];
+  for (const name of unknown) {
+    const matches = closeMatches(catalog, name);
+    lines.push(
+      `Unknown tool "${name}"` +
+        (matches.length > 0 ? ` (did you mean: ${matches.join(", ")}?)` : "") + ".",
+    );
+  }
+  if (chosen.size === 0) {
+    const why = request.query !== undefined && unknown.length === 0
+      ? `No tool matches the query "${request.query}".`
+      : "None of the named tools exists.";
+    return {
+      result: errorResult(
+        [why, ...lines, "The enabled tools are unchanged."].join("\n"),
+      ),
+    };
+  }
+  const enabled = [...chosen.values()];
+  const text = [
+    `Enabled ${enabled.length} tool${enabled.length === 1 ? "" : "s"} for this session ` +
+    `(replacing any enabled before); they are now in tools/list and can be called:`,
+    ...enabled.map(summary),
+    ...lines,
+  ].join("\n");
+  return {
+    result: {
+      content: [{ type: "text", text }],
+      structuredContent: { enabled: [...chosen.keys()], unknown },
+    },
+    enabled: [...chosen.keys()],
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * The MCP server of one session for one request: `tools/list` and `tools/call` over the
+ * session's catalog. Built per request from the stored session, so any instance can serve it.
+ *
+ * @module
+ */
+import type { IntegrationAppApi } from "../integration_app/types.ts";
+import { toUpstreamError } from "../integration_app/errors.ts";
+import type { Logger } from "../log.ts";
+import type { SessionRecord } from "../store/session_store.ts";
+import { checkArguments } from "../tools/arguments.ts";
+import type { IndexedCatalog, ToolEntry } from "../tools/catalog.ts";
+import { WRAPPED_INPUT_FIELD } from "../tools/input_schema.ts";
+import { ENABLE_TOOLS_NAME, ENABLE_TOOLS_TOOL, enableTools, findTool } from "./enable_tools.ts";
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  ErrorCode,
+  ListToolsRequestSchema,
+  McpError,
+  Server,
+  type Tool,
+} from "./sdk.ts";
+import {
+  errorResult,
+  invalidatesCatalog,
+  outputResult,
+  upstreamErrorMessage,
+} from "./tool_result.ts";
+
+/** Name and version announced to clients (the reference server's name). */
+export const SERVER_INFO = { name: "Integration App MCP Server", version: "0.1.0" } as const;
+
+const INSTRUCTIONS =
+  "Tools run actions of the user's connected apps through Integration.app. Tool names are " +
+  "`{app}_{action}`. In dynamic mode only `enable-tools` is listed at first: call it with tool " +
+  "names or a `query` describing the task to enable the tools you need.";
+
+/** What a request's MCP server works with. */
+export interface McpSessionContext {
+  session: SessionRecord;
+  api: IntegrationAppApi;
+  logger: Logger;
+  /** The session's catalog (cached; built on first need). */
+  catalog(): Promise<IndexedCatalog>;
+  /** Stores a changed enabled set; resolves when it is durable. */
+  saveEnabledTools(names: string[]): Promise<void>;
+  /** Called when a run shows the catalog may be outdated. */
+  invalidateCatalog(): Promise<void>;
+  /** Notes the tool called, for the request log. */
+  onToolCall?(name: string): void;
+}
+
+async function loadCatalog(context: McpSessionContext): Promise<IndexedCatalog> {
+  try {
+    return await context.catalog();
+  } catch (error) {
+    const upstream = toUpstreamError(error);
+    throw new McpError(
+      ErrorCode.InternalError,
+      `Cannot list the tools: Integration.app failed (${upstream.message}). ` +
+        (upstream.retryable ? "Retry in a moment." : "Retrying will not help."),
+    );
+  }
+}
+
+function listTools(context: McpSessionContext, catalog: IndexedCatalog): Tool[] {
+  if (context.session.mode === "static") return catalog.listing;
+  const enabled: Tool[] = [ENABLE_TOOLS_TOOL];
+  for (const name of context.session.enabledTools) {
+    const tool = catalog.byName.get(name);
+    if (tool) {
+      enabled.push(catalog.listing[catalog.tools.indexOf(tool)] as Tool);
+    }
+  }
+  return enabled;
+}
+
+function resolveCallable(
+  context: McpSessionContext,
+  catalog: IndexedCatalog,
+  name: string,
+): ToolEntry {
+  const tool = findTool(catalog, name);
+  if (!tool) {
+    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+  }
+  if (context.session.mode === "dynamic" && !context.session.enabledTools.includes(tool.name)) {
+    throw new McpError(
+      ErrorCode.InvalidParams,
+      `Tool ${tool.name} is not enabled in this session: call ${ENABLE_TOOLS_NAME} with it first`,
+    );
+  }
+  return tool;
+}
+
+async function runTool(
+  context: McpSessionContext,
+  tool: ToolEntry,
+  args: Record<string, unknown>,
+): Promise<CallToolResult> {
+  const problems = checkArguments(tool.inputSchema, args);
+  if (problems) {
+    return errorResult(
+      `Invalid arguments for ${tool.name}: ${problems.join("; ")}. Nothing was sent.`,
+    );
+  }
+  const input = tool.wrapsInput ? args[WRAPPED_INPUT_FIELD] : args;
+  try {
+    const run = await context.api.runAction(tool.connectionId, tool.actionKey, input);
+    return outputResult(run?.output);
+  } catch (error) {
+    const upstream = toUpstreamError(error);
+    if (invalidatesCatalog(upstream)) {
+      context.invalidateCatalog().catch((e) =>
+        context.logger.warn("cannot invalidate catalog", { error: e })
+      );
+    }
+    context.logger.info("tool call failed", {
+      tool: tool.name,
+      kind: upstream.kind,
+      key: upstream.key,
+    });
+    return { ...errorResult(upstreamErrorMessage(tool, upstream)) };
+  }
+}
+
+/** Builds the MCP server that answers one request of a session. */
+export function createMcpServer(context: McpSessionContext): Server {
+  const server = new Server(SERVER_INFO, {
+    capabilities: { tools: { listChanged: true } },
+    instructions: INSTRUCTIONS,
+  });
+
+  server.setRequestHandler(ListToolsRequestSchema, async (request) => {
+    if (request.params?.cursor !== undefined) {
+      throw new McpError(ErrorCode.InvalidParams, "Invalid cursor: tools/list has one page");
+    }
+    const catalog = await loadCatalog(context);
+    return { tools: listTools(context, catalog) };
+  });
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const { name } = request.params;
+    const args = request.params.arguments ?? {};
+    context.onToolCall?.(name);
+    const catalog = await loadCatalog(context);
+    if (name === ENABLE_TOOLS_NAME && context.session.mode === "dynamic") {
+      const outcome = enableTools(catalog, args);
+      if (outcome.enabled) {
+        await context.saveEnabledTools(outcome.enabled);
+        await extra.sendNotification({ method: "notifications/tools/list_changed" });
+      }
+      return outcome.result;
+    }
+    return await runTool(context, resolveCallable(context, catalog, name), args);
+  });
+
+  return server;
+}

@@ -1,0 +1,30 @@
+/**
+ * The one place that imports the MCP SDK. Each re-export names its declaration file so that
+ * `deno check` sees the SDK's real types (SDK issue #2701: its `./*` export map points types
+ * at `*.js.d.ts`, which do not exist).
+ *
+ * @module
+ */
+
+// @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/server/index.d.ts"
+export { Server } from "@modelcontextprotocol/sdk/server/index.js";
+// @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/server/webStandardStreamableHttp.d.ts"
+export { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+// @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/types.d.ts"
+export {
+  CallToolRequestSchema,
+  ErrorCode,
+  isInitializeRequest,
+  isJSONRPCRequest,
+  LATEST_PROTOCOL_VERSION,
+  ListToolsRequestSchema,
+  McpError,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from "@modelcontextprotocol/sdk/types.js";
+// @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/types.d.ts"
+export type {
+  CallToolResult,
+  JSONRPCMessage,
+  Tool,
+  ToolAnnotations,
+} from "@modelcontextprotocol/sdk/types.js";

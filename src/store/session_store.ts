@@ -1,0 +1,172 @@
+/**
+ * MCP sessions and chats in Deno KV. Every key starts with the tenant, so one customer can
+ * never read, use or delete another's records.
+ *
+ * @module
+ */
+
+/** How the session exposes tools. */
+export type ToolMode = "static" | "dynamic";
+
+/** An MCP session, as stored. */
+export interface SessionRecord {
+  id: string;
+  tenant: string;
+  mode: ToolMode;
+  /** Integration keys the session is limited to; `null` = every app. */
+  apps: string[] | null;
+  /** Tools enabled through `enable-tools` (dynamic mode). */
+  enabledTools: string[];
+  chatId?: string;
+  clientInfo?: { name?: string; version?: string };
+  protocolVersion?: string;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+/** A chat of a customer, tied to its current MCP session. */
+export interface ChatRecord {
+  chatId: string;
+  sessionId: string;
+  mode: ToolMode;
+  apps: string[] | null;
+  /** The tools its session had enabled, so a re-initialized chat resumes with them. */
+  enabledTools: string[];
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+/** Options for `SessionStore`. */
+export interface SessionStoreOptions {
+  kv: Deno.Kv;
+  sessionTtlMs: number;
+  chatTtlMs: number;
+  now?: () => number;
+}
+
+const sessionKey = (tenant: string, id: string): Deno.KvKey => ["sessions", tenant, id];
+const chatKey = (tenant: string, chatId: string): Deno.KvKey => ["chats", tenant, chatId];
+
+/** Reads and writes sessions and chats. */
+export class SessionStore {
+  readonly #kv: Deno.Kv;
+  readonly #sessionTtlMs: number;
+  readonly #chatTtlMs: number;
+  readonly #now: () => number;
+
+  constructor(options: SessionStoreOptions) {
+    this.#kv = options.kv;
+    this.#sessionTtlMs = options.sessionTtlMs;
+    this.#chatTtlMs = options.chatTtlMs;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The minimum time between two "last seen" writes of one record. */
+  get touchIntervalMs(): number {
+    return Math.min(60_000, Math.floor(this.#sessionTtlMs / 10));
+  }
+
+  #chatOf(record: SessionRecord, existing: ChatRecord | undefined): ChatRecord {
+    return {
+      chatId: record.chatId as string,
+      sessionId: record.id,
+      mode: record.mode,
+      apps: record.apps,
+      enabledTools: record.enabledTools,
+      createdAt: existing?.createdAt ?? record.createdAt,
+      lastSeenAt: record.lastSeenAt,
+    };
+  }
+
+  /** Creates a session; when it names a chat, the chat now points to it. */
+  async createSession(record: SessionRecord): Promise<void> {
+    const key = sessionKey(record.tenant, record.id);
+    const op = this.#kv.atomic().check({ key, versionstamp: null })
+      .set(key, record, { expireIn: this.#sessionTtlMs });
+    if (record.chatId) {
+      const existing = await this.getChat(record.tenant, record.chatId);
+      op.set(chatKey(record.tenant, record.chatId), this.#chatOf(record, existing), {
+        expireIn: this.#chatTtlMs,
+      });
+    }
+    const result = await op.commit();
+    if (!result.ok) throw new Error("Cannot create session: id already taken");
+  }
+
+  /** Saves a session and points its chat at it (a chat id sent after initialize). */
+  async linkChat(record: SessionRecord): Promise<void> {
+    if (!record.chatId) return await this.saveSession(record);
+    const existing = await this.getChat(record.tenant, record.chatId);
+    await this.#kv.atomic()
+      .set(sessionKey(record.tenant, record.id), record, { expireIn: this.#sessionTtlMs })
+      .set(chatKey(record.tenant, record.chatId), this.#chatOf(record, existing), {
+        expireIn: this.#chatTtlMs,
+      })
+      .commit();
+  }
+
+  /** A session of `tenant`, or `undefined` (unknown, expired, or another tenant's). */
+  async getSession(tenant: string, id: string): Promise<SessionRecord | undefined> {
+    const entry = await this.#kv.get<SessionRecord>(sessionKey(tenant, id));
+    return entry.value ?? undefined;
+  }
+
+  /** Writes back a changed session (and refreshes its chat's expiry). */
+  async saveSession(record: SessionRecord): Promise<void> {
+    const op = this.#kv.atomic().set(sessionKey(record.tenant, record.id), record, {
+      expireIn: this.#sessionTtlMs,
+    });
+    if (record.chatId) {
+      const chat = await this.getChat(record.tenant, record.chatId);
+      if (chat && chat.sessionId === record.id) {
+        op.set(chatKey(record.tenant, record.chatId), this.#chatOf(record, chat), {
+          expireIn: this.#chatTtlMs,
+        });
+      }
+    }
+    await op.commit();
+  }
+
+  /** Records use of a session, writing at most once per `touchIntervalMs`. */
+  async touchSession(record: SessionRecord): Promise<void> {
+    const now = this.#now();
+    if (now - record.lastSeenAt < this.touchIntervalMs) return;
+    await this.saveSession({ ...record, lastSeenAt: now });
+  }
+
+  /** Ends a session and removes it from its chat. */
+  async deleteSession(record: SessionRecord): Promise<void> {
+    const op = this.#kv.atomic().delete(sessionKey(record.tenant, record.id));
+    if (record.chatId) {
+      const chat = await this.#kv.get<ChatRecord>(chatKey(record.tenant, record.chatId));
+      if (chat.value?.sessionId === record.id) op.check(chat).delete(chat.key);
+    }
+    await op.commit();
+  }
+
+  /** A chat of `tenant`, or `undefined`. */
+  async getChat(tenant: string, chatId: string): Promise<ChatRecord | undefined> {
+    const entry = await this.#kv.get<ChatRecord>(chatKey(tenant, chatId));
+    return entry.value ?? undefined;
+  }
+
+  /** Every chat of `tenant`. */
+  async listChats(tenant: string): Promise<ChatRecord[]> {
+    const chats: ChatRecord[] = [];
+    for await (const entry of this.#kv.list<ChatRecord>({ prefix: ["chats", tenant] })) {
+      chats.push(entry.value);
+    }
+    return chats;
+  }
+
+  /** Ends a chat and its current session. Returns false when the chat does not exist. */
+  async deleteChat(tenant: string, chatId: string): Promise<boolean> {
+    const chat = await this.getChat(tenant, chatId);
+    if (!chat) return false;
+    await this.#kv.atomic().delete(chatKey(tenant, chatId)).delete(
+      sessionKey(tenant, chat.sessionId),
+    )
+      .commit();
+    return true;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Checks tool arguments against the tool's input schema before anything is sent upstream.
+ * Not strict: Integration.app schemas carry extra keywords (`referenceCollection`, …).
+ *
+ * @module
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import addFormats from "ajv-formats";
+import type { JsonSchema } from "./input_schema.ts";
+
+const ajv = new Ajv({
+  strict: false,
+  allErrors: true,
+  validateSchema: false,
+  logger: false,
+  coerceTypes: false,
+  useDefaults: false,
+});
+addFormats.default(ajv);
+
+const compiled = new WeakMap<JsonSchema, ValidateFunction | null>();
+
+function validatorFor(schema: JsonSchema): ValidateFunction | null {
+  if (compiled.has(schema)) return compiled.get(schema) ?? null;
+  let validate: ValidateFunction | null;
+  try {
+    validate = ajv.compile(schema);
+  } catch {
+    // A schema Ajv cannot compile is still served; Integration.app validates the input.
+    validate = null;
+  }
+  compiled.set(schema, validate);
+  return validate;
+}
+
+function describeError(error: ErrorObject): string {
+  const at = error.instancePath ? error.instancePath.slice(1).replace(/\//g, ".") : "";
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case "required":
+      return `missing required field "${at ? `${at}.` : ""}${String(params.missingProperty)}"`;
+    case "additionalProperties":
+      return `unknown field "${at ? `${at}.` : ""}${String(params.additionalProperty)}"`;
+    case "enum":
+      return `"${at}" must be one of ${JSON.stringify(params.allowedValues)}`;
+    default:
+      return `${at ? `"${at}"` : "arguments"} ${error.message ?? "is invalid"}`;
+  }
+}
+
+/** Validates `args` against `schema`: `undefined` when valid, else a list of problems. */
+export function checkArguments(schema: JsonSchema, args: unknown): string[] | undefined {
+  const validate = validatorFor(schema);
+  if (!validate || validate(args)) return undefined;
+  const problems = (validate.errors ?? []).map(describeError);
+  return [...new Set(problems)].slice(0, 20);
+}

@@ -1,0 +1,139 @@
+/**
+ * The tool catalog of one customer: one tool per action of every active connection, with
+ * unique, stable names, useful descriptions, faithful schemas and annotations.
+ *
+ * @module
+ */
+import type { Action, Connection, IntegrationInfo } from "../integration_app/types.ts";
+import type { Tool, ToolAnnotations } from "../mcp/sdk.ts";
+import { annotationsFor } from "./annotations.ts";
+import { type JsonSchema, toToolInputSchema } from "./input_schema.ts";
+import { fitToolName, looseToolName, shortHash, toolName } from "./naming.ts";
+
+/** One tool: what clients see, plus where it runs. */
+export interface ToolEntry {
+  name: string;
+  title: string;
+  description: string;
+  inputSchema: JsonSchema;
+  annotations: ToolAnnotations;
+  /** True when the action's non-object input is passed as `arguments.input`. */
+  wrapsInput: boolean;
+  connectionId: string;
+  connectionName?: string;
+  integrationKey: string;
+  integrationName: string;
+  actionKey: string;
+  actionName: string;
+  actionDescription?: string;
+  actionType?: string;
+}
+
+/** An active connection with its integration and the integration's actions. */
+export interface ConnectionActions {
+  connection: Connection;
+  integration: IntegrationInfo;
+  actions: Action[];
+}
+
+/** The tools of one customer (optionally narrowed to some apps), ready to serve. */
+export interface Catalog {
+  /** When it was built, in ms since the epoch. */
+  builtAt: number;
+  tools: ToolEntry[];
+}
+
+/** A catalog with its lookups, built once per catalog version. */
+export interface IndexedCatalog extends Catalog {
+  byName: Map<string, ToolEntry>;
+  /** Loose name (lower case, `_` as `-`) to tools, for names typed by agents. */
+  byLooseName: Map<string, ToolEntry[]>;
+  /** The MCP `tools/list` entries, built once. */
+  listing: Tool[];
+}
+
+function byAge(a: Connection, b: Connection): number {
+  const at = a.createdAt ?? "";
+  const bt = b.createdAt ?? "";
+  if (at !== bt) return at < bt ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+function describe(entry: Omit<ToolEntry, "description">, shared: boolean): string {
+  const app = shared && entry.connectionName
+    ? `${entry.integrationName} (connection "${entry.connectionName}")`
+    : entry.integrationName;
+  const own = entry.actionDescription?.trim();
+  const head = `${app}: ${entry.actionName}`;
+  return own && own !== entry.actionName ? `${head}. ${own}` : head;
+}
+
+/** Builds the tools of the given connections; names are unique and stable. */
+export function buildTools(sources: ConnectionActions[]): ToolEntry[] {
+  const byIntegration = new Map<string, ConnectionActions[]>();
+  for (const source of sources) {
+    const list = byIntegration.get(source.integration.key) ?? [];
+    list.push(source);
+    byIntegration.set(source.integration.key, list);
+  }
+  const tools: ToolEntry[] = [];
+  const taken = new Set<string>();
+  for (const [integrationKey, group] of [...byIntegration].sort(([a], [b]) => a < b ? -1 : 1)) {
+    group.sort((a, b) => byAge(a.connection, b.connection));
+    const shared = group.length > 1;
+    group.forEach(({ connection, integration, actions }, index) => {
+      // The oldest connection keeps the plain names; later ones get a tag from their own id.
+      const tag = index === 0 ? undefined : shortHash(connection.id).slice(0, 6);
+      const integrationName = integration.name?.trim() || integrationKey;
+      const sortedActions = [...actions].sort((a, b) => a.key < b.key ? -1 : 1);
+      for (const action of sortedActions) {
+        if (typeof action.key !== "string" || action.key.length === 0) continue;
+        let name = toolName(integrationKey, action.key, tag);
+        if (taken.has(name)) {
+          name = fitToolName(`${name}_${shortHash(`${connection.id}/${action.key}`)}`);
+        }
+        taken.add(name);
+        const actionName = action.name?.trim() || action.key;
+        const { schema, wrapped } = toToolInputSchema(action.inputSchema);
+        const title = `${integrationName}: ${actionName}`;
+        const partial = {
+          name,
+          title,
+          inputSchema: schema,
+          annotations: annotationsFor(action.type, title),
+          wrapsInput: wrapped,
+          connectionId: connection.id,
+          connectionName: connection.name,
+          integrationKey,
+          integrationName,
+          actionKey: action.key,
+          actionName,
+          actionDescription: action.description,
+          actionType: action.type,
+        };
+        tools.push({ ...partial, description: describe(partial, shared) });
+      }
+    });
+  }
+  return tools;
+}
+
+/** Adds the lookups and the MCP listing to a catalog. */
+export function indexCatalog(catalog: Catalog): IndexedCatalog {
+  const byName = new Map<string, ToolEntry>();
+  const byLooseName = new Map<string, ToolEntry[]>();
+  const listing: Tool[] = [];
+  for (const tool of catalog.tools) {
+    byName.set(tool.name, tool);
+    const loose = looseToolName(tool.name);
+    byLooseName.set(loose, [...(byLooseName.get(loose) ?? []), tool]);
+    listing.push({
+      name: tool.name,
+      title: tool.title,
+      description: tool.description,
+      inputSchema: tool.inputSchema as Tool["inputSchema"],
+      annotations: tool.annotations,
+    });
+  }
+  return { ...catalog, byName, byLooseName, listing };
+}

@@ -1,0 +1,153 @@
+/**
+ * Test harness: a fake Integration.app API and the real server handler on 127.0.0.1 with an
+ * in-memory (or file) Deno KV, plus the official MCP SDK client.
+ *
+ * @module
+ */
+import { createServices, type Services } from "../../src/app.ts";
+import { type Config, loadConfig } from "../../src/config.ts";
+import { createHandler } from "../../src/http/handler.ts";
+import { createIntegrationAppApiFactory } from "../../src/integration_app/client.ts";
+import { createLogger } from "../../src/log.ts";
+import { Client, StreamableHTTPClientTransport } from "../../src/mcp/sdk_client.ts";
+import { FakeIntegrationApp, type FakeOptions } from "./fake_integration_app.ts";
+
+/** A running server wired to a fake Integration.app. */
+export interface TestServer extends AsyncDisposable {
+  url: string;
+  mcpUrl: string;
+  fake: FakeIntegrationApp;
+  kv: Deno.Kv;
+  services: Services;
+  logs: string[];
+  /** Opens an MCP SDK client session. */
+  connect(token: string, options?: ConnectOptions): Promise<Client>;
+  close(): Promise<void>;
+}
+
+/** Options of `connect`. */
+export interface ConnectOptions {
+  query?: string;
+  headers?: Record<string, string>;
+  sessionId?: string;
+}
+
+/** Options of `startTestServer`. */
+export interface TestServerOptions {
+  fake?: FakeOptions;
+  /** Reuse a running fake instead of starting one. */
+  fakeApp?: FakeIntegrationApp;
+  env?: Record<string, string>;
+  kvPath?: string;
+  now?: () => number;
+}
+
+/** Starts the fake API and the server; close with `await using` or `close()`. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const fake = options.fakeApp ?? new FakeIntegrationApp(options.fake).start();
+  const ownsFake = !options.fakeApp;
+  const config: Config = loadConfig({
+    HOST: "127.0.0.1",
+    PORT: "0",
+    INTEGRATION_APP_API_URL: fake.url,
+    LOG_LEVEL: "debug",
+    ...options.env,
+  });
+  const kv = await Deno.openKv(options.kvPath ?? ":memory:");
+  const logs: string[] = [];
+  const logger = createLogger(config.logLevel, (line) => logs.push(line));
+  const services = createServices({
+    config,
+    kv,
+    logger,
+    now: options.now,
+    apiFactory: createIntegrationAppApiFactory({
+      apiUrl: config.apiUrl,
+      timeoutMs: config.upstreamTimeoutMs,
+      retryBaseMs: 5,
+    }),
+  });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    createHandler(services),
+  );
+  const url = `http://127.0.0.1:${server.addr.port}`;
+  const clients: Client[] = [];
+  let closed = false;
+  const close = async (): Promise<void> => {
+    if (closed) return;
+    closed = true;
+    await Promise.allSettled(clients.map((client) => client.close()));
+    await server.shutdown();
+    if (ownsFake) await fake.stop();
+    // Let background KV writes settle before closing it.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    kv.close();
+  };
+  return {
+    url,
+    mcpUrl: `${url}/mcp`,
+    fake,
+    kv,
+    services,
+    logs,
+    async connect(token, connectOptions = {}) {
+      const client = new Client({ name: "test-client", version: "1.0.0" });
+      const transport = new StreamableHTTPClientTransport(
+        new URL(`${url}/mcp${connectOptions.query ?? ""}`),
+        {
+          requestInit: {
+            headers: { authorization: `Bearer ${token}`, ...connectOptions.headers },
+          },
+          sessionId: connectOptions.sessionId,
+        },
+      );
+      await client.connect(transport);
+      clients.push(client);
+      return client;
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+/** Sends a raw HTTP request to the server and reads the whole body. */
+export async function rawRequest(
+  url: string,
+  init: RequestInit & { token?: string } = {},
+): Promise<{ status: number; headers: Headers; text: string; json: unknown }> {
+  const headers = new Headers(init.headers);
+  if (init.token) headers.set("authorization", `Bearer ${init.token}`);
+  const response = await fetch(url, { ...init, headers });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+/** Headers of a raw MCP POST. */
+export function mcpHeaders(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+    ...extra,
+  };
+}
+
+/** The JSON-RPC initialize request body. */
+export function initializeBody(id: number | string = 1): string {
+  return JSON.stringify({
+    jsonrpc: "2.0",
+    id,
+    method: "initialize",
+    params: {
+      protocolVersion: "2025-06-18",
+      capabilities: {},
+      clientInfo: { name: "raw-test", version: "1.0.0" },
+    },
+  });
+}
