@@ -151,3 +151,39 @@ export function initializeBody(id: number | string = 1): string {
     },
   });
 }
+
+/** The text of a tool result's content blocks, joined by newlines. */
+export function textOf(result: unknown): string {
+  const content = (result as { content?: { type: string; text?: string }[] }).content ?? [];
+  return content.map((block) => block.text ?? "").join("\n");
+}
+
+/**
+ * Sends a hand-written HTTP/1.1 request over TCP (fetch cannot set `Host`) and returns the
+ * status code.
+ */
+export async function rawHttpStatus(
+  url: string,
+  options: { method?: string; headers: Record<string, string>; body?: string },
+): Promise<number> {
+  const { hostname, port, pathname, search } = new URL(url);
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  try {
+    const body = new TextEncoder().encode(options.body ?? "");
+    const lines = [
+      `${options.method ?? "POST"} ${pathname}${search} HTTP/1.1`,
+      ...Object.entries({ connection: "close", ...options.headers }).map(([k, v]) => `${k}: ${v}`),
+      `content-length: ${body.length}`,
+      "",
+      "",
+    ];
+    await conn.write(new TextEncoder().encode(lines.join("\r\n")));
+    if (body.length > 0) await conn.write(body);
+    const buffer = new Uint8Array(1024);
+    const read = await conn.read(buffer);
+    const head = new TextDecoder().decode(buffer.subarray(0, read ?? 0));
+    return Number(head.split(" ")[1]);
+  } finally {
+    conn.close();
+  }
+}

@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { ConfigError, DEFAULT_KV_PATH, loadConfig } from "./config.ts";
+
+Deno.test("configuration defaults follow the product contract", () => {
+  const config = loadConfig({});
+  assert.equal(config.port, 3000);
+  assert.equal(config.host, "0.0.0.0");
+  assert.equal(config.apiUrl, "https://api.integration.app");
+  assert.equal(config.kvPath, DEFAULT_KV_PATH);
+  assert.deepEqual(config.allowedHosts, []);
+});
+
+Deno.test("configuration reads lists, trims URLs and leaves KV to Deno Deploy there", () => {
+  const config = loadConfig({
+    PORT: "8080",
+    INTEGRATION_APP_API_URL: "http://127.0.0.1:9999/",
+    ALLOWED_HOSTS: " a.example.com , B.example.com ,",
+    DENO_DEPLOYMENT_ID: "abc",
+  });
+  assert.equal(config.port, 8080);
+  assert.equal(config.apiUrl, "http://127.0.0.1:9999");
+  assert.deepEqual(config.allowedHosts, ["a.example.com", "b.example.com"]);
+  assert.equal(config.kvPath, undefined);
+});
+
+Deno.test("bad configuration values fail with a clear message", () => {
+  assert.throws(
+    () => loadConfig({ PORT: "seventy" }),
+    (e: Error) => e instanceof ConfigError && /PORT/.test(e.message),
+  );
+  assert.throws(() => loadConfig({ INTEGRATION_APP_API_URL: "ftp://x" }), ConfigError);
+  assert.throws(() => loadConfig({ LOG_LEVEL: "loud" }), /LOG_LEVEL/);
+});
