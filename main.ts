@@ -77,7 +77,10 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info("shutting down", { signal });
     const grace = new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs));
-    await Promise.race([server.shutdown(), grace]);
+    await Promise.race([
+      server.shutdown().then(() => services.background.drain()),
+      grace,
+    ]);
     kv.close();
     Deno.exit(0);
   };

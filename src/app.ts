@@ -9,6 +9,7 @@ import type { Config } from "./config.ts";
 import type { IntegrationAppApiFactory } from "./integration_app/types.ts";
 import type { Logger } from "./log.ts";
 import { SessionStore } from "./store/session_store.ts";
+import { BackgroundTasks } from "./util/background.ts";
 
 /** What the handler is built from; tests pass an in-memory KV and a fake API URL. */
 export interface AppDependencies {
@@ -24,13 +25,17 @@ export interface Services extends Required<AppDependencies> {
   identities: IdentityResolver;
   catalogs: CatalogService;
   sessions: SessionStore;
+  /** Work that outlives its request; drained before KV closes. */
+  background: BackgroundTasks;
 }
 
 /** Creates the services of one instance. */
 export function createServices(deps: AppDependencies): Services {
   const now = deps.now ?? Date.now;
   const { config, kv, logger, apiFactory } = deps;
+  const background = new BackgroundTasks();
   return {
+    background,
     config,
     kv,
     logger,
@@ -40,6 +45,7 @@ export function createServices(deps: AppDependencies): Services {
     catalogs: new CatalogService({
       kv,
       logger,
+      background,
       ttlMs: config.catalogTtlMs,
       concurrency: config.upstreamConcurrency,
       now,

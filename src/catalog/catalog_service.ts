@@ -8,6 +8,7 @@ import type { IntegrationAppApi } from "../integration_app/types.ts";
 import type { Logger } from "../log.ts";
 import { readBlob, writeBlob } from "../store/blob_store.ts";
 import { buildTools, type Catalog, indexCatalog, type IndexedCatalog } from "../tools/catalog.ts";
+import type { BackgroundTasks } from "../util/background.ts";
 import { LruMap, SingleFlight } from "../util/concurrency.ts";
 import { fetchConnectionActions } from "./fetch_sources.ts";
 
@@ -20,6 +21,8 @@ const STALE_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
 export interface CatalogServiceOptions {
   kv: Deno.Kv;
   logger: Logger;
+  /** Where refreshes run after a stale copy was served. */
+  background: BackgroundTasks;
   /** How long a catalog is fresh. */
   ttlMs: number;
   /** Upstream calls in flight per build. */
@@ -42,6 +45,7 @@ export function appsKey(apps: readonly string[] | undefined): string {
 export class CatalogService {
   readonly #kv: Deno.Kv;
   readonly #logger: Logger;
+  readonly #background: BackgroundTasks;
   readonly #ttlMs: number;
   readonly #concurrency: number;
   readonly #now: () => number;
@@ -55,6 +59,7 @@ export class CatalogService {
   constructor(options: CatalogServiceOptions) {
     this.#kv = options.kv;
     this.#logger = options.logger;
+    this.#background = options.background;
     this.#ttlMs = options.ttlMs;
     this.#concurrency = options.concurrency;
     this.#now = options.now ?? Date.now;
@@ -85,10 +90,19 @@ export class CatalogService {
     const build = this.#builds.run(key, () => this.#build(key, tenant, apps, api));
     if (!cached) return await build;
     // Serve the stale copy now; the refresh lands for the next request.
-    build.catch((error) =>
-      this.#logger.warn("catalog refresh failed, serving stale copy", { error })
+    this.#background.run(
+      build,
+      (error) => this.#logger.warn("catalog refresh failed, serving stale copy", { error }),
     );
     return cached;
+  }
+
+  /** Builds (or loads) the catalog in the background, e.g. while a session starts. */
+  prefetch(tenant: string, apps: readonly string[] | undefined, api: IntegrationAppApi): void {
+    this.#background.run(
+      this.get(tenant, apps, api),
+      (error) => this.#logger.debug("catalog prefetch failed", { error }),
+    );
   }
 
   /** Marks every catalog of `tenant` stale (e.g. a connection was reported gone). */

@@ -147,7 +147,7 @@ export class McpEndpoint {
     chatId: string | undefined,
     init: JSONRPCMessage | undefined,
   ): Promise<SessionRecord> {
-    const { sessions, catalogs, now, logger } = this.#services;
+    const { sessions, catalogs, now } = this.#services;
     const tenant = caller.identity.tenant;
     const mode = parseMode(url);
     const apps = parseApps(url);
@@ -183,10 +183,7 @@ export class McpEndpoint {
     };
     await sessions.createSession(session);
     // Warm the catalog while the client finishes its handshake.
-    const api = this.#services.apiFactory(caller.token);
-    catalogs.get(tenant, apps ?? undefined, api).catch((error) =>
-      logger.debug("catalog prefetch failed", { error })
-    );
+    catalogs.prefetch(tenant, apps ?? undefined, this.#services.apiFactory(caller.token));
     return session;
   }
 
@@ -198,7 +195,7 @@ export class McpEndpoint {
     stream: boolean,
     context: RequestContext,
   ): Promise<Response> {
-    const { catalogs, sessions, logger, apiFactory, now } = this.#services;
+    const { catalogs, sessions, logger, apiFactory, now, background } = this.#services;
     let api: IntegrationAppApi | undefined;
     const getApi = (): IntegrationAppApi => api ??= apiFactory(caller.token);
     const server = createMcpServer({
@@ -213,7 +210,11 @@ export class McpEndpoint {
         session.lastSeenAt = now();
         await sessions.saveSession(session);
       },
-      invalidateCatalog: () => catalogs.invalidate(session.tenant),
+      invalidateCatalog: () =>
+        background.run(
+          catalogs.invalidate(session.tenant),
+          (error) => logger.warn("cannot invalidate catalog", { error }),
+        ),
       onToolCall: (name) => context.tool = name,
     });
     const transport = new WebStandardStreamableHTTPServerTransport({

@@ -46,7 +46,7 @@ export interface McpSessionContext {
   /** Stores a changed enabled set; resolves when it is durable. */
   saveEnabledTools(names: string[]): Promise<void>;
   /** Called when a run shows the catalog may be outdated. */
-  invalidateCatalog(): Promise<void>;
+  invalidateCatalog(): void;
   /** Notes the tool called, for the request log. */
   onToolCall?(name: string): void;
 }
@@ -111,11 +111,7 @@ async function runTool(
     return outputResult(run?.output);
   } catch (error) {
     const upstream = toUpstreamError(error);
-    if (invalidatesCatalog(upstream)) {
-      context.invalidateCatalog().catch((e) =>
-        context.logger.warn("cannot invalidate catalog", { error: e })
-      );
-    }
+    if (invalidatesCatalog(upstream)) context.invalidateCatalog();
     context.logger.info("tool call failed", {
       tool: tool.name,
       kind: upstream.kind,

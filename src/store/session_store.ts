@@ -108,7 +108,13 @@ export class SessionStore {
   /** A session of `tenant`, or `undefined` (unknown, expired, or another tenant's). */
   async getSession(tenant: string, id: string): Promise<SessionRecord | undefined> {
     const entry = await this.#kv.get<SessionRecord>(sessionKey(tenant, id));
-    return entry.value ?? undefined;
+    return this.#live(entry.value, this.#sessionTtlMs);
+  }
+
+  /** KV expiry is lazy: a record idle for longer than its TTL counts as gone anyway. */
+  #live<T extends { lastSeenAt: number }>(value: T | null, ttlMs: number): T | undefined {
+    if (!value || this.#now() - value.lastSeenAt > ttlMs) return undefined;
+    return value;
   }
 
   /** Writes back a changed session (and refreshes its chat's expiry). */
@@ -147,14 +153,15 @@ export class SessionStore {
   /** A chat of `tenant`, or `undefined`. */
   async getChat(tenant: string, chatId: string): Promise<ChatRecord | undefined> {
     const entry = await this.#kv.get<ChatRecord>(chatKey(tenant, chatId));
-    return entry.value ?? undefined;
+    return this.#live(entry.value, this.#chatTtlMs);
   }
 
   /** Every chat of `tenant`. */
   async listChats(tenant: string): Promise<ChatRecord[]> {
     const chats: ChatRecord[] = [];
     for await (const entry of this.#kv.list<ChatRecord>({ prefix: ["chats", tenant] })) {
-      chats.push(entry.value);
+      const chat = this.#live(entry.value, this.#chatTtlMs);
+      if (chat) chats.push(chat);
     }
     return chats;
   }

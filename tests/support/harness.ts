@@ -79,9 +79,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     closed = true;
     await Promise.allSettled(clients.map((client) => client.close()));
     await server.shutdown();
+    await services.background.drain();
     if (ownsFake) await fake.stop();
-    // Let background KV writes settle before closing it.
-    await new Promise((resolve) => setTimeout(resolve, 20));
     kv.close();
   };
   return {
@@ -92,23 +91,35 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     services,
     logs,
     async connect(token, connectOptions = {}) {
-      const client = new Client({ name: "test-client", version: "1.0.0" });
-      const transport = new StreamableHTTPClientTransport(
-        new URL(`${url}/mcp${connectOptions.query ?? ""}`),
-        {
-          requestInit: {
-            headers: { authorization: `Bearer ${token}`, ...connectOptions.headers },
-          },
-          sessionId: connectOptions.sessionId,
-        },
-      );
-      await client.connect(transport);
+      const client = await connectClient(`${url}/mcp`, token, connectOptions);
       clients.push(client);
       return client;
     },
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** Opens an MCP SDK client session against `mcpUrl`; the caller closes it. */
+export async function connectClient(
+  mcpUrl: string,
+  token: string,
+  options: ConnectOptions = {},
+): Promise<Client> {
+  const client = new Client({ name: "test-client", version: "1.0.0" });
+  const transport = new StreamableHTTPClientTransport(new URL(`${mcpUrl}${options.query ?? ""}`), {
+    requestInit: { headers: { authorization: `Bearer ${token}`, ...options.headers } },
+    sessionId: options.sessionId,
+  });
+  await client.connect(transport);
+  return client;
+}
+
+/** The MCP session id a connected SDK client uses. */
+export function sessionIdOf(client: Client): string {
+  const id = (client.transport as { sessionId?: string } | undefined)?.sessionId;
+  if (!id) throw new Error("The client has no session id");
+  return id;
 }
 
 /** Sends a raw HTTP request to the server and reads the whole body. */

@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import { fixtureWorkspace } from "../support/fixtures.ts";
+import {
+  connectClient,
+  rawRequest,
+  sessionIdOf,
+  startTestServer,
+  textOf,
+} from "../support/harness.ts";
+
+Deno.test("the reference agent's flow: chat id, /mcp/sessions, reconnect by session id", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const token = await server.fake.token("alice");
+  const empty = await rawRequest(`${server.url}/mcp/sessions`, { token });
+  assert.equal(empty.status, 200);
+  assert.deepEqual(empty.json, {});
+
+  const first = await server.connect(token, { headers: { "x-chat-id": "chat-1" } });
+  const sessionId = sessionIdOf(first);
+  const sessions = await rawRequest(`${server.url}/mcp/sessions`, { token });
+  assert.deepEqual(sessions.json, { "chat-1": sessionId });
+
+  // The agent reads sessions[chatId] and reconnects with that id.
+  const again = await connectClient(server.mcpUrl, token, {
+    sessionId: (sessions.json as Record<string, string>)["chat-1"],
+  });
+  try {
+    const { tools } = await again.listTools();
+    assert.ok(tools.length > 0);
+    const result = await again.callTool({ name: "gmail_read-email", arguments: { id: "1" } });
+    assert.equal(result.isError, undefined);
+  } finally {
+    await again.close();
+  }
+});
+
+Deno.test("chat details, chat deletion, and DELETE /mcp removing the chat", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const token = await server.fake.token("alice");
+  const client = await server.connect(token, {
+    query: "?mode=dynamic&apps=gmail",
+    headers: { "x-chat-id": "chat-a" },
+  });
+  await client.callTool({ name: "enable-tools", arguments: { tools: ["gmail_send-email"] } });
+  const details = await rawRequest(`${server.url}/mcp/sessions/chat-a`, { token });
+  assert.equal(details.status, 200);
+  const body = details.json as Record<string, unknown>;
+  assert.equal(body.sessionId, sessionIdOf(client));
+  assert.equal(body.mode, "dynamic");
+  assert.deepEqual(body.apps, ["gmail"]);
+  assert.deepEqual(body.enabledTools, ["gmail_send-email"]);
+  assert.equal(typeof body.createdAt, "string");
+
+  const bob = await server.fake.token("bob");
+  assert.equal((await rawRequest(`${server.url}/mcp/sessions/chat-a`, { token: bob })).status, 404);
+  assert.equal(
+    (await rawRequest(`${server.url}/mcp/sessions/chat-a`, { method: "DELETE", token: bob }))
+      .status,
+    404,
+  );
+  assert.equal((await rawRequest(`${server.url}/mcp/sessions/none`, { token })).status, 404);
+
+  const removed = await rawRequest(`${server.url}/mcp/sessions/chat-a`, {
+    method: "DELETE",
+    token,
+  });
+  assert.equal(removed.status, 204);
+  assert.deepEqual((await rawRequest(`${server.url}/mcp/sessions`, { token })).json, {});
+  await assert.rejects(client.listTools(), /404|not found/i);
+
+  const other = await server.connect(token, { headers: { "x-chat-id": "chat-b" } });
+  await (other.transport as unknown as { terminateSession(): Promise<void> })
+    .terminateSession();
+  assert.deepEqual((await rawRequest(`${server.url}/mcp/sessions`, { token })).json, {});
+});
+
+Deno.test("re-initializing a chat maps it to the new session and keeps its enabled tools", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const token = await server.fake.token("alice");
+  const headers = { "x-chat-id": "chat-r" };
+  const first = await server.connect(token, { query: "?mode=dynamic", headers });
+  await first.callTool({
+    name: "enable-tools",
+    arguments: { tools: ["gmail_send-email", "hubspot_create-contact"] },
+  });
+  const second = await server.connect(token, { query: "?mode=dynamic", headers });
+  assert.notEqual(sessionIdOf(second), sessionIdOf(first));
+  const sessions = await rawRequest(`${server.url}/mcp/sessions`, { token });
+  assert.deepEqual(sessions.json, { "chat-r": sessionIdOf(second) });
+  const names = (await second.listTools()).tools.map((t) => t.name).sort();
+  assert.deepEqual(names, ["enable-tools", "gmail_send-email", "hubspot_create-contact"]);
+  const sent = await second.callTool({
+    name: "gmail_send-email",
+    arguments: { to: "a@b.co", subject: "Hello" },
+  });
+  assert.match(textOf(sent), /m-1/);
+});
+
+Deno.test("chats of two customers never mix", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const alice = await server.fake.token("alice");
+  const bob = await server.fake.token("bob");
+  await server.connect(alice, { headers: { "x-chat-id": "same-chat" } });
+  await server.connect(bob, { headers: { "x-chat-id": "same-chat" } });
+  const a = (await rawRequest(`${server.url}/mcp/sessions`, { token: alice })).json as Record<
+    string,
+    string
+  >;
+  const b = (await rawRequest(`${server.url}/mcp/sessions`, { token: bob })).json as Record<
+    string,
+    string
+  >;
+  assert.notEqual(a["same-chat"], b["same-chat"]);
+});
+
+Deno.test("idle sessions and chats expire", async () => {
+  let now = Date.now();
+  await using server = await startTestServer({
+    fake: fixtureWorkspace(),
+    now: () => now,
+    env: { SESSION_TTL_SECONDS: "60", CHAT_TTL_SECONDS: "120", IDENTITY_TTL_SECONDS: "100000" },
+  });
+  const token = await server.fake.token("alice");
+  const client = await server.connect(token, { headers: { "x-chat-id": "chat-x" } });
+  now += 30_000;
+  await client.listTools(); // refreshes last seen
+  now += 50_000;
+  await client.listTools(); // 50 s idle: still alive
+  now += 61_000;
+  await assert.rejects(client.listTools(), /404|not found/i);
+  const listed = await rawRequest(`${server.url}/mcp/sessions`, { token });
+  assert.deepEqual(Object.keys(listed.json as object), ["chat-x"]);
+  now += 121_000;
+  assert.deepEqual((await rawRequest(`${server.url}/mcp/sessions`, { token })).json, {});
+});
