@@ -9,7 +9,7 @@ import { toUpstreamError } from "../integration_app/errors.ts";
 import type { Logger } from "../log.ts";
 import type { SessionRecord } from "../store/session_store.ts";
 import { checkArguments } from "../tools/arguments.ts";
-import type { IndexedCatalog, ToolEntry } from "../tools/catalog.ts";
+import { type IndexedCatalog, toMcpTool, type ToolEntry } from "../tools/catalog.ts";
 import { WRAPPED_INPUT_FIELD } from "../tools/input_schema.ts";
 import { ENABLE_TOOLS_NAME, ENABLE_TOOLS_TOOL, enableTools, findTool } from "./enable_tools.ts";
 import {
@@ -66,14 +66,11 @@ async function loadCatalog(context: McpSessionContext): Promise<IndexedCatalog> 
 
 function listTools(context: McpSessionContext, catalog: IndexedCatalog): Tool[] {
   if (context.session.mode === "static") return catalog.listing;
-  const enabled: Tool[] = [ENABLE_TOOLS_TOOL];
-  for (const name of context.session.enabledTools) {
-    const tool = catalog.byName.get(name);
-    if (tool) {
-      enabled.push(catalog.listing[catalog.tools.indexOf(tool)] as Tool);
-    }
-  }
-  return enabled;
+  const enabled = context.session.enabledTools
+    .map((name) => catalog.byName.get(name))
+    .filter((tool) => tool !== undefined)
+    .map(toMcpTool);
+  return [ENABLE_TOOLS_TOOL, ...enabled];
 }
 
 function resolveCallable(

@@ -118,6 +118,17 @@ export function buildTools(sources: ConnectionActions[]): ToolEntry[] {
   return tools;
 }
 
+/** The `tools/list` entry of a tool. */
+export function toMcpTool(tool: ToolEntry): Tool {
+  return {
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    inputSchema: tool.inputSchema as Tool["inputSchema"],
+    annotations: tool.annotations,
+  };
+}
+
 /** Adds the lookups and the MCP listing to a catalog. */
 export function indexCatalog(catalog: Catalog): IndexedCatalog {
   const byName = new Map<string, ToolEntry>();
@@ -127,13 +138,7 @@ export function indexCatalog(catalog: Catalog): IndexedCatalog {
     byName.set(tool.name, tool);
     const loose = looseToolName(tool.name);
     byLooseName.set(loose, [...(byLooseName.get(loose) ?? []), tool]);
-    listing.push({
-      name: tool.name,
-      title: tool.title,
-      description: tool.description,
-      inputSchema: tool.inputSchema as Tool["inputSchema"],
-      annotations: tool.annotations,
-    });
+    listing.push(toMcpTool(tool));
   }
   return { ...catalog, byName, byLooseName, listing };
 }

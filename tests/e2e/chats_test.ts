@@ -133,3 +133,33 @@ Deno.test("idle sessions and chats expire", async () => {
   now += 121_000;
   assert.deepEqual((await rawRequest(`${server.url}/mcp/sessions`, { token })).json, {});
 });
+
+Deno.test("a chat id sent after initialize ties the chat to the session", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const token = await server.fake.token("alice");
+  const client = await server.connect(token);
+  const sessionId = sessionIdOf(client);
+  const res = await rawRequest(server.mcpUrl, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-session-id": sessionId,
+      "mcp-protocol-version": "2025-06-18",
+      "x-chat-id": "late-chat",
+    },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "ping" }),
+    token,
+  });
+  assert.equal(res.status, 200);
+  assert.deepEqual((await rawRequest(`${server.url}/mcp/sessions`, { token })).json, {
+    "late-chat": sessionId,
+  });
+  const bad = await rawRequest(server.mcpUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-chat-id": "x".repeat(500) },
+    body: "{}",
+    token,
+  });
+  assert.equal(bad.status, 400);
+});
