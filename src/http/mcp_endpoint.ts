@@ -14,6 +14,7 @@ import {
   isInitializeRequest,
   isJSONRPCRequest,
   type JSONRPCMessage,
+  SUPPORTED_PROTOCOL_VERSIONS,
   WebStandardStreamableHTTPServerTransport,
 } from "../mcp/sdk.ts";
 import type { SessionRecord } from "../store/session_store.ts";
@@ -56,6 +57,19 @@ function asMessages(body: unknown): JSONRPCMessage[] {
 function methodOf(message: JSONRPCMessage): string | undefined {
   const method = (message as { method?: unknown }).method;
   return typeof method === "string" ? method : undefined;
+}
+
+/** 400 when `MCP-Protocol-Version` names a revision this server does not speak. */
+function checkProtocolVersion(request: Request): void {
+  const version = request.headers.get("mcp-protocol-version");
+  if (version !== null && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+    throw new HttpError(
+      400,
+      `Bad Request: Unsupported protocol version: ${version.slice(0, 40)} (supported: ${
+        SUPPORTED_PROTOCOL_VERSIONS.join(", ")
+      })`,
+    );
+  }
 }
 
 /** The MCP endpoint's handlers. */
@@ -128,6 +142,7 @@ export class McpEndpoint {
   /** Handles `GET /mcp`: no standalone stream is kept (every reply rides its request). */
   async get(request: Request, caller: Caller): Promise<Response> {
     await this.#requireSession(request, caller);
+    checkProtocolVersion(request);
     throw new HttpError(405, "Method Not Allowed: this server sends no standalone SSE stream", {
       headers: { allow: "POST, DELETE" },
     });
@@ -136,6 +151,7 @@ export class McpEndpoint {
   /** Handles `DELETE /mcp`: ends the session (and removes it from its chat). */
   async delete(request: Request, caller: Caller, context: RequestContext): Promise<Response> {
     const session = await this.#requireSession(request, caller);
+    checkProtocolVersion(request);
     context.session = session.id.slice(0, 8);
     await this.#services.sessions.deleteSession(session);
     return new Response(null, { status: 200 });
