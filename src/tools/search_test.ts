@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { INTENT_QUERIES, searchFixtureTools } from "../../tests/support/search_fixture.ts";
+import { buildTools, type ToolEntry } from "./catalog.ts";
+import {
+  buildSearchIndex,
+  searchIndexFor,
+  searchTools,
+  splitWords,
+  stem,
+  tokenize,
+} from "./search.ts";
+
+function names(tools: ToolEntry[], query: string, limit = 5): string[] {
+  return searchTools(buildSearchIndex(tools), query, limit).map((hit) => hit.tool.name);
+}
+
+Deno.test("ranked search finds the expected tool in the top 5 for at least 90% of intents", () => {
+  const tools = searchFixtureTools();
+  const index = buildSearchIndex(tools);
+  const misses: string[] = [];
+  let firsts = 0;
+  for (const { query, expected } of INTENT_QUERIES) {
+    assert.ok(tools.some((tool) => tool.name === expected), `fixture lacks ${expected}`);
+    const top = searchTools(index, query, 5).map((hit) => hit.tool.name);
+    if (top[0] === expected) firsts++;
+    if (!top.includes(expected)) misses.push(`"${query}" -> ${top.join(", ")} (want ${expected})`);
+  }
+  assert.ok(INTENT_QUERIES.length >= 30);
+  assert.ok(new Set(tools.map((tool) => tool.integrationKey)).size >= 8);
+  const recall = (INTENT_QUERIES.length - misses.length) / INTENT_QUERIES.length;
+  // deno-lint-ignore no-console
+  console.log(
+    `top-5 recall: ${recall.toFixed(3)} (${INTENT_QUERIES.length - misses.length}/` +
+      `${INTENT_QUERIES.length} intents, ${tools.length} tools); top-1: ` +
+      `${(firsts / INTENT_QUERIES.length).toFixed(3)}` +
+      misses.map((miss) => `\n  miss: ${miss}`).join(""),
+  );
+  assert.ok(recall >= 0.9, `top-5 recall ${recall.toFixed(3)} is below 0.9`);
+});
+
+Deno.test("tokenize splits on dashes, underscores, punctuation and camelCase", () => {
+  assert.deepEqual(splitWords("gmail_send-email"), ["gmail", "send", "email"]);
+  assert.deepEqual(splitWords("threadTs HTTPRequest labelIDs"), [
+    "thread",
+    "ts",
+    "http",
+    "request",
+    "label",
+    "ids",
+  ]);
+  assert.deepEqual(splitWords("E-mail a to-do"), ["email", "a", "todo"]);
+  assert.deepEqual(tokenize("Send an e-mail to the team"), ["send", "email", "team"]);
+});
+
+Deno.test("stemming maps inflected forms to one term", () => {
+  for (
+    const group of [
+      ["contact", "contacts"],
+      ["create", "created", "creates", "creating"],
+      ["message", "messages"],
+      ["company", "companies"],
+      ["search", "searches", "searching"],
+      ["map", "mapped", "mapping"],
+      ["send", "sent", "sending"],
+      ["id", "ids"],
+    ]
+  ) {
+    assert.deepEqual(new Set(group.map(stem)).size, 1, `${group.join(", ")} differ`);
+  }
+  assert.equal(stem("address"), "address");
+  assert.equal(stem("status"), "status");
+  assert.equal(stem("call"), stem("called"));
+});
+
+Deno.test("synonyms of common verbs find tools named with another verb", () => {
+  const tools = searchFixtureTools();
+  assert.equal(names(tools, "remove hubspot contact")[0], "hubspot_delete_contact");
+  assert.equal(names(tools, "edit a zendesk ticket")[0], "zendesk_update-ticket");
+  assert.equal(names(tools, "post to slack")[0], "slack_send-message");
+  assert.equal(names(tools, "look up a contact in hubspot")[0], "hubspot_search-contacts");
+  assert.equal(names(tools, "erase a calendar event")[0], "google-calendar_delete-event");
+  assert.equal(names(tools, "new hubspot company")[0], "hubspot_create-company");
+});
+
+Deno.test("the word a query uses ranks above its synonyms", () => {
+  const tools = searchFixtureTools();
+  const top = names(tools, "list github pull requests", 3);
+  assert.equal(top[0], "github_list-pull-requests");
+});
+
+Deno.test("input field names and descriptions are searched", () => {
+  const tools = searchFixtureTools();
+  assert.ok(names(tools, "jql").includes("jira_search-issues"));
+  assert.ok(names(tools, "base64 encoded content").includes("google-drive_upload-file"));
+});
+
+Deno.test("search is deterministic: equal scores are ordered by name", () => {
+  const actions = ["b-thing", "a-thing", "c-thing"].map((key) => ({
+    id: key,
+    key,
+    name: "Do Thing",
+  }));
+  const tools = buildTools([{
+    connection: { id: "c1" },
+    integration: { id: "i1", key: "app", name: "App" },
+    actions,
+  }]);
+  const first = searchTools(buildSearchIndex(tools), "do thing", 3);
+  assert.deepEqual(first.map((hit) => hit.tool.name), [
+    "app_a-thing",
+    "app_b-thing",
+    "app_c-thing",
+  ]);
+  assert.equal(new Set(first.map((hit) => hit.score)).size, 1);
+  const reversed = searchTools(buildSearchIndex([...tools].reverse()), "do thing", 3);
+  assert.deepEqual(reversed.map((hit) => hit.tool.name), first.map((hit) => hit.tool.name));
+});
+
+Deno.test("search returns nothing for empty, stop-word-only or unmatched queries", () => {
+  const tools = searchFixtureTools();
+  assert.deepEqual(names(tools, ""), []);
+  assert.deepEqual(names(tools, "the of a to"), []);
+  assert.deepEqual(names(tools, "zzzqqq"), []);
+  assert.deepEqual(names([], "send email"), []);
+});
+
+Deno.test("search honours the limit", () => {
+  const tools = searchFixtureTools();
+  assert.equal(names(tools, "create", 3).length, 3);
+  assert.equal(names(tools, "create", 0).length, 0);
+});
+
+Deno.test("the index of a tool list is built once and reused", () => {
+  const tools = searchFixtureTools();
+  assert.equal(searchIndexFor(tools), searchIndexFor(tools));
+  assert.notEqual(searchIndexFor(tools), searchIndexFor([...tools]));
+});
