@@ -12,6 +12,7 @@ import { createOriginGuard } from "./origin_guard.ts";
 import type { RequestContext } from "./request_context.ts";
 import { matchRoute, type Route, type RouteHandler } from "./router.ts";
 import { deleteChat, getChat, listChats } from "./sessions_endpoint.ts";
+import { getTools } from "./tools_endpoint.ts";
 
 /** A `Deno.serve` handler. */
 export type Handler = (request: Request) => Promise<Response>;
@@ -69,6 +70,7 @@ export function createHandler(services: Services): Handler {
       "sessions",
       guarded((_req, caller) => listChats(sessions, caller.identity.tenant)),
     ),
+    route("GET", "/mcp/tools", "tools", guarded((req, caller) => getTools(req, caller, services))),
     route(
       "GET",
       "/mcp/sessions/:chatId",

@@ -128,12 +128,11 @@ export class McpEndpoint {
       isJSONRPCRequest(message) && message.method === "tools/call" &&
       (message.params as { name?: unknown } | undefined)?.name === ENABLE_TOOLS_NAME
     );
+    // Touch before serving: a streamed enable-tools call may still be writing the session
+    // after #serve returns, and a later touch would overwrite its enabled set.
+    if (!created) await sessions.touchSession(session);
     const response = await this.#serve(request, caller, session, messages, needsStream, context);
-    if (created && response.status !== 200) {
-      await sessions.deleteSession(session);
-    } else if (!created) {
-      await sessions.touchSession(session);
-    }
+    if (created && response.status !== 200) await sessions.deleteSession(session);
     const headers = new Headers(response.headers);
     headers.set(SESSION_HEADER, session.id);
     return new Response(response.body, { status: response.status, headers });
@@ -222,9 +221,10 @@ export class McpEndpoint {
       },
       catalog: () => catalogs.get(session.tenant, session.apps ?? undefined, getApi()),
       saveEnabledTools: async (names) => {
-        session.enabledTools = names;
-        session.lastSeenAt = now();
-        await sessions.saveSession(session);
+        // Change the served record only once the new set is stored.
+        const next = { ...session, enabledTools: names, lastSeenAt: now() };
+        await sessions.saveSession(next);
+        Object.assign(session, next);
       },
       invalidateCatalog: () =>
         background.run(

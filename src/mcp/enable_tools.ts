@@ -127,10 +127,12 @@ function editDistance(a: string, b: string): number {
 /** Close matches for an unknown name: near spellings first, then a search on its words. */
 export function closeMatches(catalog: IndexedCatalog, name: string, count = 3): string[] {
   const loose = looseToolName(name);
+  const maxDistance = Math.max(2, Math.floor(loose.length / 4));
   const near = catalog.tools
+    .filter((tool) => Math.abs(tool.name.length - loose.length) <= maxDistance)
     .map((tool) => ({ tool, distance: editDistance(loose, looseToolName(tool.name)) }))
-    .filter(({ distance }) => distance <= Math.max(2, Math.floor(loose.length / 4)))
-    .sort((a, b) => a.distance - b.distance)
+    .filter(({ distance }) => distance <= maxDistance)
+    .sort((a, b) => a.distance - b.distance || (a.tool.name < b.tool.name ? -1 : 1))
     .map(({ tool }) => tool.name);
   const searched = searchTools(searchIndexFor(catalog.tools), name, count).map((hit) =>
     hit.tool.name
@@ -138,12 +140,22 @@ export function closeMatches(catalog: IndexedCatalog, name: string, count = 3): 
   return [...new Set([...near, ...searched])].slice(0, count);
 }
 
+/** How a name typed by an agent resolves: one tool, or none with the tools it could mean. */
+export type NameLookup =
+  | { tool: ToolEntry; candidates?: undefined }
+  | { tool?: undefined; candidates: ToolEntry[] };
+
+/** Looks a name up: exact first, then its loose form (case and `_`/`-` ignored). */
+export function lookupTool(catalog: IndexedCatalog, name: string): NameLookup {
+  const exact = catalog.byName.get(name.trim());
+  if (exact) return { tool: exact };
+  const loose = catalog.byLooseName.get(looseToolName(name)) ?? [];
+  return loose.length === 1 ? { tool: loose[0] as ToolEntry } : { candidates: loose };
+}
+
 /** Finds a tool by its exact name, or by its loose form when that is unambiguous. */
 export function findTool(catalog: IndexedCatalog, name: string): ToolEntry | undefined {
-  const exact = catalog.byName.get(name);
-  if (exact) return exact;
-  const loose = catalog.byLooseName.get(looseToolName(name));
-  return loose?.length === 1 ? loose[0] : undefined;
+  return lookupTool(catalog, name).tool;
 }
 
 /** What a call of `enable-tools` decided. */
@@ -153,45 +165,93 @@ export interface EnableToolsOutcome {
   enabled?: string[];
 }
 
-function summary(tool: ToolEntry): string {
-  const required = requiredFields(tool.inputSchema);
-  const args = required.length > 0 ? ` Required arguments: ${required.join(", ")}.` : "";
-  return `- ${tool.name}: ${tool.description}${args}`;
+/** Options of `enableTools`. */
+export interface EnableToolsOptions {
+  /** The apps the session is limited to (`null`: every app), to explain unknown names. */
+  apps?: readonly string[] | null;
 }
 
-/** Resolves an `enable-tools` call against the session's catalog. */
-export function enableTools(catalog: IndexedCatalog, args: unknown): EnableToolsOutcome {
+/** A query enables only tools scoring at least this share of the best match's score. */
+const QUERY_MIN_RELATIVE_SCORE = 0.25;
+/** Unknown names that get close matches (finding them scans the catalog). */
+const MAX_SUGGESTED = 10;
+const MAX_SUMMARY_CHARS = 200;
+
+/** One line per tool: name, what it does, required arguments. */
+export function toolSummary(tool: ToolEntry): string {
+  let description = tool.description.replace(/\s+/g, " ").trim();
+  if (description.length > MAX_SUMMARY_CHARS) {
+    description = description.slice(0, MAX_SUMMARY_CHARS - 1).trimEnd() + "…";
+  }
+  if (!/[.!?…]$/.test(description)) description += ".";
+  const required = requiredFields(tool.inputSchema);
+  const args = required.length > 0
+    ? ` Required arguments: ${required.join(", ")}.`
+    : " No required arguments.";
+  return `- ${tool.name}: ${description}${args}`;
+}
+
+function describeUnknown(
+  catalog: IndexedCatalog,
+  name: string,
+  candidates: ToolEntry[],
+  suggest: boolean,
+): string {
+  if (candidates.length > 1) {
+    return `"${name}" matches several tools, name one exactly: ` +
+      `${candidates.map((tool) => tool.name).join(", ")}.`;
+  }
+  const matches = suggest ? closeMatches(catalog, name) : [];
+  return `Unknown tool "${name}"` +
+    (matches.length > 0 ? ` (did you mean: ${matches.join(", ")}?)` : "") + ".";
+}
+
+/**
+ * Resolves an `enable-tools` call against the session's catalog (which holds only the tools
+ * of the session's apps). The new set replaces the old one; when nothing can be enabled, the
+ * result is an error and nothing changes.
+ */
+export function enableTools(
+  catalog: IndexedCatalog,
+  args: unknown,
+  options: EnableToolsOptions = {},
+): EnableToolsOutcome {
   const request = parseEnableToolsArguments(args);
   if (typeof request === "string") return { result: errorResult(request) };
 
   const chosen = new Map<string, ToolEntry>();
+  const problems: string[] = [];
   const unknown: string[] = [];
   for (const name of request.tools) {
-    const tool = findTool(catalog, name);
-    if (tool) chosen.set(tool.name, tool);
-    else unknown.push(name);
-  }
-  if (request.query !== undefined) {
-    for (const hit of searchTools(searchIndexFor(catalog.tools), request.query, request.limit)) {
-      chosen.set(hit.tool.name, hit.tool);
+    const found = lookupTool(catalog, name);
+    if (found.tool) {
+      chosen.set(found.tool.name, found.tool);
+      continue;
     }
-  }
-
-  const lines: string[] = [];
-  for (const name of unknown) {
-    const matches = closeMatches(catalog, name);
-    lines.push(
-      `Unknown tool "${name}"` +
-        (matches.length > 0 ? ` (did you mean: ${matches.join(", ")}?)` : "") + ".",
+    unknown.push(name);
+    problems.push(
+      describeUnknown(catalog, name, found.candidates, unknown.length <= MAX_SUGGESTED),
     );
   }
+  if (unknown.length > 0 && options.apps) {
+    problems.push(`This session only has tools of these apps: ${options.apps.join(", ")}.`);
+  }
+  let queryMatches = 0;
+  if (request.query !== undefined) {
+    const hits = searchTools(searchIndexFor(catalog.tools), request.query, request.limit);
+    const floor = (hits[0]?.score ?? 0) * QUERY_MIN_RELATIVE_SCORE;
+    for (const hit of hits) {
+      if (hit.score < floor) break;
+      chosen.set(hit.tool.name, hit.tool);
+      queryMatches++;
+    }
+    if (queryMatches === 0) problems.push(`No tool matches the query "${request.query}".`);
+  }
+
   if (chosen.size === 0) {
-    const why = request.query !== undefined && unknown.length === 0
-      ? `No tool matches the query "${request.query}".`
-      : "None of the named tools exists.";
     return {
       result: errorResult(
-        [why, ...lines, "The enabled tools are unchanged."].join("\n"),
+        ["No tool was enabled:", ...problems, "The enabled tools are unchanged."].join("\n"),
       ),
     };
   }
@@ -199,8 +259,8 @@ export function enableTools(catalog: IndexedCatalog, args: unknown): EnableTools
   const text = [
     `Enabled ${enabled.length} tool${enabled.length === 1 ? "" : "s"} for this session ` +
     `(replacing any enabled before); they are now in tools/list and can be called:`,
-    ...enabled.map(summary),
-    ...lines,
+    ...enabled.map(toolSummary),
+    ...(problems.length > 0 ? ["Not enabled:", ...problems] : []),
   ].join("\n");
   return {
     result: {

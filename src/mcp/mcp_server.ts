@@ -80,7 +80,10 @@ function resolveCallable(
 ): ToolEntry {
   const tool = findTool(catalog, name);
   if (!tool) {
-    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    const hint = context.session.mode === "dynamic"
+      ? `: call ${ENABLE_TOOLS_NAME} with a query to find and enable the tools you need`
+      : "";
+    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}${hint}`);
   }
   if (context.session.mode === "dynamic" && !context.session.enabledTools.includes(tool.name)) {
     throw new McpError(
@@ -139,7 +142,7 @@ export function createMcpServer(context: McpSessionContext): Server {
     context.onToolCall?.(name);
     const catalog = await loadCatalog(context);
     if (name === ENABLE_TOOLS_NAME && context.session.mode === "dynamic") {
-      const outcome = enableTools(catalog, args);
+      const outcome = enableTools(catalog, args, { apps: context.session.apps });
       if (outcome.enabled) {
         await context.saveEnabledTools(outcome.enabled);
         await extra.sendNotification({ method: "notifications/tools/list_changed" });

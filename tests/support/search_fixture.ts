@@ -1,10 +1,11 @@
 /**
  * The search fixture (`tests/testdata/search_catalog.json`): realistic actions of ten apps and
- * intent queries with the tool each one should find.
+ * intent queries with the tool each one should find, as a tool list or as a fake workspace.
  *
  * @module
  */
 import type { Action } from "../../src/integration_app/types.ts";
+import type { FakeOptions } from "./fake_integration_app.ts";
 import { buildTools, type ToolEntry } from "../../src/tools/catalog.ts";
 import fixture from "../testdata/search_catalog.json" with { type: "json" };
 
@@ -14,11 +15,14 @@ export interface IntentQuery {
   expected: string;
 }
 
+/** An action of the fixture (an Integration.app action without its id). */
+export type FixtureAction = Omit<Action, "id"> & { name: string };
+
 /** One app of the fixture with its actions. */
 export interface FixtureApp {
   key: string;
   name: string;
-  actions: Omit<Action, "id">[];
+  actions: FixtureAction[];
 }
 
 /** The fixture's apps. */
@@ -34,4 +38,26 @@ export function searchFixtureTools(): ToolEntry[] {
     integration: { id: `int_${app.key}`, key: app.key, name: app.name },
     actions: app.actions.map((action) => ({ ...action, id: `act_${app.key}_${action.key}` })),
   })));
+}
+
+/** A fake workspace where customer "carol" has one active connection to every fixture app. */
+export function searchWorkspace(): FakeOptions {
+  return {
+    integrations: SEARCH_APPS.map((app) => ({
+      id: `int_${app.key}`,
+      key: app.key,
+      name: app.name,
+    })),
+    actions: Object.fromEntries(
+      SEARCH_APPS.map((app) => [app.key, app.actions.map((action) => ({ ...action }))]),
+    ),
+    customers: [{
+      id: "carol",
+      connections: SEARCH_APPS.map((app) => ({
+        id: `conn_${app.key}`,
+        name: app.name,
+        integrationKey: app.key,
+      })),
+    }],
+  };
 }
