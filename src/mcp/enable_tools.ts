@@ -21,10 +21,11 @@ const MAX_NAMES = 200;
 export const ENABLE_TOOLS_TOOL: Tool = {
   name: ENABLE_TOOLS_NAME,
   title: "Enable Tools",
-  description: "Enable a list of tools for the session. Pass `tools` (exact tool names such as " +
-    "`gmail_send-email`; `gmail-send-email` also works) and/or `query` (what you need to do, " +
-    'e.g. "send an email to a lead") to enable the most relevant tools. The call replaces ' +
-    "the tools enabled before; the result lists what is enabled, with required arguments.",
+  description: "Enable tools for this session; only enabled tools are listed and callable. " +
+    "Pass `tools` (tool names such as `gmail_send-email`; `gmail-send-email` and any letter " +
+    'case also work) and/or `query` (the task in plain words, e.g. "send an email to a lead") ' +
+    "to enable the best matching tools, up to `limit`. Each call replaces the tools enabled " +
+    "before. The result lists the enabled tools with their required arguments.",
   inputSchema: {
     type: "object",
     properties: {
