@@ -6,7 +6,7 @@
  */
 import type { IndexedCatalog, ToolEntry } from "../tools/catalog.ts";
 import { requiredFields } from "../tools/input_schema.ts";
-import { looseToolName } from "../tools/naming.ts";
+import { looseToolName, MAX_TOOL_NAME_LENGTH } from "../tools/naming.ts";
 import { searchIndexFor, searchTools } from "../tools/search.ts";
 import type { CallToolResult, Tool } from "./sdk.ts";
 import { errorResult } from "./tool_result.ts";
@@ -16,6 +16,7 @@ export const ENABLE_TOOLS_NAME = "enable-tools";
 /** Default and maximum number of tools a query enables. */
 export const QUERY_LIMIT = { default: 5, max: 25 } as const;
 const MAX_NAMES = 200;
+const MAX_NAME_CHARS = 200;
 
 /** The `tools/list` entry of `enable-tools`. */
 export const ENABLE_TOOLS_TOOL: Tool = {
@@ -31,7 +32,7 @@ export const ENABLE_TOOLS_TOOL: Tool = {
     properties: {
       tools: {
         type: "array",
-        items: { type: "string", minLength: 1 },
+        items: { type: "string", minLength: 1, maxLength: MAX_NAME_CHARS },
         maxItems: MAX_NAMES,
         description: "Names of the tools to enable.",
       },
@@ -84,6 +85,9 @@ export function parseEnableToolsArguments(args: unknown): EnableToolsRequest | s
       return `"tools" must be an array of tool names (non-empty strings).`;
     }
     if (tools.length > MAX_NAMES) return `"tools" may name at most ${MAX_NAMES} tools.`;
+    if (tools.some((t: string) => t.length > MAX_NAME_CHARS)) {
+      return `"tools" holds a name longer than ${MAX_NAME_CHARS} characters.`;
+    }
   }
   if (query !== undefined && (typeof query !== "string" || query.trim() === "")) {
     return `"query" must be a non-empty string.`;
@@ -107,38 +111,45 @@ export function parseEnableToolsArguments(args: unknown): EnableToolsRequest | s
   };
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+/** Levenshtein distance of `a` and `b`, or `max + 1` as soon as it must exceed `max`. */
+function editDistance(a: string, b: string, max: number, row: Int32Array): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  for (let j = 0; j <= b.length; j++) row[j] = j;
   for (let i = 1; i <= a.length; i++) {
-    let previous = row[0] as number;
+    let previous = row[0]!;
     row[0] = i;
+    let rowMin = i;
+    const code = a.charCodeAt(i - 1);
     for (let j = 1; j <= b.length; j++) {
-      const current = row[j] as number;
-      row[j] = Math.min(
-        current + 1,
-        (row[j - 1] as number) + 1,
-        previous + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
+      const current = row[j]!;
+      const substitution = previous + (code === b.charCodeAt(j - 1) ? 0 : 1);
+      const value = Math.min(current + 1, row[j - 1]! + 1, substitution);
+      row[j] = value;
+      if (value < rowMin) rowMin = value;
       previous = current;
     }
+    if (rowMin > max) return max + 1;
   }
-  return row[b.length] as number;
+  return row[b.length]!;
 }
 
 /** Close matches for an unknown name: near spellings first, then a search on its words. */
 export function closeMatches(catalog: IndexedCatalog, name: string, count = 3): string[] {
   const loose = looseToolName(name);
   const maxDistance = Math.max(2, Math.floor(loose.length / 4));
-  const near = catalog.tools
-    .filter((tool) => Math.abs(tool.name.length - loose.length) <= maxDistance)
-    .map((tool) => ({ tool, distance: editDistance(loose, looseToolName(tool.name)) }))
-    .filter(({ distance }) => distance <= maxDistance)
-    .sort((a, b) => a.distance - b.distance || (a.tool.name < b.tool.name ? -1 : 1))
-    .map(({ tool }) => tool.name);
+  const near: { name: string; distance: number }[] = [];
+  const row = new Int32Array(MAX_TOOL_NAME_LENGTH + 1);
+  for (const [looseName, tools] of catalog.byLooseName) {
+    if (looseName.length >= row.length) continue;
+    const distance = editDistance(loose, looseName, maxDistance, row);
+    if (distance > maxDistance) continue;
+    for (const tool of tools) near.push({ name: tool.name, distance });
+  }
+  near.sort((a, b) => a.distance - b.distance || (a.name < b.name ? -1 : 1));
   const searched = searchTools(searchIndexFor(catalog.tools), name, count).map((hit) =>
     hit.tool.name
   );
-  return [...new Set([...near, ...searched])].slice(0, count);
+  return [...new Set([...near.map((match) => match.name), ...searched])].slice(0, count);
 }
 
 /** How a name typed by an agent resolves: one tool, or none with the tools it could mean. */

@@ -14,6 +14,7 @@ Deno.test("enable-tools needs tools or a query, and checks their types", () => {
     assert.match(String(parseEnableToolsArguments(args)), /Pass "tools" .* or "query"/);
   }
   assert.match(String(parseEnableToolsArguments({ tools: [""] })), /non-empty strings/);
+  assert.match(String(parseEnableToolsArguments({ tools: ["x".repeat(201)] })), /longer than 200/);
   assert.match(String(parseEnableToolsArguments({ query: " " })), /"query" must be/);
   assert.match(String(parseEnableToolsArguments({ query: "x", limit: 26 })), /from 1 to 25/);
   assert.match(

@@ -6,7 +6,7 @@
  */
 import type { Action } from "../../src/integration_app/types.ts";
 import type { FakeOptions } from "./fake_integration_app.ts";
-import { buildTools, type ToolEntry } from "../../src/tools/catalog.ts";
+import { buildTools, type ConnectionActions, type ToolEntry } from "../../src/tools/catalog.ts";
 import fixture from "../testdata/search_catalog.json" with { type: "json" };
 
 /** An intent query and the tool it should find. */
@@ -60,4 +60,21 @@ export function searchWorkspace(): FakeOptions {
       })),
     }],
   };
+}
+
+/** About `count` tools: every fixture action, repeated over as many numbered copies of the apps. */
+export function largeSearchCatalog(count: number): ToolEntry[] {
+  const perCopy = SEARCH_APPS.reduce((sum, app) => sum + app.actions.length, 0);
+  const sources: ConnectionActions[] = [];
+  for (let copy = 0; copy * perCopy < count; copy++) {
+    for (const app of SEARCH_APPS) {
+      const key = `${app.key}-${copy}`;
+      sources.push({
+        connection: { id: `conn_${key}`, name: `${app.name} ${copy}` },
+        integration: { id: `int_${key}`, key, name: `${app.name} ${copy}` },
+        actions: app.actions.map((action) => ({ ...action, id: `${key}_${action.key}` })),
+      });
+    }
+  }
+  return buildTools(sources).slice(0, count);
 }
