@@ -53,6 +53,8 @@ export class SessionStore {
   readonly #sessionTtlMs: number;
   readonly #chatTtlMs: number;
   readonly #now: () => number;
+  /** The KV version each session record was read at, for conditional writes. */
+  readonly #versions = new WeakMap<SessionRecord, string>();
 
   constructor(options: SessionStoreOptions) {
     this.#kv = options.kv;
@@ -108,7 +110,9 @@ export class SessionStore {
   /** A session of `tenant`, or `undefined` (unknown, expired, or another tenant's). */
   async getSession(tenant: string, id: string): Promise<SessionRecord | undefined> {
     const entry = await this.#kv.get<SessionRecord>(sessionKey(tenant, id));
-    return this.#live(entry.value, this.#sessionTtlMs);
+    const session = this.#live(entry.value, this.#sessionTtlMs);
+    if (session && entry.versionstamp) this.#versions.set(session, entry.versionstamp);
+    return session;
   }
 
   /** KV expiry is lazy: a record idle for longer than its TTL counts as gone anyway. */
@@ -119,9 +123,15 @@ export class SessionStore {
 
   /** Writes back a changed session (and refreshes its chat's expiry). */
   async saveSession(record: SessionRecord): Promise<void> {
-    const op = this.#kv.atomic().set(sessionKey(record.tenant, record.id), record, {
-      expireIn: this.#sessionTtlMs,
-    });
+    await this.#write(record, undefined);
+  }
+
+  /** Writes a session (and its chat); with `versionstamp`, only if nobody wrote it since. */
+  async #write(record: SessionRecord, versionstamp: string | undefined): Promise<boolean> {
+    const key = sessionKey(record.tenant, record.id);
+    const op = this.#kv.atomic();
+    if (versionstamp) op.check({ key, versionstamp });
+    op.set(key, record, { expireIn: this.#sessionTtlMs });
     if (record.chatId) {
       const chat = await this.getChat(record.tenant, record.chatId);
       if (chat && chat.sessionId === record.id) {
@@ -130,14 +140,16 @@ export class SessionStore {
         });
       }
     }
-    await op.commit();
+    return (await op.commit()).ok;
   }
 
   /** Records use of a session, writing at most once per `touchIntervalMs`. */
   async touchSession(record: SessionRecord): Promise<void> {
     const now = this.#now();
     if (now - record.lastSeenAt < this.touchIntervalMs) return;
-    await this.saveSession({ ...record, lastSeenAt: now });
+    // Only over the version this request read: a concurrent write (e.g. a new enabled set)
+    // is newer, and already refreshed the expiry.
+    await this.#write({ ...record, lastSeenAt: now }, this.#versions.get(record));
   }
 
   /** Ends a session and removes it from its chat. */
