@@ -7,9 +7,9 @@
 import { createServices } from "./src/app.ts";
 import { ConfigError, loadConfig } from "./src/config.ts";
 import { createHandler } from "./src/http/handler.ts";
-import { createIntegrationAppApiFactory } from "./src/integration_app/client.ts";
 import { openKv } from "./src/kv.ts";
 import { createLogger } from "./src/log.ts";
+import { canReadEnvironment, missingPermissions } from "./src/permissions.ts";
 
 function fail(message: string): never {
   // deno-lint-ignore no-console
@@ -25,25 +25,33 @@ function permissionHint(error: unknown, what: string): string {
 }
 
 async function main(): Promise<void> {
+  if (!canReadEnvironment()) {
+    fail(
+      "Cannot read the environment: start the server with --allow-env, without a list of " +
+        "names (the Integration.app SDK reads every variable when it loads; see README, " +
+        '"Permissions")',
+    );
+  }
   let config;
   try {
     config = loadConfig(Deno.env.toObject());
   } catch (error) {
     if (error instanceof ConfigError) fail(error.message);
-    if (error instanceof Deno.errors.NotCapable) {
-      fail(permissionHint(error, "read the environment"));
-    }
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const apiHost = new URL(config.apiUrl).host;
-  const netStatus = await Deno.permissions.query({ name: "net", host: apiHost });
-  if (netStatus.state !== "granted") {
-    fail(
-      `Cannot reach Integration.app at ${apiHost}: the network permission does not include it. ` +
-        `Add it to --allow-net (e.g. --allow-net=${config.host},${apiHost}).`,
-    );
+  // Deno Deploy grants what a deployment may do and has no permission flags to check.
+  if (!Deno.env.get("DENO_DEPLOYMENT_ID")) {
+    const missing = await missingPermissions(config);
+    if (missing.length > 0) {
+      fail(
+        `Missing permissions: ${missing.join("; ")}. Add them to the deno run command ` +
+          `(see README, "Permissions")`,
+      );
+    }
   }
+  // Loaded only now: the SDK reads the whole environment when it loads (see above).
+  const { createIntegrationAppApiFactory } = await import("./src/integration_app/client.ts");
   let kv: Deno.Kv;
   try {
     kv = await openKv(config.kvPath);

@@ -7,6 +7,7 @@ import type { Services } from "../app.ts";
 import { authenticate } from "./auth.ts";
 import { corsHeaders, preflightResponse } from "./cors.ts";
 import { errorResponse, HttpError, jsonResponse } from "./errors.ts";
+import { healthResponse } from "./health.ts";
 import { type Caller, McpEndpoint } from "./mcp_endpoint.ts";
 import { createOriginGuard } from "./origin_guard.ts";
 import type { RequestContext } from "./request_context.ts";
@@ -51,10 +52,7 @@ export function createHandler(services: Services): Handler {
   });
 
   const routes: Route[] = [
-    route("GET", "/healthz", "healthz", async () => {
-      await kv.get(["health"]);
-      return jsonResponse({ status: "ok" });
-    }),
+    route("GET", "/healthz", "healthz", () => healthResponse(kv, logger)),
     route(
       "GET",
       "/",

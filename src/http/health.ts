@@ -1,0 +1,34 @@
+/**
+ * `GET /healthz`: liveness and readiness. Ready means Deno KV answers a read in time. The
+ * body names only the state of each dependency, never configuration or secrets.
+ *
+ * @module
+ */
+import type { Logger } from "../log.ts";
+import { jsonResponse } from "./errors.ts";
+
+/** Longest wait for KV before the instance reports itself unready. */
+export const HEALTH_KV_TIMEOUT_MS = 3_000;
+
+/** Answers 200 `{status: "ok"}` when KV is reachable, else 503 `{status: "unavailable"}`. */
+export async function healthResponse(
+  kv: Deno.Kv,
+  logger: Logger,
+  timeoutMs = HEALTH_KV_TIMEOUT_MS,
+): Promise<Response> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`No answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    await Promise.race([kv.get(["health"]), timeout]);
+    return jsonResponse({ status: "ok", kv: "ok" }, 200, { "cache-control": "no-store" });
+  } catch (error) {
+    logger.warn("health check failed", { error });
+    return jsonResponse({ status: "unavailable", kv: "unreachable" }, 503, {
+      "cache-control": "no-store",
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Runs `main.ts` as a real `deno run` subprocess with given permission flags, for tests of
+ * permissions, startup failures and telemetry.
+ *
+ * @module
+ */
+import { CONFIG_PATH, MAIN_PATH } from "./start_flags.ts";
+
+/** Options of a server subprocess. */
+export interface ServerProcessOptions {
+  /** The `deno run` flags (permissions), placed before the entry point. */
+  flags: string[];
+  /** Environment variables added to the inherited ones. */
+  env?: Record<string, string>;
+  /** Working directory (relative KV paths and permissions resolve here). */
+  cwd: string;
+  /** Script to run instead of main.ts. */
+  entry?: string;
+  /** Arguments after the script. */
+  args?: string[];
+}
+
+/** A running server subprocess. */
+export interface ServerProcess extends AsyncDisposable {
+  /** `http://127.0.0.1:PORT` as the server logged it. */
+  url: string;
+  /** Every line printed so far (stdout and stderr). */
+  lines: string[];
+  /** Sends SIGTERM and waits for the exit. */
+  stop(): Promise<Deno.CommandStatus>;
+}
+
+function command(
+  options: ServerProcessOptions,
+  stdio: "piped" | "null",
+  signal?: AbortSignal,
+): Deno.Command {
+  return new Deno.Command("deno", {
+    args: [
+      "run",
+      "--config",
+      CONFIG_PATH,
+      ...options.flags,
+      options.entry ?? MAIN_PATH,
+      ...(options.args ?? []),
+    ],
+    cwd: options.cwd,
+    env: { NO_COLOR: "1", ...options.env },
+    stdin: "null",
+    stdout: stdio,
+    stderr: stdio,
+    signal,
+  });
+}
+
+async function collectLines(
+  stream: ReadableStream<Uint8Array>,
+  lines: string[],
+  onLine: (line: string) => void,
+): Promise<void> {
+  let rest = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    const parts = (rest + chunk).split("\n");
+    rest = parts.pop() ?? "";
+    for (const line of parts) {
+      lines.push(line);
+      onLine(line);
+    }
+  }
+  if (rest) {
+    lines.push(rest);
+    onLine(rest);
+  }
+}
+
+/** The `url` field of the server's "listening" log line, if `line` is that line. */
+export function listeningUrl(line: string): string | undefined {
+  try {
+    const entry = JSON.parse(line) as { msg?: string; url?: string };
+    return entry.msg === "listening" && entry.url ? entry.url.replace(/\/mcp$/, "") : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts the server and resolves once it logs that it listens; rejects if it exits first. */
+export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
+  const child = command(options, "piped").spawn();
+  const lines: string[] = [];
+  let resolveUrl: (url: string) => void = () => {};
+  const listening = new Promise<string>((resolve) => resolveUrl = resolve);
+  const onLine = (line: string): void => {
+    const url = listeningUrl(line);
+    if (url) resolveUrl(url);
+  };
+  const reading = Promise.all([
+    collectLines(child.stdout, lines, onLine),
+    collectLines(child.stderr, lines, onLine),
+  ]);
+  const exited = child.status.then((status) => ({ status }));
+  const first = await Promise.race([listening.then((url) => ({ url })), exited]);
+  if ("status" in first) {
+    await reading;
+    throw new Error(`Server exited with code ${first.status.code}:\n${lines.join("\n")}`);
+  }
+  let stopped: Promise<Deno.CommandStatus> | undefined;
+  const stop = (): Promise<Deno.CommandStatus> => {
+    stopped ??= (async () => {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // Already exited.
+      }
+      const status = await child.status;
+      await reading;
+      return status;
+    })();
+    return stopped;
+  };
+  return {
+    url: first.url,
+    lines,
+    stop,
+    async [Symbol.asyncDispose]() {
+      await stop();
+    },
+  };
+}
+
+/** Runs the server (or `entry`) to its exit and returns its status and output. */
+export async function runToExit(
+  options: ServerProcessOptions,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  // A bound, not an assertion: a server that does not fail fast is killed after a minute.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 60_000);
+  let output: Deno.CommandOutput;
+  try {
+    output = await command(options, "piped", controller.signal).output();
+  } finally {
+    clearTimeout(timer);
+  }
+  const decoder = new TextDecoder();
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
+}
