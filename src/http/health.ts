@@ -10,7 +10,7 @@ import { jsonResponse } from "./errors.ts";
 /** Longest wait for KV before the instance reports itself unready. */
 export const HEALTH_KV_TIMEOUT_MS = 3_000;
 
-/** Answers 200 `{status: "ok"}` when KV is reachable, else 503 `{status: "unavailable"}`. */
+/** Answers 200 `{status: "ok"}` when KV answers, else 503 `{status: "unavailable"}`. */
 export async function healthResponse(
   kv: Deno.Kv,
   logger: Logger,
@@ -22,10 +22,10 @@ export async function healthResponse(
   });
   try {
     await Promise.race([kv.get(["health"]), timeout]);
-    return jsonResponse({ status: "ok", kv: "ok" }, 200, { "cache-control": "no-store" });
+    return jsonResponse({ status: "ok" }, 200, { "cache-control": "no-store" });
   } catch (error) {
     logger.warn("health check failed", { error });
-    return jsonResponse({ status: "unavailable", kv: "unreachable" }, 503, {
+    return jsonResponse({ status: "unavailable", reason: "Deno KV did not answer" }, 503, {
       "cache-control": "no-store",
     });
   } finally {
