@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { Client, StreamableHTTPClientTransport } from "../../src/mcp/sdk_client.ts";
 import { FakeIntegrationApp } from "../support/fake_integration_app.ts";
 import { fixtureWorkspace } from "../support/fixtures.ts";
-import { runToExit, startServerProcess } from "../support/task_process.ts";
+import { runToExit, startFlaggedServer } from "../support/task_process.ts";
 import {
   CONFIG_PATH,
   expandVariables,
@@ -86,7 +86,7 @@ Deno.test("a server with the start task's permissions serves tools and is refuse
   const cwd = await Deno.makeTempDir({ prefix: "mcp-permissions-" });
   try {
     const flags = await customFlags(fake);
-    await using server = await startServerProcess({ flags, cwd, env: serverEnv(fake) });
+    await using server = await startFlaggedServer({ flags, cwd, env: serverEnv(fake) });
 
     await t.step("tools/list and tools/call reach the Integration.app API", async () => {
       const client = new Client({ name: "permissions-test", version: "1.0.0" });

@@ -1,13 +1,13 @@
 /**
- * Runs `main.ts` as a real `deno run` subprocess with given permission flags, for tests of
- * permissions, startup failures and telemetry.
+ * Runs `main.ts` as a real `deno run` subprocess with exactly the given flags (a task's, the
+ * Dockerfile's), for tests of permissions, startup failures, Deno Deploy and telemetry.
  *
  * @module
  */
 import { CONFIG_PATH, MAIN_PATH } from "./start_flags.ts";
 
 /** Options of a server subprocess. */
-export interface ServerProcessOptions {
+export interface FlaggedServerOptions {
   /** The `deno run` flags (permissions), placed before the entry point. */
   flags: string[];
   /** Environment variables added to the inherited ones. */
@@ -21,7 +21,7 @@ export interface ServerProcessOptions {
 }
 
 /** A running server subprocess. */
-export interface ServerProcess extends AsyncDisposable {
+export interface FlaggedServer extends AsyncDisposable {
   /** `http://127.0.0.1:PORT` as the server logged it. */
   url: string;
   /** Every line printed so far (stdout and stderr). */
@@ -31,7 +31,7 @@ export interface ServerProcess extends AsyncDisposable {
 }
 
 function command(
-  options: ServerProcessOptions,
+  options: FlaggedServerOptions,
   stdio: "piped" | "null",
   signal?: AbortSignal,
 ): Deno.Command {
@@ -45,7 +45,7 @@ function command(
       ...(options.args ?? []),
     ],
     cwd: options.cwd,
-    env: { NO_COLOR: "1", ...options.env },
+    env: { NO_COLOR: "1", NO_PROXY: "127.0.0.1,localhost", ...options.env },
     stdin: "null",
     stdout: stdio,
     stderr: stdio,
@@ -84,7 +84,7 @@ export function listeningUrl(line: string): string | undefined {
 }
 
 /** Starts the server and resolves once it logs that it listens; rejects if it exits first. */
-export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
+export async function startFlaggedServer(options: FlaggedServerOptions): Promise<FlaggedServer> {
   const child = command(options, "piped").spawn();
   const lines: string[] = [];
   let resolveUrl: (url: string) => void = () => {};
@@ -129,7 +129,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
 
 /** Runs the server (or `entry`) to its exit and returns its status and output. */
 export async function runToExit(
-  options: ServerProcessOptions,
+  options: FlaggedServerOptions,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   // A bound, not an assertion: a server that does not fail fast is killed after a minute.
   const controller = new AbortController();
