@@ -98,7 +98,19 @@ export async function startFlaggedServer(options: FlaggedServerOptions): Promise
     collectLines(child.stderr, lines, onLine),
   ]);
   const exited = child.status.then((status) => ({ status }));
-  const first = await Promise.race([listening.then((url) => ({ url })), exited]);
+  // A bound, not an assertion: a server that never logs "listening" is killed after a minute.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<{ timeout: true }>((resolve) => {
+    timer = setTimeout(() => resolve({ timeout: true }), 60_000);
+  });
+  const first = await Promise.race([listening.then((url) => ({ url })), exited, timeout]);
+  clearTimeout(timer);
+  if ("timeout" in first) {
+    child.kill("SIGKILL");
+    await child.status;
+    await reading;
+    throw new Error(`Server did not log "listening" (LOG_LEVEL info?):\n${lines.join("\n")}`);
+  }
   if ("status" in first) {
     await reading;
     throw new Error(`Server exited with code ${first.status.code}:\n${lines.join("\n")}`);

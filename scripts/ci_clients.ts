@@ -1,0 +1,230 @@
+/**
+ * Real MCP clients against the real server, for CI (`.ci/run` runs it after the tests):
+ *
+ * 1. the official MCP conformance suite, a few scenarios any tools-only server must pass,
+ *    through an Authorization-adding proxy (the suite sends no credentials);
+ * 2. the MCP Inspector CLI: `tools/list`, a `tools/call` that succeeds and one whose action
+ *    fails, with a bearer header.
+ *
+ * The server is `main.ts` run with the `start:custom` task's permissions, listening on
+ * 127.0.0.1, against the fake Integration.app API. Raw client output goes to `ci-output/`;
+ * this prints one line per check and exits 1 when any fails.
+ *
+ * @module
+ */
+import { FakeIntegrationApp } from "../tests/support/fake_integration_app.ts";
+import { fixtureWorkspace } from "../tests/support/fixtures.ts";
+import {
+  expandVariables,
+  flagValues,
+  readTask,
+  ROOT_DIR,
+  runFlags,
+  withFlagValues,
+} from "../tests/support/start_flags.ts";
+import { startFlaggedServer } from "../tests/support/task_process.ts";
+import { startAuthProxy } from "./auth_proxy.ts";
+
+const CONFORMANCE = "npm:@modelcontextprotocol/conformance@0.1.16";
+const INSPECTOR = "npm:@modelcontextprotocol/inspector@2.12.0";
+const SCENARIOS = [
+  "server-initialize",
+  "ping",
+  "tools-list",
+  "server-sse-multiple-streams",
+  "dns-rebinding-protection",
+];
+const OUTPUT_DIR = `${ROOT_DIR}ci-output`;
+
+/** The outcome of one check. */
+interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+function print(line: string): void {
+  // deno-lint-ignore no-console
+  console.log(line);
+}
+
+/** Runs an npm CLI through Deno from a folder without deno.json (so no lockfile applies). */
+async function runNpmCli(
+  args: string[],
+  cwd: string,
+  logFile: string,
+): Promise<{ code: number; stdout: string; output: string }> {
+  const output = await new Deno.Command("deno", {
+    args: ["run", "-A", "--no-config", ...args],
+    cwd,
+    env: { NO_COLOR: "1", NO_PROXY: "127.0.0.1,localhost" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  const stdout = decoder.decode(output.stdout);
+  const text = `$ deno run -A --no-config ${args.join(" ")}\n(exit code ${output.code})\n\n` +
+    `--- stdout ---\n${stdout}\n--- stderr ---\n${decoder.decode(output.stderr)}`;
+  await Deno.writeTextFile(logFile, text);
+  return { code: output.code, stdout, output: text };
+}
+
+/** The suite's own result line, e.g. `Passed: 2/2, 0 failed, 0 warnings`, as numbers. */
+function suiteCounts(
+  output: string,
+): { passed: number; total: number; failed: number } | undefined {
+  const match = output.match(/Passed:\s*(\d+)\/(\d+),\s*(\d+)\s*failed/);
+  if (!match) return undefined;
+  return { passed: Number(match[1]), total: Number(match[2]), failed: Number(match[3]) };
+}
+
+async function conformance(mcpUrl: string, cwd: string): Promise<Check[]> {
+  const checks: Check[] = [];
+  for (const scenario of SCENARIOS) {
+    const log = `${OUTPUT_DIR}/conformance-${scenario}.log`;
+    const result = await runNpmCli(
+      [CONFORMANCE, "server", "--url", mcpUrl, "--scenario", scenario],
+      cwd,
+      log,
+    );
+    const counts = suiteCounts(result.output);
+    const ok = result.code === 0 && counts !== undefined && counts.failed === 0 &&
+      counts.passed > 0 && counts.passed === counts.total;
+    const detail = counts
+      ? `${counts.passed} of ${counts.total} checks passed`
+      : `no result line, exit code ${result.code}`;
+    checks.push({ name: `conformance ${scenario}`, ok, detail: `${detail}; ${relative(log)}` });
+  }
+  return checks;
+}
+
+async function inspector(mcpUrl: string, token: string, cwd: string): Promise<Check[]> {
+  const base = [
+    INSPECTOR,
+    "--cli",
+    mcpUrl,
+    "--header",
+    `Authorization: Bearer ${token}`,
+    "--format",
+    "json",
+    "--stored-auth-only",
+  ];
+  const checks: Check[] = [];
+  const run = async (name: string, args: string[]) => {
+    const log = `${OUTPUT_DIR}/inspector-${name}.log`;
+    return { log, ...(await runNpmCli([...base, ...args], cwd, log)) };
+  };
+  const json = (stdout: string): Record<string, unknown> | undefined => {
+    const start = stdout.indexOf("{");
+    try {
+      return JSON.parse(stdout.slice(start, stdout.lastIndexOf("}") + 1));
+    } catch {
+      return undefined;
+    }
+  };
+
+  const list = await run("tools-list", ["--method", "tools/list"]);
+  const tools = (json(list.stdout)?.result as { tools?: { name: string }[] } | undefined)?.tools;
+  const names = tools?.map((tool) => tool.name) ?? [];
+  checks.push({
+    name: "inspector tools/list",
+    ok: list.code === 0 && names.includes("hubspot_create-contact") &&
+      names.includes("gmail_send-email"),
+    detail: `exit code ${list.code}, ${names.length} tools; ${relative(list.log)}`,
+  });
+
+  const call = await run("tools-call", [
+    "--method",
+    "tools/call",
+    "--tool-name",
+    "hubspot_create-contact",
+    "--tool-args-json",
+    JSON.stringify({ email: "ada@example.com" }),
+  ]);
+  const structured = (json(call.stdout)?.result as { structuredContent?: { id?: string } })
+    ?.structuredContent;
+  checks.push({
+    name: "inspector tools/call",
+    ok: call.code === 0 && structured?.id === "12345",
+    detail: `exit code ${call.code}; ${relative(call.log)}`,
+  });
+
+  const failing = await run("tools-call-error", [
+    "--method",
+    "tools/call",
+    "--tool-name",
+    "hubspot_create-contact",
+    "--tool-args-json",
+    JSON.stringify({ email: "ada@invalid.test" }),
+  ]);
+  checks.push({
+    name: "inspector tools/call of a failing action (isError, exit code 5)",
+    ok: failing.code === 5 && failing.stdout.includes("email is invalid"),
+    detail: `exit code ${failing.code}; ${relative(failing.log)}`,
+  });
+  return checks;
+}
+
+function relative(path: string): string {
+  return path.startsWith(ROOT_DIR) ? path.slice(ROOT_DIR.length) : path;
+}
+
+async function main(): Promise<number> {
+  await Deno.mkdir(OUTPUT_DIR, { recursive: true });
+  const work = await Deno.makeTempDir({ prefix: "mcp-ci-clients-" });
+  await using fake = new FakeIntegrationApp(fixtureWorkspace()).start();
+  const token = await fake.token("alice");
+
+  const apiHost = new URL(fake.url).host;
+  const command = expandVariables(await readTask("start:custom"), {
+    INTEGRATION_APP_API_HOST: apiHost,
+  });
+  const startFlags = runFlags(command);
+  const net = flagValues(startFlags, "net");
+  if (!Array.isArray(net)) throw new Error("Cannot read the start:custom task's --allow-net");
+  // Listen on loopback (port 0) instead of 0.0.0.0; everything else as users run it.
+  const flags = withFlagValues(startFlags, "net", ["127.0.0.1:0", ...net.slice(1)]);
+  const checks: Check[] = [];
+  try {
+    await using server = await startFlaggedServer({
+      flags,
+      cwd: work,
+      env: {
+        HOST: "127.0.0.1",
+        PORT: "0",
+        INTEGRATION_APP_API_URL: fake.url,
+        KV_PATH: "./data/kv.sqlite3",
+        LOG_LEVEL: "info",
+      },
+    });
+    await using proxy = startAuthProxy({
+      target: server.url,
+      authorization: `Bearer ${token}`,
+    });
+    print(`Real clients against ${server.url}/mcp (conformance via ${proxy.url}/mcp)`);
+    checks.push(...await conformance(`${proxy.url}/mcp`, work));
+    checks.push(...await inspector(`${server.url}/mcp`, token, work));
+    const status = await server.stop();
+    await Deno.writeTextFile(`${OUTPUT_DIR}/server.log`, server.lines.join("\n") + "\n");
+    checks.push({
+      name: "server shut down cleanly",
+      ok: status.code === 0,
+      detail: `exit code ${status.code}; ci-output/server.log`,
+    });
+  } finally {
+    await Deno.remove(work, { recursive: true });
+  }
+  for (const check of checks) {
+    print(`  ${check.ok ? "ok  " : "FAIL"} ${check.name} (${check.detail})`);
+  }
+  const failed = checks.filter((check) => !check.ok);
+  print(
+    failed.length === 0
+      ? `Real clients: all ${checks.length} checks ok`
+      : `Real clients: ${failed.length} of ${checks.length} checks FAILED`,
+  );
+  return failed.length === 0 ? 0 : 1;
+}
+
+if (import.meta.main) Deno.exit(await main());
