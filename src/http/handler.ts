@@ -12,6 +12,7 @@ import { type Caller, McpEndpoint } from "./mcp_endpoint.ts";
 import { createOriginGuard } from "./origin_guard.ts";
 import type { RequestContext } from "./request_context.ts";
 import { matchRoute, type Route, type RouteHandler } from "./router.ts";
+import { annotateRequestSpan } from "./telemetry.ts";
 import { deleteChat, getChat, listChats } from "./sessions_endpoint.ts";
 import { getTools } from "./tools_endpoint.ts";
 
@@ -121,6 +122,7 @@ export function createHandler(services: Services): Handler {
         response.headers.set(name, value);
       }
     }
+    annotateRequestSpan(context);
     logger.info("request", {
       method: request.method,
       route: context.route ?? "-",
