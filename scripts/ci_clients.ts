@@ -171,6 +171,7 @@ function relative(path: string): string {
 }
 
 async function main(): Promise<number> {
+  await Deno.remove(OUTPUT_DIR, { recursive: true }).catch(() => {});
   await Deno.mkdir(OUTPUT_DIR, { recursive: true });
   const work = await Deno.makeTempDir({ prefix: "mcp-ci-clients-" });
   await using fake = new FakeIntegrationApp(fixtureWorkspace()).start();
