@@ -65,6 +65,8 @@ async function main(): Promise<void> {
     apiFactory: createIntegrationAppApiFactory({
       apiUrl: config.apiUrl,
       timeoutMs: config.upstreamTimeoutMs,
+      breakerThreshold: config.upstreamBreakerThreshold,
+      breakerCooldownMs: config.upstreamBreakerCooldownMs,
     }),
   });
   let server: Deno.HttpServer;

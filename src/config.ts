@@ -44,10 +44,14 @@ const EnvSchema = z.object({
   IDENTITY_TTL_SECONDS: seconds(5 * 60),
   UPSTREAM_TIMEOUT_SECONDS: seconds(30),
   UPSTREAM_CONCURRENCY: integer(8, 1),
+  UPSTREAM_BREAKER_THRESHOLD: integer(5, 1),
+  UPSTREAM_BREAKER_COOLDOWN_SECONDS: seconds(10),
   MAX_BODY_BYTES: integer(4 * 1024 * 1024, 1024),
   MAX_SESSIONS_PER_TENANT: integer(10_000, 1),
   RATE_LIMIT_PER_SECOND: integer(500, 1),
   RATE_LIMIT_BURST: integer(1_000, 1),
+  TOOL_CALL_RATE_LIMIT_PER_SECOND: integer(300, 1),
+  TOOL_CALL_RATE_LIMIT_BURST: integer(600, 1),
   SHUTDOWN_GRACE_SECONDS: seconds(10),
   DENO_DEPLOYMENT_ID: optional(),
 });
@@ -69,10 +73,15 @@ export interface Config {
   identityTtlMs: number;
   upstreamTimeoutMs: number;
   upstreamConcurrency: number;
+  /** Consecutive Integration.app outages after which calls fail fast. */
+  upstreamBreakerThreshold: number;
+  upstreamBreakerCooldownMs: number;
   maxBodyBytes: number;
   maxSessionsPerTenant: number;
   rateLimitPerSecond: number;
   rateLimitBurst: number;
+  toolCallRateLimitPerSecond: number;
+  toolCallRateLimitBurst: number;
   shutdownGraceMs: number;
 }
 
@@ -109,10 +118,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     identityTtlMs: e.IDENTITY_TTL_SECONDS * 1000,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_SECONDS * 1000,
     upstreamConcurrency: e.UPSTREAM_CONCURRENCY,
+    upstreamBreakerThreshold: e.UPSTREAM_BREAKER_THRESHOLD,
+    upstreamBreakerCooldownMs: e.UPSTREAM_BREAKER_COOLDOWN_SECONDS * 1000,
     maxBodyBytes: e.MAX_BODY_BYTES,
     maxSessionsPerTenant: e.MAX_SESSIONS_PER_TENANT,
     rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
     rateLimitBurst: e.RATE_LIMIT_BURST,
+    toolCallRateLimitPerSecond: e.TOOL_CALL_RATE_LIMIT_PER_SECOND,
+    toolCallRateLimitBurst: e.TOOL_CALL_RATE_LIMIT_BURST,
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
   };
 }

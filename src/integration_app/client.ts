@@ -5,6 +5,7 @@
  * @module
  */
 import { IntegrationAppClient } from "@integration-app/sdk";
+import { CIRCUIT_OPEN_KEY, CircuitBreaker } from "./circuit_breaker.ts";
 import { toUpstreamError, UpstreamError } from "./errors.ts";
 import type {
   Action,
@@ -25,6 +26,11 @@ export interface IntegrationAppApiOptions {
   readRetries?: number;
   /** First backoff delay in milliseconds (doubled each retry, with jitter). */
   retryBaseMs?: number;
+  /** Consecutive outages (network errors, 5xx, timeouts) after which calls fail fast. */
+  breakerThreshold?: number;
+  /** How long calls fail fast before one probe call is let through, in milliseconds. */
+  breakerCooldownMs?: number;
+  now?: () => number;
 }
 
 const PAGE_LIMIT = 1000;
@@ -65,25 +71,43 @@ export function createIntegrationAppApiFactory(
 ): IntegrationAppApiFactory {
   const retries = options.readRetries ?? 2;
   const retryBaseMs = options.retryBaseMs ?? 100;
+  const now = options.now ?? Date.now;
+  // One breaker per upstream, shared by every customer: an outage is everyone's outage.
+  const breaker = new CircuitBreaker({
+    failureThreshold: options.breakerThreshold ?? 5,
+    cooldownMs: options.breakerCooldownMs ?? 10_000,
+    now,
+  });
 
   async function call<T>(what: string, task: () => Promise<T>): Promise<T> {
-    try {
-      return await withTimeout(task(), options.timeoutMs, what);
-    } catch (error) {
-      throw toUpstreamError(error);
-    }
+    return await breaker.run(async () => {
+      try {
+        return await withTimeout(task(), options.timeoutMs, what);
+      } catch (error) {
+        throw toUpstreamError(error);
+      }
+    });
   }
 
+  /**
+   * An idempotent read: retried with exponential backoff and jitter while the failure is
+   * retryable, at most `retries` times and only while the retries stay within one timeout,
+   * so a read never takes much more than two timeouts in all.
+   */
   async function read<T>(what: string, task: () => Promise<T>): Promise<T> {
+    const started = now();
     for (let attempt = 0;; attempt++) {
       try {
         return await call(what, task);
       } catch (error) {
         const upstream = error as UpstreamError;
-        if (!upstream.retryable || attempt >= retries) throw upstream;
+        if (!upstream.retryable || upstream.key === CIRCUIT_OPEN_KEY || attempt >= retries) {
+          throw upstream;
+        }
         const backoff = upstream.retryAfterSeconds !== undefined
           ? Math.min(upstream.retryAfterSeconds * 1000, 5000)
           : retryBaseMs * 2 ** attempt * (0.5 + Math.random());
+        if (now() - started + backoff >= options.timeoutMs) throw upstream;
         await delay(backoff);
       }
     }

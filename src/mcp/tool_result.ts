@@ -43,7 +43,9 @@ export function upstreamErrorMessage(tool: ToolEntry, error: UpstreamError): str
         `It may or may not have run: check before retrying an action that writes data.`;
     case "unavailable":
       return `${what} could not run because Integration.app is unavailable: ${detail}. ` +
-        `Retry in a moment.`;
+        (error.retryAfterSeconds !== undefined
+          ? `Retry in ${error.retryAfterSeconds} seconds.`
+          : `Retry in a moment.`);
     case "not_found":
       return `${what} failed: ${detail}. The connection or action no longer exists; ` +
         `list the tools again (the catalog is being refreshed).`;

@@ -65,6 +65,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       apiUrl: config.apiUrl,
       timeoutMs: config.upstreamTimeoutMs,
       retryBaseMs: 5,
+      breakerThreshold: config.upstreamBreakerThreshold,
+      breakerCooldownMs: config.upstreamBreakerCooldownMs,
+      now: options.now,
     }),
   });
   const server = Deno.serve(
