@@ -25,7 +25,8 @@ export type CircuitState = "closed" | "open" | "half_open";
 
 /** Whether a failure says Integration.app itself is down (as opposed to a refused call). */
 export function isOutageError(error: unknown): boolean {
-  return error instanceof UpstreamError && (error.kind === "unavailable" || error.kind === "timeout");
+  return error instanceof UpstreamError &&
+    (error.kind === "unavailable" || error.kind === "timeout");
 }
 
 /** Counts consecutive outages and fails fast while Integration.app looks down. */
