@@ -8,6 +8,7 @@
 export const JsonRpcCode = {
   ParseError: -32700,
   InvalidRequest: -32600,
+  InvalidParams: -32602,
   ServerError: -32000,
   SessionNotFound: -32001,
 } as const;

@@ -10,6 +10,7 @@ import { errorResponse, HttpError, jsonResponse } from "./errors.ts";
 import { healthResponse } from "./health.ts";
 import { type Caller, McpEndpoint } from "./mcp_endpoint.ts";
 import { createOriginGuard } from "./origin_guard.ts";
+import { parseChatIdParam } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
 import { matchRoute, type Route, type RouteHandler } from "./router.ts";
 import { annotateRequestSpan } from "./telemetry.ts";
@@ -75,7 +76,7 @@ export function createHandler(services: Services): Handler {
       "/mcp/sessions/:chatId",
       "chat",
       guarded((_req, caller, params) =>
-        getChat(sessions, caller.identity.tenant, params.chatId ?? "")
+        getChat(sessions, caller.identity.tenant, parseChatIdParam(params.chatId))
       ),
     ),
     route(
@@ -83,13 +84,15 @@ export function createHandler(services: Services): Handler {
       "/mcp/sessions/:chatId",
       "chat",
       guarded((_req, caller, params) =>
-        deleteChat(sessions, caller.identity.tenant, params.chatId ?? "")
+        deleteChat(sessions, caller.identity.tenant, parseChatIdParam(params.chatId))
       ),
     ),
   ];
 
   async function dispatch(request: Request, context: RequestContext): Promise<Response> {
-    const url = new URL(request.url);
+    const url = URL.parse(request.url);
+    // Deno builds the URL from the Host header: a malformed one gives no URL at all.
+    if (!url) throw new HttpError(400, "Bad Request: the Host header is not a valid host");
     const isMcpPath = url.pathname === "/mcp" || url.pathname.startsWith("/mcp/");
     if (isMcpPath) guardOrigin(request);
     if (request.method === "OPTIONS" && isMcpPath) {
@@ -104,7 +107,7 @@ export function createHandler(services: Services): Handler {
   return async (request: Request): Promise<Response> => {
     const started = performance.now();
     const context: RequestContext = {};
-    const isMcp = new URL(request.url).pathname === "/mcp";
+    const isMcp = URL.parse(request.url)?.pathname === "/mcp";
     let response: Response;
     try {
       response = await dispatch(request, context);

@@ -10,6 +10,7 @@ import type { Identity } from "../auth/identity.ts";
 import type { IntegrationAppApi } from "../integration_app/types.ts";
 import { ENABLE_TOOLS_NAME } from "../mcp/enable_tools.ts";
 import { createMcpServer } from "../mcp/mcp_server.ts";
+import { guardRequestParams } from "../mcp/params_guard.ts";
 import {
   isInitializeRequest,
   isJSONRPCRequest,
@@ -20,6 +21,7 @@ import {
 import type { SessionRecord } from "../store/session_store.ts";
 import { isJsonContentType, parseJson, readBodyText } from "./body.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
+import { checkAccept, parseMessages } from "./mcp_messages.ts";
 import { parseApps, parseChatId, parseMode } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
 
@@ -35,23 +37,6 @@ function sessionNotFound(): HttpError {
   return new HttpError(404, "Session not found: initialize a new session", {
     rpcCode: JsonRpcCode.SessionNotFound,
   });
-}
-
-function asMessages(body: unknown): JSONRPCMessage[] {
-  if (Array.isArray(body)) {
-    if (body.length === 0) {
-      throw new HttpError(400, "Invalid Request: empty batch", {
-        rpcCode: JsonRpcCode.InvalidRequest,
-      });
-    }
-    return body as JSONRPCMessage[];
-  }
-  if (typeof body !== "object" || body === null) {
-    throw new HttpError(400, "Invalid Request: expected a JSON-RPC message", {
-      rpcCode: JsonRpcCode.InvalidRequest,
-    });
-  }
-  return [body as JSONRPCMessage];
 }
 
 function methodOf(message: JSONRPCMessage): string | undefined {
@@ -100,10 +85,11 @@ export class McpEndpoint {
     if (!isJsonContentType(request.headers.get("content-type"))) {
       throw new HttpError(415, "Unsupported Media Type: Content-Type must be application/json");
     }
-    const messages = asMessages(parseJson(await readBodyText(request, config.maxBodyBytes)));
+    const messages = parseMessages(parseJson(await readBodyText(request, config.maxBodyBytes)));
     context.mcpMethod = messages.map(methodOf).filter(Boolean).join(",") || "response";
     const url = new URL(request.url);
     const chatId = parseChatId(request);
+    checkAccept(request);
 
     let session: SessionRecord;
     let created = false;
@@ -117,6 +103,7 @@ export class McpEndpoint {
       created = true;
     } else {
       session = await this.#requireSession(request, caller);
+      checkProtocolVersion(request);
       if (chatId !== undefined && chatId !== session.chatId) {
         session = { ...session, chatId, lastSeenAt: now() };
         await sessions.linkChat(session);
@@ -238,6 +225,7 @@ export class McpEndpoint {
       enableJsonResponse: !stream,
     });
     await server.connect(transport);
+    guardRequestParams(transport);
     const parsedBody = messages.length === 1 ? messages[0] : messages;
     const response = await transport.handleRequest(request, { parsedBody });
     if (!stream) await server.close();

@@ -40,6 +40,20 @@ export function parseApps(url: URL): string[] | null {
   return [...new Set(keys)].sort();
 }
 
+/** Reads a chat id from a URL path segment (percent-decoded); 400 when it cannot be one. */
+export function parseChatIdParam(raw: string | undefined): string {
+  let decoded: string | undefined;
+  try {
+    decoded = decodeURIComponent(raw ?? "");
+  } catch {
+    decoded = undefined;
+  }
+  if (decoded === undefined || !CHAT_ID.test(decoded)) {
+    throw badRequest("Bad Request: a chat id is 1 to 200 visible ASCII characters");
+  }
+  return decoded;
+}
+
 /** Reads the `x-chat-id` header; `undefined` when absent. */
 export function parseChatId(request: Request): string | undefined {
   const value = request.headers.get("x-chat-id");

@@ -16,6 +16,7 @@ export {
   ErrorCode,
   isInitializeRequest,
   isJSONRPCRequest,
+  JSONRPCMessageSchema,
   LATEST_PROTOCOL_VERSION,
   ListToolsRequestSchema,
   McpError,

@@ -1,0 +1,67 @@
+/**
+ * Checks of a `POST /mcp` request done before any state changes (a session is created or a
+ * chat linked): the Accept header and the shape of every JSON-RPC message. The SDK transport
+ * checks the same things later; checking first means a refused request leaves no trace.
+ *
+ * @module
+ */
+import { isInitializeRequest, type JSONRPCMessage, JSONRPCMessageSchema } from "../mcp/sdk.ts";
+import { HttpError, JsonRpcCode } from "./errors.ts";
+
+/** Most messages accepted in one batch (batches were removed from MCP in 2025-06-18). */
+export const MAX_BATCH_SIZE = 100;
+
+function invalidRequest(message: string): HttpError {
+  return new HttpError(400, `Invalid Request: ${message}`, { rpcCode: JsonRpcCode.InvalidRequest });
+}
+
+/** 406 unless the client accepts both JSON and SSE responses, as the MCP transport requires. */
+export function checkAccept(request: Request): void {
+  const accept = request.headers.get("accept") ?? "";
+  if (!accept.includes("application/json") || !accept.includes("text/event-stream")) {
+    throw new HttpError(
+      406,
+      "Not Acceptable: Client must accept both application/json and text/event-stream",
+    );
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object"
+    ? "an object that is not a JSON-RPC message"
+    : `a ${typeof value}`;
+}
+
+/** The JSON-RPC messages of a parsed body; 400 (-32600) when it holds anything else. */
+export function parseMessages(body: unknown): JSONRPCMessage[] {
+  const batch = Array.isArray(body);
+  const items: unknown[] = batch ? body : [body];
+  if (items.length === 0) throw invalidRequest("empty batch");
+  if (items.length > MAX_BATCH_SIZE) {
+    throw invalidRequest(`a batch may hold at most ${MAX_BATCH_SIZE} messages`);
+  }
+  return items.map((item, index) => {
+    if (JSONRPCMessageSchema.safeParse(item).success) {
+      const message = item as JSONRPCMessage;
+      if (
+        (message as { method?: unknown }).method === "initialize" && !isInitializeRequest(message)
+      ) {
+        throw new HttpError(
+          400,
+          `Invalid params: initialize needs "protocolVersion" (a string), "capabilities" (an ` +
+            `object) and "clientInfo" ({"name", "version"})`,
+          { rpcCode: JsonRpcCode.InvalidParams },
+        );
+      }
+      return message;
+    }
+    const where = batch ? `message ${index + 1} of the batch` : "the body";
+    throw invalidRequest(
+      `${where} is ${describe(item)}: expected {"jsonrpc": "2.0", "method": …} with an ` +
+        `optional string or integer "id" and object "params", or a response with "id" and ` +
+        `"result" or "error"`,
+    );
+  });
+}
