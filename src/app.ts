@@ -7,6 +7,7 @@ import { IdentityResolver } from "./auth/identity.ts";
 import { CatalogService } from "./catalog/catalog_service.ts";
 import type { Config } from "./config.ts";
 import type { IntegrationAppApiFactory } from "./integration_app/types.ts";
+import { Limits } from "./limits/limits.ts";
 import type { Logger } from "./log.ts";
 import { SessionStore } from "./store/session_store.ts";
 import { BackgroundTasks } from "./util/background.ts";
@@ -27,6 +28,8 @@ export interface Services extends Required<AppDependencies> {
   sessions: SessionStore;
   /** Work that outlives its request; drained before KV closes. */
   background: BackgroundTasks;
+  /** Per-customer rate limits and session cap. */
+  limits: Limits;
 }
 
 /** Creates the services of one instance. */
@@ -34,6 +37,12 @@ export function createServices(deps: AppDependencies): Services {
   const now = deps.now ?? Date.now;
   const { config, kv, logger, apiFactory } = deps;
   const background = new BackgroundTasks();
+  const sessions = new SessionStore({
+    kv,
+    sessionTtlMs: config.sessionTtlMs,
+    chatTtlMs: config.chatTtlMs,
+    now,
+  });
   return {
     background,
     config,
@@ -50,10 +59,17 @@ export function createServices(deps: AppDependencies): Services {
       concurrency: config.upstreamConcurrency,
       now,
     }),
-    sessions: new SessionStore({
+    sessions,
+    limits: new Limits({
       kv,
-      sessionTtlMs: config.sessionTtlMs,
-      chatTtlMs: config.chatTtlMs,
+      logger,
+      background,
+      requestsPerSecond: config.rateLimitPerSecond,
+      requestBurst: config.rateLimitBurst,
+      toolCallsPerSecond: config.toolCallRateLimitPerSecond,
+      toolCallBurst: config.toolCallRateLimitBurst,
+      maxSessionsPerTenant: config.maxSessionsPerTenant,
+      countSessions: (tenant, limit) => sessions.countSessions(tenant, limit),
       now,
     }),
   };

@@ -32,6 +32,13 @@ export class HttpError extends Error {
   }
 }
 
+/** 429 with `Retry-After` for a request over a limit. */
+export function tooManyRequests(error: { message: string; retryAfterSeconds: number }): HttpError {
+  return new HttpError(429, error.message, {
+    headers: { "retry-after": String(error.retryAfterSeconds) },
+  });
+}
+
 /** A JSON response. */
 export function jsonResponse(
   body: unknown,

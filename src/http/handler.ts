@@ -4,9 +4,10 @@
  * @module
  */
 import type { Services } from "../app.ts";
+import { LimitExceededError } from "../limits/limit_error.ts";
 import { authenticate } from "./auth.ts";
 import { corsHeaders, preflightResponse } from "./cors.ts";
-import { errorResponse, HttpError, jsonResponse } from "./errors.ts";
+import { errorResponse, HttpError, jsonResponse, tooManyRequests } from "./errors.ts";
 import { healthResponse } from "./health.ts";
 import { type Caller, McpEndpoint } from "./mcp_endpoint.ts";
 import { createOriginGuard } from "./origin_guard.ts";
@@ -29,7 +30,7 @@ type GuardedHandler = (
 
 /** Builds the server's request handler. */
 export function createHandler(services: Services): Handler {
-  const { config, logger, identities, sessions, kv } = services;
+  const { config, logger, identities, sessions, kv, limits } = services;
   const guardOrigin = createOriginGuard({
     bindHost: config.host,
     allowedHosts: config.allowedHosts,
@@ -43,6 +44,7 @@ export function createHandler(services: Services): Handler {
     const context = contexts.get(request) ?? {};
     const caller = await authenticate(request, identities);
     context.tenant = caller.identity.tenant.slice(0, 12);
+    limits.checkRequest(caller.identity.tenant);
     return await handler(request, caller, params, context);
   };
 
@@ -114,6 +116,8 @@ export function createHandler(services: Services): Handler {
     } catch (error) {
       if (error instanceof HttpError) {
         response = errorResponse(error, isMcp);
+      } else if (error instanceof LimitExceededError) {
+        response = errorResponse(tooManyRequests(error), isMcp);
       } else {
         logger.error("request failed", { error, route: context.route });
         response = errorResponse(new HttpError(500, "Internal Server Error"), isMcp);

@@ -87,6 +87,10 @@ export class McpEndpoint {
     }
     const messages = parseMessages(parseJson(await readBodyText(request, config.maxBodyBytes)));
     context.mcpMethod = messages.map(methodOf).filter(Boolean).join(",") || "response";
+    this.#services.limits.checkToolCalls(
+      caller.identity.tenant,
+      messages.filter((message) => methodOf(message) === "tools/call").length,
+    );
     const url = new URL(request.url);
     const chatId = parseChatId(request);
     checkAccept(request);
@@ -183,7 +187,9 @@ export class McpEndpoint {
       createdAt: at,
       lastSeenAt: at,
     };
+    await this.#services.limits.admitSession(tenant);
     await sessions.createSession(session);
+    this.#services.limits.sessionCreated(tenant);
     // Warm the catalog while the client finishes its handshake.
     catalogs.prefetch(tenant, apps ?? undefined, this.#services.apiFactory(caller.token));
     return session;

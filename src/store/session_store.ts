@@ -115,6 +115,18 @@ export class SessionStore {
     return session;
   }
 
+  /** The live sessions of `tenant`, counted up to `limit`. */
+  async countSessions(tenant: string, limit: number): Promise<number> {
+    let count = 0;
+    const entries = this.#kv.list<SessionRecord>({ prefix: ["sessions", tenant] }, {
+      batchSize: 500,
+    });
+    for await (const entry of entries) {
+      if (this.#live(entry.value, this.#sessionTtlMs) && ++count >= limit) break;
+    }
+    return count;
+  }
+
   /** KV expiry is lazy: a record idle for longer than its TTL counts as gone anyway. */
   #live<T extends { lastSeenAt: number }>(value: T | null, ttlMs: number): T | undefined {
     if (!value || this.#now() - value.lastSeenAt > ttlMs) return undefined;

@@ -1,0 +1,116 @@
+/**
+ * A cap on the live sessions of one tenant. Counting a tenant's sessions reads KV, so it is
+ * not done per session: each instance keeps an estimate (the last count plus the sessions it
+ * created since). An old estimate is recounted, in the background while the tenant is below
+ * half the cap, before answering above it; at the cap a refusal is recounted at most once a
+ * `recountMs`. Live sessions are never evicted: a new session is refused instead. Other
+ * instances' sessions show up at the next count, so with several instances the cap may be
+ * passed by what they create within one refresh interval.
+ *
+ * @module
+ */
+import { LruMap } from "../util/concurrency.ts";
+import { LimitExceededError } from "./limit_error.ts";
+
+/** Counts the live sessions of a tenant, stopping at `limit`. */
+export type SessionCounter = (tenant: string, limit: number) => Promise<number>;
+
+/** Options for `SessionCap`. */
+export interface SessionCapOptions {
+  maxSessions: number;
+  count: SessionCounter;
+  /** Age after which an estimate is recounted in the background, in ms. */
+  refreshMs?: number;
+  /** Least time between two counts of one tenant made to refuse a session, in ms. */
+  recountMs?: number;
+  /** What `Retry-After` says when a session is refused, in seconds. */
+  retryAfterSeconds?: number;
+  /** Runs background recounts (so shutdown can wait for them). */
+  background?: (task: Promise<unknown>) => void;
+  now?: () => number;
+}
+
+interface Estimate {
+  /** Live sessions counted in KV. */
+  counted: number;
+  countedAt: number;
+  /** `created` when that count started. */
+  baseline: number;
+  /** Sessions this instance created for the tenant, in all. */
+  created: number;
+}
+
+function live(estimate: Estimate): number {
+  return estimate.counted + estimate.created - estimate.baseline;
+}
+
+/** Refuses a tenant's new session when it already holds `maxSessions` live ones. */
+export class SessionCap {
+  readonly maxSessions: number;
+  readonly #count: SessionCounter;
+  readonly #refreshMs: number;
+  readonly #recountMs: number;
+  readonly #retryAfterSeconds: number;
+  readonly #background: (task: Promise<unknown>) => void;
+  readonly #now: () => number;
+  readonly #estimates = new LruMap<string, Estimate>(50_000);
+  readonly #counting = new Map<string, Promise<Estimate>>();
+
+  constructor(options: SessionCapOptions) {
+    this.maxSessions = options.maxSessions;
+    this.#count = options.count;
+    this.#refreshMs = options.refreshMs ?? 10_000;
+    this.#recountMs = options.recountMs ?? 1_000;
+    this.#retryAfterSeconds = options.retryAfterSeconds ?? 60;
+    this.#background = options.background ?? ((task) => void task.catch(() => {}));
+    this.#now = options.now ?? Date.now;
+  }
+
+  #recount(tenant: string): Promise<Estimate> {
+    let counting = this.#counting.get(tenant);
+    if (!counting) {
+      const countedAt = this.#now();
+      const baseline = this.#estimates.get(tenant)?.created ?? 0;
+      counting = this.#count(tenant, this.maxSessions).then((counted) => {
+        // Sessions created while counting may be in the count or not: they are added again,
+        // so the estimate errs on the high side until the next count.
+        const created = this.#estimates.get(tenant)?.created ?? baseline;
+        const estimate = { counted, countedAt, baseline, created };
+        this.#estimates.set(tenant, estimate);
+        return estimate;
+      }).finally(() => this.#counting.delete(tenant));
+      this.#counting.set(tenant, counting);
+    }
+    return counting;
+  }
+
+  /** Resolves when `tenant` may open one more session; throws `LimitExceededError` if not. */
+  async admit(tenant: string): Promise<void> {
+    const now = this.#now();
+    let estimate = this.#estimates.get(tenant);
+    if (!estimate) {
+      estimate = await this.#recount(tenant);
+    } else if (live(estimate) >= this.maxSessions) {
+      if (now - estimate.countedAt >= this.#recountMs) estimate = await this.#recount(tenant);
+    } else if (now - estimate.countedAt >= this.#refreshMs) {
+      // Past half the cap, wait for the count (it shows other instances' sessions).
+      if (live(estimate) * 2 >= this.maxSessions) estimate = await this.#recount(tenant);
+      else this.#background(this.#recount(tenant));
+    }
+    const held = live(estimate);
+    if (held >= this.maxSessions) {
+      throw new LimitExceededError(
+        `Too many live sessions: this customer holds ${held} of the ${this.maxSessions} ` +
+          `allowed. End sessions that are no longer used (DELETE /mcp) or reuse one; live ` +
+          `sessions are never evicted`,
+        this.#retryAfterSeconds,
+      );
+    }
+  }
+
+  /** Records a session created by this instance. */
+  created(tenant: string): void {
+    const estimate = this.#estimates.get(tenant);
+    if (estimate) estimate.created++;
+  }
+}

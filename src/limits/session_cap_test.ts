@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { LimitExceededError } from "./limit_error.ts";
+import { SessionCap } from "./session_cap.ts";
+
+function setup(live: Map<string, number>, maxSessions = 3) {
+  let t = 0;
+  const counts: string[] = [];
+  const background: Promise<unknown>[] = [];
+  const cap = new SessionCap({
+    maxSessions,
+    count: (tenant, limit) => {
+      counts.push(tenant);
+      return Promise.resolve(Math.min(limit, live.get(tenant) ?? 0));
+    },
+    background: (task) => void background.push(task),
+    now: () => t,
+  });
+  return {
+    cap,
+    counts,
+    background,
+    advance: (ms: number) => void (t += ms),
+    /** Admits and records one session, as the endpoint does. */
+    open: async (tenant: string) => {
+      await cap.admit(tenant);
+      live.set(tenant, (live.get(tenant) ?? 0) + 1);
+      cap.created(tenant);
+    },
+  };
+}
+
+async function refusal(promise: Promise<unknown>): Promise<LimitExceededError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof LimitExceededError);
+    return error;
+  }
+  assert.fail("Expected a refusal");
+}
+
+Deno.test("a tenant at its session cap is refused, without a count per session", async () => {
+  const live = new Map<string, number>();
+  const s = setup(live);
+  await s.open("alice");
+  await s.open("alice");
+  await s.open("alice");
+  assert.deepEqual(s.counts, ["alice"]);
+  const error = await refusal(s.cap.admit("alice"));
+  assert.equal(error.retryAfterSeconds, 60);
+  assert.match(error.message, /^Too many live sessions: this customer holds 3 of the 3 allowed/);
+  assert.match(error.message, /never evicted/);
+  await s.open("bob");
+});
+
+Deno.test("a refusal is recounted at most once a second, and a freed slot is found", async () => {
+  const live = new Map([["alice", 3]]);
+  const s = setup(live);
+  await refusal(s.cap.admit("alice"));
+  await refusal(s.cap.admit("alice"));
+  assert.equal(s.counts.length, 1);
+  live.set("alice", 2); // a session ended (possibly on another instance)
+  await refusal(s.cap.admit("alice"));
+  s.advance(1000);
+  await s.open("alice");
+  assert.equal(s.counts.length, 2);
+});
+
+Deno.test("an old estimate is recounted in the background below half the cap, in line above", async () => {
+  const live = new Map<string, number>();
+  const s = setup(live, 4);
+  await s.open("alice");
+  s.advance(10_000);
+  await s.open("alice"); // 1 of 4: recount in the background
+  assert.equal(s.background.length, 1);
+  await Promise.all(s.background);
+  live.set("alice", 4); // another instance opened two more
+  s.advance(10_000);
+  // 2 of 4 is half: this admission waits for the count and sees the other instance's sessions.
+  await refusal(s.cap.admit("alice"));
+  assert.equal(s.counts.length, 3);
+});
