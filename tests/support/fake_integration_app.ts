@@ -116,6 +116,7 @@ export class FakeIntegrationApp {
   requests: FakeRequestLog[] = [];
   #server: Deno.HttpServer<Deno.NetAddr> | undefined;
   #hanging = new Set<() => void>();
+  #otherWorkspaces = new Map<string, { secret: string; customers: Map<string, FakeCustomer> }>();
 
   constructor(options: FakeOptions = {}) {
     this.workspaceKey = options.workspaceKey ?? "ws-test";
@@ -125,6 +126,15 @@ export class FakeIntegrationApp {
     this.customers = new Map((options.customers ?? []).map((c) => [c.id, c]));
     this.maxPageSize = options.maxPageSize ?? 1000;
     this.latencyMs = options.latencyMs ?? 0;
+  }
+
+  /**
+   * Adds another workspace (its own secret and customers; the same integrations and
+   * actions), so tests can use one customer id in two workspaces.
+   */
+  addWorkspace(key: string, secret: string, customers: FakeCustomer[]): this {
+    this.#otherWorkspaces.set(key, { secret, customers: new Map(customers.map((c) => [c.id, c])) });
+    return this;
   }
 
   /** Starts listening on 127.0.0.1 (a free port). */
@@ -219,14 +229,17 @@ export class FakeIntegrationApp {
     const header = request.headers.get("authorization") ?? "";
     const token = header.replace(/^Bearer\s+/i, "");
     const claims = decodeClaims(token);
-    if (!claims || claims.iss !== this.workspaceKey) throw notAuthenticated();
-    if (!(await verifySignature(token, this.secret))) throw notAuthenticated();
+    const workspace = claims?.iss === this.workspaceKey
+      ? { secret: this.secret, customers: this.customers }
+      : this.#otherWorkspaces.get(String(claims?.iss));
+    if (!claims || !workspace) throw notAuthenticated();
+    if (!(await verifySignature(token, workspace.secret))) throw notAuthenticated();
     if (typeof claims.exp === "number" && claims.exp * 1000 < Date.now()) throw notAuthenticated();
     const id = String(claims.id);
-    let customer = this.customers.get(id);
+    let customer = workspace.customers.get(id);
     if (!customer) {
       customer = { id, name: String(claims.name ?? id), connections: [] };
-      this.customers.set(id, customer);
+      workspace.customers.set(id, customer);
     }
     return customer;
   }
