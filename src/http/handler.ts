@@ -14,6 +14,7 @@ import { createOriginGuard } from "./origin_guard.ts";
 import { parseChatIdParam } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
 import { matchRoute, type Route, type RouteHandler } from "./router.ts";
+import { isTransientStorageError, storageBusy } from "./storage_errors.ts";
 import { annotateRequestSpan } from "./telemetry.ts";
 import { deleteChat, getChat, listChats } from "./sessions_endpoint.ts";
 import { getTools } from "./tools_endpoint.ts";
@@ -118,6 +119,9 @@ export function createHandler(services: Services): Handler {
         response = errorResponse(error, isMcp);
       } else if (error instanceof LimitExceededError) {
         response = errorResponse(tooManyRequests(error), isMcp);
+      } else if (isTransientStorageError(error)) {
+        logger.warn("storage busy", { error, route: context.route });
+        response = errorResponse(storageBusy(), isMcp);
       } else {
         logger.error("request failed", { error, route: context.route });
         response = errorResponse(new HttpError(500, "Internal Server Error"), isMcp);

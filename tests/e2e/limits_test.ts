@@ -157,7 +157,13 @@ Deno.test("two instances on one KV share the rate limit and see each other's ses
     // Sessions: two on each instance fill the cap of 4; after the refresh interval an
     // instance counts the other's sessions too.
     clock.advance(20_000);
-    for (const server of [a, b, a, b]) await server.connect(token);
+    for (const server of [a, b, a, b]) {
+      await server.connect(token);
+      // One SQLite file opened twice in one process: let each instance's background writes
+      // (catalog prefetch) finish before the other writes, as separate processes would.
+      await a.services.background.drain();
+      await b.services.background.drain();
+    }
     clock.advance(10_000);
     const refused = await rawRequest(a.mcpUrl, {
       method: "POST",
