@@ -24,7 +24,12 @@ Deno.test("a locked KV database is answered 503 with Retry-After, not 500", asyn
     logger: createLogger("debug", (line) => logs.push(line)),
     apiFactory: createIntegrationAppApiFactory({ apiUrl: config.apiUrl, timeoutMs: 1000 }),
   }));
-  const response = await handler(new Request("http://127.0.0.1/healthz"));
+  const claims = btoa(JSON.stringify({ iss: "ws", id: "alice", exp: 4_000_000_000 }));
+  const response = await handler(
+    new Request("http://127.0.0.1/mcp/sessions", {
+      headers: { authorization: `Bearer eyJhbGciOiJIUzI1NiJ9.${claims}.c2ln` },
+    }),
+  );
   assert.equal(response.status, 503);
   assert.equal(response.headers.get("retry-after"), "1");
   assert.match((await response.json()).error.message, /session store is busy/);
