@@ -5,7 +5,7 @@
  * JSON to bench/results/.
  *
  * Flags: --latency=MS (20) --connections=N (20) --actions=N (50) --large (100 x 100)
- * --calls=N (400 per concurrency) --warm=N (60) --cold=N (8) --idle=N (1000) --queries=N (60)
+ * --calls=N (500 at concurrency 1, 4N at 16) --warm=N (60) --cold=N (8) --idle=N (1000) --queries=N (60)
  * --out=FILE.
  *
  * @module
@@ -28,7 +28,7 @@ const { values: flags } = parseArgs({
     connections: { type: "string", default: "20" },
     actions: { type: "string", default: "50" },
     large: { type: "boolean", default: false },
-    calls: { type: "string", default: "400" },
+    calls: { type: "string", default: "500" },
     warm: { type: "string", default: "60" },
     cold: { type: "string", default: "8" },
     idle: { type: "string", default: "1000" },
@@ -81,6 +81,7 @@ function ms(value: number): string {
 const fakeWorker = new WorkerRpc(new URL("./fake_worker.ts", import.meta.url));
 const load = new WorkerRpc(new URL("./load_worker.ts", import.meta.url));
 let kv: Deno.Kv | undefined;
+let idle: (() => Promise<void>) | undefined;
 let server: Deno.HttpServer<Deno.NetAddr> | undefined;
 const deadline = setTimeout(() => {
   // deno-lint-ignore no-console
@@ -112,6 +113,7 @@ try {
       timeoutMs: config.upstreamTimeoutMs,
     }),
   });
+  idle = () => services.background.drain();
   server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     createHandler(services),
@@ -164,15 +166,18 @@ try {
     .filter(([route]) => route !== "POST /connections/{id}/actions/{key}/run")
     .reduce((sum, [, n]) => sum + n, 0);
 
-  // 4. tools/call at concurrency 1 and 16.
+  // 4. tools/call at concurrency 1 and 16, in steady state: the catalogs of the tenants are
+  // built (and written to KV) first, so no cold start falls into the timed calls.
   const loadTokens = await Promise.all(loadCustomers.map(token));
+  await load.call("sessions", { mcpUrl, tokens: loadTokens });
+  await services.background.drain();
   const calls: Record<number, LoadResult> = {};
   for (const concurrency of CONCURRENCY) {
     calls[concurrency] = await load.call<LoadResult>("calls", {
       mcpUrl,
       tokens: concurrency === 1 ? [mainToken] : loadTokens,
       concurrency,
-      count: callCount,
+      count: concurrency === 1 ? callCount : callCount * 4,
       warmup: concurrency * 4,
       tool,
       args,
@@ -183,7 +188,7 @@ try {
   await clearRequests();
   gc();
   const before = Deno.memoryUsage();
-  const idle = await load.call<LoadResult>("idleSessions", {
+  const idled = await load.call<LoadResult>("idleSessions", {
     mcpUrl,
     token: mainToken,
     count: idleCount,
@@ -276,7 +281,7 @@ try {
         round1((after.heapUsed - before.heapUsed) / 1024 / 1024)
       } MB)`,
       target: "<= 50 MB",
-      ok: rssDelta <= 50 && idle.errors === 0,
+      ok: rssDelta <= 50 && idled.errors === 0,
     },
     {
       metric: `enable-tools {query} on ${warmBig.tools} tools p50`,
@@ -311,7 +316,7 @@ try {
     ),
     idle: {
       sessions: idleCount,
-      errors: idle.errors,
+      errors: idled.errors,
       rssDeltaMb: rssDelta,
       heapDeltaMb: (after.heapUsed - before.heapUsed) / 1024 / 1024,
     },
@@ -327,6 +332,7 @@ try {
 } finally {
   clearTimeout(deadline);
   await server?.shutdown();
+  await idle?.();
   kv?.close();
   await fakeWorker.call("stop").catch(() => {});
   fakeWorker.terminate();

@@ -43,7 +43,7 @@ const EnvSchema = z.object({
   CATALOG_TTL_SECONDS: seconds(5 * 60),
   IDENTITY_TTL_SECONDS: seconds(5 * 60),
   UPSTREAM_TIMEOUT_SECONDS: seconds(30),
-  UPSTREAM_CONCURRENCY: integer(8, 1),
+  UPSTREAM_CONCURRENCY: integer(32, 1),
   UPSTREAM_BREAKER_THRESHOLD: integer(5, 1),
   UPSTREAM_BREAKER_COOLDOWN_SECONDS: seconds(10),
   MAX_BODY_BYTES: integer(4 * 1024 * 1024, 1024),

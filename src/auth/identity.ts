@@ -34,12 +34,10 @@ export interface TokenClaims {
   exp?: number;
 }
 
+const utf8 = new TextDecoder();
+
 function decodeBase64Url(part: string): string {
-  const base64 = part.replace(/-/g, "+").replace(/_/g, "/").padEnd(
-    Math.ceil(part.length / 4) * 4,
-    "=",
-  );
-  return new TextDecoder().decode(Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)));
+  return utf8.decode(Uint8Array.fromBase64(part, { alphabet: "base64url" }));
 }
 
 /** Decodes the claims of a JWT; throws `AuthError` when it is not one of ours. */
@@ -68,6 +66,20 @@ export function decodeTokenClaims(token: string): TokenClaims {
   return { iss, id: String(id), exp };
 }
 
+/** The opaque tenant key of a token's (workspace, customer), as every record is scoped. */
+export function tenantOf(claims: TokenClaims): string {
+  return sha256Hex(`${claims.iss}\n${claims.id}`).slice(0, 32);
+}
+
+/** Options of one `resolve` call. */
+export interface ResolveOptions {
+  /**
+   * Called with the tenant the token claims to be, when Integration.app is about to be asked
+   * about the token (a cache miss), so independent work can start meanwhile.
+   */
+  onCheck?(tenant: string): void;
+}
+
 /** Options for `IdentityResolver`. */
 export interface IdentityResolverOptions {
   kv: Deno.Kv;
@@ -91,31 +103,40 @@ export class IdentityResolver {
   }
 
   /** The identity behind `token`; throws `AuthError` (refused) or `UpstreamError` (down). */
-  async resolve(token: string): Promise<Identity> {
+  async resolve(token: string, options: ResolveOptions = {}): Promise<Identity> {
     const now = this.#options.now();
     const claims = decodeTokenClaims(token);
     if (claims.exp !== undefined && claims.exp * 1000 <= now) {
       throw new AuthError("Token has expired");
     }
-    const hash = await sha256Hex(token);
+    const hash = sha256Hex(token);
     const accepted = this.#accepted.get(hash);
     if (accepted && accepted.expiresAt > now) return accepted;
     const refused = this.#refused.get(hash);
     if (refused && refused.until > now) throw new AuthError(refused.message);
     const pending = this.#pending.get(hash);
     if (pending) return await pending;
-    const check = this.#check(token, hash, claims).finally(() => this.#pending.delete(hash));
+    const check = this.#check(token, hash, claims, options).finally(() =>
+      this.#pending.delete(hash)
+    );
     this.#pending.set(hash, check);
     return await check;
   }
 
-  async #check(token: string, hash: string, claims: TokenClaims): Promise<Identity> {
+  async #check(
+    token: string,
+    hash: string,
+    claims: TokenClaims,
+    options: ResolveOptions,
+  ): Promise<Identity> {
     const { kv, apiFactory, ttlMs, refusedTtlMs, now } = this.#options;
     const stored = await kv.get<Identity>(["identity", hash]);
     if (stored.value && stored.value.expiresAt > now()) {
       this.#accepted.set(hash, stored.value);
       return stored.value;
     }
+    const tenant = tenantOf(claims);
+    options.onCheck?.(tenant);
     try {
       await apiFactory(token).getSelf();
     } catch (error) {
@@ -126,7 +147,6 @@ export class IdentityResolver {
       }
       throw error;
     }
-    const tenant = (await sha256Hex(`${claims.iss}\n${claims.id}`)).slice(0, 32);
     const expiresAt = Math.min(
       now() + ttlMs,
       claims.exp !== undefined ? claims.exp * 1000 : Number.POSITIVE_INFINITY,

@@ -1,6 +1,7 @@
 /**
  * Tool catalogs per (customer, apps), cached in memory and in Deno KV. One build at a time per
- * key; a stale copy is served while it refreshes, and whenever Integration.app fails.
+ * key; a stale copy is served while it refreshes, and whenever Integration.app fails. A
+ * finished build is served at once; its copy in KV is written in the background.
  *
  * @module
  */
@@ -52,8 +53,8 @@ export class CatalogService {
   readonly #memory: LruMap<string, MemoryEntry>;
   readonly #builds = new SingleFlight<IndexedCatalog>();
   /** Per tenant: catalogs built before this time are stale. */
-  readonly #invalidatedAt = new Map<string, number>();
-  /** Upstream listing requests started, for tests and the benchmark. */
+  readonly #invalidatedAt = new LruMap<string, number>(10_000);
+  /** Builds started (each one lists connections and actions upstream), for tests. */
   builds = 0;
 
   constructor(options: CatalogServiceOptions) {
@@ -144,21 +145,31 @@ export class CatalogService {
     const sources = await fetchConnectionActions(api, { apps, concurrency: this.#concurrency });
     const catalog = indexCatalog({ builtAt: started, tools: buildTools(sources) });
     this.#memory.set(key, { catalog });
-    try {
-      await writeBlob(
-        this.#kv,
-        ["catalog", tenant, appsKey(apps)],
-        { format: CATALOG_FORMAT, builtAt: catalog.builtAt, tools: catalog.tools },
-        STALE_KEEP_MS,
-      );
-    } catch (error) {
-      this.#logger.warn("cannot store catalog", { error });
-    }
+    this.#background.run(
+      this.#store(tenant, apps, catalog),
+      (error) => this.#logger.warn("cannot store catalog", { error }),
+    );
     this.#logger.debug("catalog built", {
       tools: catalog.tools.length,
       connections: sources.length,
       ms: this.#now() - started,
     });
     return catalog;
+  }
+
+  /** Writes `catalog` to KV, for other instances and restarts. */
+  async #store(
+    tenant: string,
+    apps: readonly string[] | undefined,
+    catalog: IndexedCatalog,
+  ): Promise<void> {
+    // Serializing takes a few ms: let the requests waiting for this build answer first.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await writeBlob(
+      this.#kv,
+      ["catalog", tenant, appsKey(apps)],
+      { format: CATALOG_FORMAT, builtAt: catalog.builtAt, tools: catalog.tools },
+      STALE_KEEP_MS,
+    );
   }
 }

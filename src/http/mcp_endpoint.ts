@@ -19,6 +19,7 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from "../mcp/sdk.ts";
 import type { SessionRecord } from "../store/session_store.ts";
+import { bearerToken } from "./auth.ts";
 import { isJsonContentType, parseJson, readBodyText } from "./body.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
 import { checkAccept, parseMessages } from "./mcp_messages.ts";
@@ -129,6 +130,24 @@ export class McpEndpoint {
     return new Response(response.body, { status: response.status, headers });
   }
 
+  /**
+   * Starts building the catalog that a new token's first session will list, while
+   * Integration.app checks the token: `tenant` comes from the token's claims. It only warms
+   * the cache; nothing is served before the token is accepted, and a forged token fails the
+   * listings as it fails the check.
+   */
+  warmCatalog(request: Request, tenant: string): void {
+    const token = bearerToken(request);
+    if (!token) return;
+    let apps: string[] | null;
+    try {
+      apps = parseApps(new URL(request.url));
+    } catch {
+      return; // The request will be refused for its parameters anyway.
+    }
+    this.#services.catalogs.prefetch(tenant, apps ?? undefined, this.#services.apiFactory(token));
+  }
+
   /** Handles `GET /mcp`: no standalone stream is kept (every reply rides its request). */
   async get(request: Request, caller: Caller): Promise<Response> {
     await this.#requireSession(request, caller);
@@ -221,7 +240,10 @@ export class McpEndpoint {
       },
       invalidateCatalog: () =>
         background.run(
-          catalogs.invalidate(session.tenant),
+          catalogs.invalidate(session.tenant).then(() =>
+            // Rebuild now, so the next listing is likely fresh.
+            catalogs.prefetch(session.tenant, session.apps ?? undefined, getApi())
+          ),
           (error) => logger.warn("cannot invalidate catalog", { error }),
         ),
       onToolCall: (name) => context.tool = name,

@@ -13,6 +13,7 @@ import { type IndexedCatalog, toMcpTool, type ToolEntry } from "../tools/catalog
 import { WRAPPED_INPUT_FIELD } from "../tools/input_schema.ts";
 import { ENABLE_TOOLS_NAME, ENABLE_TOOLS_TOOL, enableTools, findTool } from "./enable_tools.ts";
 import {
+  AjvJsonSchemaValidator,
   CallToolRequestSchema,
   type CallToolResult,
   ErrorCode,
@@ -35,6 +36,12 @@ const INSTRUCTIONS =
   "Tools run actions of the user's connected apps through Integration.app. Tool names are " +
   "`{app}_{action}`. In dynamic mode only `enable-tools` is listed at first: call it with tool " +
   "names or a `query` describing the task to enable the tools you need.";
+
+/**
+ * One JSON Schema validator for every `Server`: without it each construction (one per request)
+ * builds a new Ajv instance with all formats, a large share of a request's CPU time.
+ */
+const SHARED_SCHEMA_VALIDATOR = new AjvJsonSchemaValidator();
 
 /** What a request's MCP server works with. */
 export interface McpSessionContext {
@@ -126,6 +133,7 @@ export function createMcpServer(context: McpSessionContext): Server {
   const server = new Server(SERVER_INFO, {
     capabilities: { tools: { listChanged: true } },
     instructions: INSTRUCTIONS,
+    jsonSchemaValidator: SHARED_SCHEMA_VALIDATOR,
   });
 
   server.setRequestHandler(ListToolsRequestSchema, async (request) => {

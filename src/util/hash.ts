@@ -3,13 +3,12 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 
-const encoder = new TextEncoder();
-
-/** SHA-256 of a string as lower-case hex. */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join(
-    "",
-  );
+/**
+ * SHA-256 of a string as lower-case hex. Synchronous: it runs on every request (token
+ * hashes), and `node:crypto` takes about 2 µs where `crypto.subtle.digest` takes about 50.
+ */
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }
