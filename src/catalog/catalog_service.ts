@@ -83,9 +83,12 @@ export class CatalogService {
   ): Promise<IndexedCatalog> {
     const key = `${tenant}\n${appsKey(apps)}`;
     let cached = this.#memory.get(key)?.catalog;
-    if (!cached) {
-      cached = await this.#load(tenant, apps);
-      if (cached) this.#memory.set(key, { catalog: cached });
+    // With a build under way, join it rather than read an older copy from KV.
+    if (!cached && !this.#builds.has(key)) {
+      const loaded = await this.#load(tenant, apps);
+      // A build may have landed while KV was read: it is newer.
+      cached = this.#memory.get(key)?.catalog;
+      if (!cached && loaded) this.#memory.set(key, { catalog: cached = loaded });
     }
     if (cached && this.#fresh(tenant, cached)) return cached;
     const build = this.#builds.run(key, () => this.#build(key, tenant, apps, api));

@@ -1,0 +1,142 @@
+import assert from "node:assert/strict";
+import { FakeApiError } from "../support/fake_integration_app.ts";
+import { fixtureWorkspace } from "../support/fixtures.ts";
+import { initializeBody, mcpHeaders, rawRequest, startTestServer } from "../support/harness.ts";
+
+const LISTINGS = /^GET \/(connections|actions|integrations)/;
+
+/** Waits (at most a few seconds) until `condition` holds; returns whether it did. */
+async function eventually(condition: () => boolean): Promise<boolean> {
+  for (let i = 0; i < 500 && !condition(); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return condition();
+}
+
+/** A clock the test moves by hand. */
+function manualClock(): { now: () => number; advance(ms: number): void } {
+  let at = Date.now();
+  return { now: () => at, advance: (ms) => at += ms };
+}
+
+Deno.test("a second session makes no upstream request while the catalog is fresh", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const token = await server.fake.token("alice");
+  const first = await server.connect(token);
+  const listed = (await first.listTools()).tools.map((t) => t.name);
+  assert.ok(server.fake.count(LISTINGS) > 0);
+
+  server.fake.requests = [];
+  const second = await server.connect(token);
+  assert.deepEqual((await second.listTools()).tools.map((t) => t.name), listed);
+  assert.equal(server.fake.count(LISTINGS), 0, "no listing request");
+  assert.equal(server.fake.requests.length, 0, "no request at all: the token is cached too");
+});
+
+Deno.test("sessions that start together share one catalog build", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const token = await server.fake.token("alice");
+  const clients = await Promise.all(Array.from({ length: 5 }, () => server.connect(token)));
+  const lists = await Promise.all(clients.map((client) => client.listTools()));
+  assert.ok(lists.every((list) => list.tools.length === lists[0]?.tools.length));
+  assert.equal(server.fake.count(/^GET \/self$/), 1);
+  assert.equal(server.fake.count(/^GET \/connections$/), 1);
+  assert.equal(server.services.catalogs.builds, 1);
+});
+
+Deno.test("the catalog build starts while the token is still being checked", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => open = resolve);
+  server.fake.faults.push({ match: /^GET \/self$/, gate, times: 1 });
+  const token = await server.fake.token("alice");
+  const initializing = rawRequest(server.mcpUrl, {
+    method: "POST",
+    headers: mcpHeaders(),
+    body: initializeBody(),
+    token,
+  });
+  try {
+    assert.ok(
+      await eventually(() => server.fake.count(/^GET \/actions$/) > 0),
+      "actions are listed while GET /self is unanswered",
+    );
+  } finally {
+    open();
+  }
+  const response = await initializing;
+  assert.equal(response.status, 200);
+  const client = await server.connect(token);
+  assert.equal((await client.listTools()).tools.length, 7);
+  assert.equal(server.services.catalogs.builds, 1, "the early build is the one served");
+});
+
+Deno.test("a forged token is refused and leaves no catalog behind", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const forged = await server.fake.token("alice", { secret: "not-the-workspace-secret" });
+  const refused = await rawRequest(server.mcpUrl, {
+    method: "POST",
+    headers: mcpHeaders(),
+    body: initializeBody(),
+    token: forged,
+  });
+  assert.equal(refused.status, 401);
+  await server.services.background.drain();
+  assert.equal(server.fake.count(/^GET \/actions$/), 0, "the listings failed with the token");
+
+  const builds = server.services.catalogs.builds;
+  const client = await server.connect(await server.fake.token("alice"));
+  assert.equal((await client.listTools()).tools.length, 7);
+  assert.equal(server.services.catalogs.builds, builds + 1, "built anew for the real token");
+});
+
+Deno.test("a stale catalog is served while Integration.app fails, then refreshed", async () => {
+  const clock = manualClock();
+  await using server = await startTestServer({
+    fake: fixtureWorkspace(),
+    now: clock.now,
+    env: { CATALOG_TTL_SECONDS: "60", IDENTITY_TTL_SECONDS: "3600" },
+  });
+  const client = await server.connect(await server.fake.token("alice"));
+  const before = (await client.listTools()).tools.map((t) => t.name);
+
+  clock.advance(61_000);
+  server.fake.faults.push({
+    match: LISTINGS,
+    error: new FakeApiError(500, { type: "internal", message: "Down for maintenance" }),
+  });
+  assert.deepEqual((await client.listTools()).tools.map((t) => t.name), before, "stale copy");
+  await server.services.background.drain();
+  assert.equal(server.services.catalogs.builds, 2, "a refresh was tried");
+  assert.ok(server.logs.some((line) => line.includes("catalog refresh failed")));
+
+  // Integration.app is back, with one more action: the next listings pick it up.
+  server.fake.faults = [];
+  server.fake.actions.gmail?.push({ key: "archive-email", name: "Archive Email" });
+  assert.deepEqual((await client.listTools()).tools.map((t) => t.name), before, "still stale");
+  await server.services.background.drain();
+  const after = (await client.listTools()).tools.map((t) => t.name);
+  assert.ok(after.includes("gmail_archive-email"), "refreshed");
+});
+
+Deno.test("a run that finds the connection defunct triggers a rebuild without it", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const client = await server.connect(await server.fake.token("alice"));
+  assert.ok((await client.listTools()).tools.some((t) => t.name === "gmail_send-email"));
+  assert.equal(server.services.catalogs.builds, 1);
+
+  // The user's Gmail connection breaks: runs answer connection_is_defunct.
+  const gmail = server.fake.customers.get("alice")?.connections.find((c) => c.id === "conn_gmail");
+  assert.ok(gmail);
+  gmail.disconnected = true;
+  const result = await client.callTool({
+    name: "gmail_send-email",
+    arguments: { to: "bob@example.com", subject: "Hi" },
+  });
+  assert.equal(result.isError, true);
+  await server.services.background.drain();
+  assert.equal(server.services.catalogs.builds, 2, "rebuilt after the failed run");
+  const names = (await client.listTools()).tools.map((t) => t.name);
+  assert.ok(!names.some((name) => name.startsWith("gmail_")), "Gmail tools are gone");
+  assert.ok(names.includes("hubspot_create-contact"));
+});
