@@ -9,7 +9,8 @@ import type { Services } from "../app.ts";
 import type { Identity } from "../auth/identity.ts";
 import type { IntegrationAppApi } from "../integration_app/types.ts";
 import { ENABLE_TOOLS_NAME } from "../mcp/enable_tools.ts";
-import { createMcpServer } from "../mcp/mcp_server.ts";
+import { answerDirectly } from "../mcp/direct_answer.ts";
+import { createMcpServer, type McpSessionContext } from "../mcp/mcp_server.ts";
 import { guardRequestParams } from "../mcp/params_guard.ts";
 import {
   isInitializeRequest,
@@ -225,7 +226,7 @@ export class McpEndpoint {
     const { catalogs, sessions, logger, apiFactory, now, background } = this.#services;
     let api: IntegrationAppApi | undefined;
     const getApi = (): IntegrationAppApi => api ??= apiFactory(caller.token);
-    const server = createMcpServer({
+    const mcpContext: McpSessionContext = {
       session,
       logger,
       get api() {
@@ -247,7 +248,12 @@ export class McpEndpoint {
           (error) => logger.warn("cannot invalidate catalog", { error }),
         ),
       onToolCall: (name) => context.tool = name,
-    });
+    };
+    if (!stream && messages.length === 1) {
+      const direct = answerDirectly(request, messages[0] as JSONRPCMessage, mcpContext);
+      if (direct) return await direct;
+    }
+    const server = createMcpServer(mcpContext);
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: !stream,

@@ -58,7 +58,8 @@ export interface McpSessionContext {
   onToolCall?(name: string): void;
 }
 
-async function loadCatalog(context: McpSessionContext): Promise<IndexedCatalog> {
+/** The session's catalog; an upstream failure becomes a JSON-RPC error saying what to do. */
+export async function loadCatalog(context: McpSessionContext): Promise<IndexedCatalog> {
   try {
     return await context.catalog();
   } catch (error) {
@@ -128,6 +129,39 @@ async function runTool(
   }
 }
 
+/** Answers `tools/list` (one page: a cursor is refused). */
+export async function answerListTools(
+  context: McpSessionContext,
+  params: { cursor?: unknown } | undefined,
+): Promise<{ tools: Tool[] }> {
+  if (params?.cursor !== undefined) {
+    throw new McpError(ErrorCode.InvalidParams, "Invalid cursor: tools/list has one page");
+  }
+  const catalog = await loadCatalog(context);
+  return { tools: listTools(context, catalog) };
+}
+
+/** Answers `tools/call`; `notify` sends `list_changed` after `enable-tools` changed the set. */
+export async function answerCallTool(
+  context: McpSessionContext,
+  params: { name: string; arguments?: Record<string, unknown> },
+  notify: () => Promise<void>,
+): Promise<CallToolResult> {
+  const { name } = params;
+  const args = params.arguments ?? {};
+  context.onToolCall?.(name);
+  const catalog = await loadCatalog(context);
+  if (name === ENABLE_TOOLS_NAME && context.session.mode === "dynamic") {
+    const outcome = enableTools(catalog, args, { apps: context.session.apps });
+    if (outcome.enabled) {
+      await context.saveEnabledTools(outcome.enabled);
+      await notify();
+    }
+    return outcome.result;
+  }
+  return await runTool(context, resolveCallable(context, catalog, name), args);
+}
+
 /** Builds the MCP server that answers one request of a session. */
 export function createMcpServer(context: McpSessionContext): Server {
   const server = new Server(SERVER_INFO, {
@@ -136,29 +170,20 @@ export function createMcpServer(context: McpSessionContext): Server {
     jsonSchemaValidator: SHARED_SCHEMA_VALIDATOR,
   });
 
-  server.setRequestHandler(ListToolsRequestSchema, async (request) => {
-    if (request.params?.cursor !== undefined) {
-      throw new McpError(ErrorCode.InvalidParams, "Invalid cursor: tools/list has one page");
-    }
-    const catalog = await loadCatalog(context);
-    return { tools: listTools(context, catalog) };
-  });
+  server.setRequestHandler(
+    ListToolsRequestSchema,
+    (request) => answerListTools(context, request.params),
+  );
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const { name } = request.params;
-    const args = request.params.arguments ?? {};
-    context.onToolCall?.(name);
-    const catalog = await loadCatalog(context);
-    if (name === ENABLE_TOOLS_NAME && context.session.mode === "dynamic") {
-      const outcome = enableTools(catalog, args, { apps: context.session.apps });
-      if (outcome.enabled) {
-        await context.saveEnabledTools(outcome.enabled);
-        await extra.sendNotification({ method: "notifications/tools/list_changed" });
-      }
-      return outcome.result;
-    }
-    return await runTool(context, resolveCallable(context, catalog, name), args);
-  });
+  server.setRequestHandler(
+    CallToolRequestSchema,
+    (request, extra) =>
+      answerCallTool(
+        context,
+        request.params,
+        () => extra.sendNotification({ method: "notifications/tools/list_changed" }),
+      ),
+  );
 
   return server;
 }

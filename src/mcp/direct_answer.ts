@@ -1,0 +1,130 @@
+/**
+ * The two hot methods, `tools/list` and `tools/call`, answered without building the SDK's
+ * `Server` and transport for the request. Those cost a good share of a call's CPU time (Zod
+ * parses of the message, request and result, a dozen maps, abort controllers), and the SDK
+ * serializes a static listing anew each time (about 3 ms per 1,000 tools); here the listing
+ * is serialized once per catalog.
+ *
+ * Only plain, valid requests take this path, and they get the same answer the SDK would
+ * give (same handlers, same JSON-RPC envelope). Anything else goes through the SDK: other
+ * methods, batches, `enable-tools` (its notification rides an SSE stream), a cursor, a task,
+ * malformed params, an `Accept` or `MCP-Protocol-Version` header the SDK would refuse.
+ *
+ * @module
+ */
+import type { IndexedCatalog } from "../tools/catalog.ts";
+import { ENABLE_TOOLS_NAME } from "./enable_tools.ts";
+import {
+  answerCallTool,
+  answerListTools,
+  loadCatalog,
+  type McpSessionContext,
+} from "./mcp_server.ts";
+import { ErrorCode, type JSONRPCMessage, SUPPORTED_PROTOCOL_VERSIONS } from "./sdk.ts";
+
+type RequestId = string | number;
+
+const listings = new WeakMap<IndexedCatalog, string>();
+
+/** The static `tools/list` array of `catalog` as JSON, serialized on first use. */
+export function listingJson(catalog: IndexedCatalog): string {
+  let json = listings.get(catalog);
+  if (json === undefined) listings.set(catalog, json = JSON.stringify(catalog.listing));
+  return json;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function isRequestId(value: unknown): value is RequestId {
+  return typeof value === "string" || (typeof value === "number" && Number.isInteger(value));
+}
+
+/** Whether the SDK transport would accept the request's headers as they are. */
+function headersAccepted(request: Request): boolean {
+  const accept = request.headers.get("accept");
+  if (!accept?.includes("application/json") || !accept.includes("text/event-stream")) {
+    return false;
+  }
+  const version = request.headers.get("mcp-protocol-version");
+  return version === null || SUPPORTED_PROTOCOL_VERSIONS.includes(version);
+}
+
+function jsonResponse(body: string): Response {
+  return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
+}
+
+function resultResponse(id: RequestId, result: unknown): Response {
+  return jsonResponse(JSON.stringify({ result, jsonrpc: "2.0", id }));
+}
+
+/** The JSON-RPC error the SDK's protocol layer makes of a thrown error. */
+function errorResponse(id: RequestId, error: unknown): Response {
+  const record = (isPlainObject(error) ? error : {}) as Record<string, unknown>;
+  const code = Number.isSafeInteger(record.code) ? record.code as number : ErrorCode.InternalError;
+  const message = error instanceof Error ? error.message : "Internal error";
+  return jsonResponse(JSON.stringify({
+    jsonrpc: "2.0",
+    id,
+    error: { code, message, ...(record.data !== undefined ? { data: record.data } : {}) },
+  }));
+}
+
+async function answer(
+  id: RequestId,
+  task: () => Promise<Response>,
+): Promise<Response> {
+  try {
+    return await task();
+  } catch (error) {
+    return errorResponse(id, error);
+  }
+}
+
+/**
+ * The response to `message` when it is a plain `tools/list` or `tools/call` request, or
+ * `undefined` when the SDK should serve it.
+ */
+export function answerDirectly(
+  request: Request,
+  message: JSONRPCMessage,
+  context: McpSessionContext,
+): Promise<Response> | undefined {
+  const { jsonrpc, id, method, params } = message as Record<string, unknown>;
+  if (jsonrpc !== "2.0" || !isRequestId(id)) return undefined;
+  if (params !== undefined && !isPlainObject(params)) return undefined;
+  if (!headersAccepted(request)) return undefined;
+
+  if (method === "tools/list") {
+    if (params?.cursor !== undefined) return undefined;
+    return answer(id, async () => {
+      if (context.session.mode !== "static") {
+        return resultResponse(id, await answerListTools(context, undefined));
+      }
+      // Static mode lists the whole catalog: its JSON is made once per catalog.
+      const tools = listingJson(await loadCatalog(context));
+      return jsonResponse(
+        `{"result":{"tools":${tools}},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`,
+      );
+    });
+  }
+
+  if (method === "tools/call" && params) {
+    const { name, arguments: args, task } = params;
+    if (typeof name !== "string" || name === "" || name === ENABLE_TOOLS_NAME) return undefined;
+    if (task !== undefined) {
+      return undefined;
+    }
+    if (args !== undefined && !isPlainObject(args)) return undefined;
+    return answer(id, async () => {
+      const result = await answerCallTool(
+        context,
+        { name, arguments: args },
+        () => Promise.resolve(),
+      );
+      return resultResponse(id, result);
+    });
+  }
+  return undefined;
+}

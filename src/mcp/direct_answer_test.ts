@@ -1,0 +1,182 @@
+import assert from "node:assert/strict";
+import { UpstreamError } from "../integration_app/errors.ts";
+import type { IntegrationAppApi } from "../integration_app/types.ts";
+import { createLogger } from "../log.ts";
+import type { SessionRecord, ToolMode } from "../store/session_store.ts";
+import { buildTools, indexCatalog } from "../tools/catalog.ts";
+import { answerDirectly, listingJson } from "./direct_answer.ts";
+import { createMcpServer, type McpSessionContext } from "./mcp_server.ts";
+import { type JSONRPCMessage, WebStandardStreamableHTTPServerTransport } from "./sdk.ts";
+
+const catalog = indexCatalog({
+  builtAt: 0,
+  tools: buildTools([{
+    connection: { id: "conn_1" },
+    integration: { id: "int_1", key: "crm", name: "CRM" },
+    actions: [
+      {
+        id: "a1",
+        key: "create-contact",
+        name: "Create Contact",
+        type: "create-data-record",
+        inputSchema: {
+          type: "object",
+          required: ["email"],
+          properties: { email: { type: "string", format: "email" } },
+          additionalProperties: false,
+        },
+      },
+      { id: "a2", key: "list-contacts", name: "List Contacts", type: "list-data-records" },
+      { id: "a3", key: "count", name: "Count", inputSchema: { type: "integer" } },
+    ],
+  }]),
+});
+
+/** A session context over `catalog` whose runs answer from `run`. */
+function contextFor(mode: ToolMode, run: (key: string) => unknown): McpSessionContext {
+  const session: SessionRecord = {
+    id: "s1",
+    tenant: "t1",
+    mode,
+    apps: null,
+    enabledTools: mode === "dynamic" ? ["crm_create-contact"] : [],
+    createdAt: 0,
+    lastSeenAt: 0,
+  };
+  const api = {
+    runAction: (_connectionId: string, key: string) => Promise.resolve().then(() => run(key)),
+  } as unknown as IntegrationAppApi;
+  return {
+    session,
+    api,
+    logger: createLogger("silent"),
+    catalog: () => Promise.resolve(catalog),
+    saveEnabledTools: () => Promise.resolve(),
+    invalidateCatalog: () => {},
+  };
+}
+
+const HEADERS = {
+  "content-type": "application/json",
+  accept: "application/json, text/event-stream",
+  "mcp-protocol-version": "2025-06-18",
+};
+
+function requestOf(body: unknown, headers: Record<string, string> = HEADERS): Request {
+  return new Request("http://127.0.0.1/mcp", {
+    method: "POST",
+    headers,
+    body: JSON.stringify(body),
+  });
+}
+
+async function viaSdk(context: McpSessionContext, body: JSONRPCMessage) {
+  const server = createMcpServer(context);
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
+  await server.connect(transport);
+  const response = await transport.handleRequest(requestOf(body), { parsedBody: body });
+  const json = await response.json();
+  await server.close();
+  return { status: response.status, type: response.headers.get("content-type"), json };
+}
+
+async function viaDirect(context: McpSessionContext, body: JSONRPCMessage) {
+  const answering = answerDirectly(requestOf(body), body, context);
+  assert.ok(answering, `answered directly: ${JSON.stringify(body)}`);
+  const response = await answering;
+  const json = await response.json();
+  return { status: response.status, type: response.headers.get("content-type"), json };
+}
+
+const runs = (key: string): unknown => {
+  if (key === "list-contacts") return { output: [{ id: "1" }] };
+  if (key === "count") throw new UpstreamError("rate_limited", "Too many requests");
+  return { output: { id: "42" } };
+};
+
+Deno.test("direct answers are the ones the SDK gives", async (t) => {
+  const cases: [string, ToolMode, JSONRPCMessage][] = [
+    ["static tools/list", "static", { jsonrpc: "2.0", id: 1, method: "tools/list" }],
+    ["dynamic tools/list", "dynamic", { jsonrpc: "2.0", id: "a", method: "tools/list" }],
+    ["a successful call", "static", {
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: { name: "crm_create-contact", arguments: { email: "ada@example.com" } },
+    }],
+    ["an array output", "static", {
+      jsonrpc: "2.0",
+      id: 3,
+      method: "tools/call",
+      params: { name: "crm_list-contacts" },
+    }],
+    ["invalid arguments", "static", {
+      jsonrpc: "2.0",
+      id: 4,
+      method: "tools/call",
+      params: { name: "crm_create-contact", arguments: { email: 5, extra: true } },
+    }],
+    ["an upstream failure", "static", {
+      jsonrpc: "2.0",
+      id: 5,
+      method: "tools/call",
+      params: { name: "crm_count", arguments: { input: 3 } },
+    }],
+    ["an unknown tool", "static", {
+      jsonrpc: "2.0",
+      id: 6,
+      method: "tools/call",
+      params: { name: "crm_nothing", arguments: {} },
+    }],
+    ["a tool not enabled", "dynamic", {
+      jsonrpc: "2.0",
+      id: 7,
+      method: "tools/call",
+      params: { name: "crm_list-contacts", arguments: {} },
+    }],
+  ];
+  for (const [name, mode, body] of cases) {
+    await t.step(name, async () => {
+      const expected = await viaSdk(contextFor(mode, runs), body);
+      const actual = await viaDirect(contextFor(mode, runs), body);
+      assert.deepEqual(actual, expected);
+    });
+  }
+});
+
+Deno.test("requests the SDK must judge are left to it", () => {
+  const context = contextFor("static", runs);
+  const call = (params: unknown): JSONRPCMessage =>
+    ({ jsonrpc: "2.0", id: 1, method: "tools/call", params }) as JSONRPCMessage;
+  const refused: [string, JSONRPCMessage, Record<string, string>?][] = [
+    ["a cursor", { jsonrpc: "2.0", id: 1, method: "tools/list", params: { cursor: "x" } }],
+    ["enable-tools", call({ name: "enable-tools", arguments: { query: "x" } })],
+    ["a task", call({ name: "crm_count", task: { ttl: 1000 } })],
+    ["arguments that are not an object", call({ name: "crm_count", arguments: [1] })],
+    ["no tool name", call({ arguments: {} })],
+    ["an empty tool name", call({ name: "", arguments: {} })],
+    ["a notification", { jsonrpc: "2.0", method: "notifications/initialized" }],
+    ["another method", { jsonrpc: "2.0", id: 1, method: "ping" }],
+    ["a fractional id", { jsonrpc: "2.0", id: 1.5, method: "tools/list" }],
+    ["JSON only in Accept", { jsonrpc: "2.0", id: 1, method: "tools/list" }, {
+      ...HEADERS,
+      accept: "application/json",
+    }],
+    ["an unknown protocol version", { jsonrpc: "2.0", id: 1, method: "tools/list" }, {
+      ...HEADERS,
+      "mcp-protocol-version": "1999-01-01",
+    }],
+  ];
+  for (const [what, body, headers] of refused) {
+    assert.equal(answerDirectly(requestOf(body, headers), body, context), undefined, what);
+  }
+});
+
+Deno.test("a catalog's listing is serialized once", () => {
+  const json = listingJson(catalog);
+  assert.equal(listingJson(catalog), json);
+  assert.deepEqual(JSON.parse(json), catalog.listing);
+});
