@@ -124,27 +124,6 @@ try {
   const args = { email: "ada@example.com", name: "Ada Lovelace" };
   const runUrl = `${fakeUrl}/connections/conn_0_0/actions/${tool.split("_")[1]}/run`;
 
-  // 1. The physical floor: the fake alone, by direct fetch, at both concurrencies.
-  const floor: Record<number, Summary> = {};
-  for (const concurrency of CONCURRENCY) {
-    await load.call("baseline", {
-      url: runUrl,
-      token: mainToken,
-      concurrency,
-      count: 40,
-      body: args,
-    });
-    const result = await load.call<LoadResult>("baseline", {
-      url: runUrl,
-      token: mainToken,
-      concurrency,
-      count: callCount,
-      body: args,
-    });
-    floor[concurrency] = summarize(result.latencies);
-  }
-  const floor1 = floor[1] as Summary;
-
   // 2. Cold: a new tenant, empty cache (token check + catalog build).
   await clearRequests();
   const coldTokens = await Promise.all(coldCustomers.map(token));
@@ -171,18 +150,26 @@ try {
   const loadTokens = await Promise.all(loadCustomers.map(token));
   await load.call("sessions", { mcpUrl, tokens: loadTokens });
   await services.background.drain();
+  // The physical floor, the fake alone by direct fetch, is measured in blocks alternating
+  // with the server's, at the same concurrency.
   const calls: Record<number, LoadResult> = {};
+  const floor: Record<number, Summary> = {};
   for (const concurrency of CONCURRENCY) {
-    calls[concurrency] = await load.call<LoadResult>("calls", {
+    await clearRequests();
+    const result = await load.call<{ calls: LoadResult; floor: LoadResult }>("calls", {
       mcpUrl,
       tokens: concurrency === 1 ? [mainToken] : loadTokens,
       concurrency,
       count: concurrency === 1 ? callCount : callCount * 4,
-      warmup: concurrency * 4,
+      rounds: 5,
       tool,
       args,
+      floor: { url: runUrl, token: mainToken },
     });
+    calls[concurrency] = result.calls;
+    floor[concurrency] = summarize(result.floor.latencies);
   }
+  const floor1 = floor[1] as Summary;
 
   // 5. Memory of idle sessions.
   await clearRequests();

@@ -54,27 +54,18 @@ async function drive(
   return { latencies, errors, firstError, wallMs: performance.now() - started };
 }
 
-serveRpc({
-  /** Direct `fetch` of the fake: the physical floor of a call. */
-  async baseline(p: {
-    url: string;
-    token: string;
-    concurrency: number;
-    count: number;
-    body: unknown;
-  }): Promise<LoadResult> {
-    const init = {
-      method: "POST",
-      headers: { authorization: `Bearer ${p.token}`, "content-type": "application/json" },
-      body: JSON.stringify(p.body),
-    };
-    return await drive(p.concurrency, p.count, async () => {
-      const response = await fetch(p.url, init);
-      await response.arrayBuffer();
-      if (!response.ok) throw new Error(`Baseline status ${response.status}`);
-    });
-  },
+function emptyResult(): LoadResult {
+  return { latencies: [], errors: 0, wallMs: 0 };
+}
 
+function merge(into: LoadResult, from: LoadResult): void {
+  into.latencies.push(...from.latencies);
+  into.errors += from.errors;
+  into.firstError ??= from.firstError;
+  into.wallMs += from.wallMs;
+}
+
+serveRpc({
   /** `initialize` + `tools/list` of a new session per token, one after another. */
   async sessions(p: { mcpUrl: string; tokens: string[]; query?: string }): Promise<
     LoadResult & { tools: number }
@@ -91,34 +82,53 @@ serveRpc({
     return { ...result, tools };
   },
 
-  /** `tools/call` from `concurrency` sessions (one per token), `count` calls in all. */
+  /**
+   * `tools/call` from `concurrency` sessions (one per token), `count` calls in all, in
+   * `rounds` blocks that alternate with blocks of direct calls of the fake (the floor), so
+   * both see the same conditions of the machine.
+   */
   async calls(p: {
     mcpUrl: string;
     tokens: string[];
     concurrency: number;
     count: number;
-    warmup: number;
+    rounds: number;
     tool: string;
     args: Record<string, unknown>;
-  }): Promise<LoadResult> {
+    floor: { url: string; token: string };
+  }): Promise<{ calls: LoadResult; floor: LoadResult }> {
     const clients = await Promise.all(
       Array.from(
         { length: p.concurrency },
         (_, i) => connect(p.mcpUrl, p.tokens[i % p.tokens.length] as string),
       ),
     );
+    const init = {
+      method: "POST",
+      headers: { authorization: `Bearer ${p.floor.token}`, "content-type": "application/json" },
+      body: JSON.stringify(p.args),
+    };
+    const direct = async (): Promise<void> => {
+      const response = await fetch(p.floor.url, init);
+      await response.arrayBuffer();
+      if (!response.ok) throw new Error(`Floor call status ${response.status}`);
+    };
+    const call = async (loop: number): Promise<void> => {
+      const result = await (clients[loop] as Client).callTool({ name: p.tool, arguments: p.args });
+      if (result.isError) {
+        throw new Error(`Tool error: ${JSON.stringify(result.content).slice(0, 300)}`);
+      }
+    };
+    const merged = { calls: emptyResult(), floor: emptyResult() };
     try {
-      const call = async (loop: number): Promise<void> => {
-        const result = await (clients[loop] as Client).callTool({
-          name: p.tool,
-          arguments: p.args,
-        });
-        if (result.isError) {
-          throw new Error(`Tool error: ${JSON.stringify(result.content).slice(0, 300)}`);
-        }
-      };
-      await drive(p.concurrency, p.warmup, call);
-      return await drive(p.concurrency, p.count, call);
+      await drive(p.concurrency, p.concurrency * 4, direct);
+      await drive(p.concurrency, p.concurrency * 4, call);
+      const block = Math.ceil(p.count / p.rounds);
+      for (let round = 0; round < p.rounds; round++) {
+        merge(merged.floor, await drive(p.concurrency, block, direct));
+        merge(merged.calls, await drive(p.concurrency, block, call));
+      }
+      return merged;
     } finally {
       await Promise.all(clients.map((client) => client.close()));
     }

@@ -22,6 +22,7 @@ export class WorkerRpc {
   readonly #worker: Worker;
   readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   #next = 0;
+  #failure: Error | undefined;
 
   constructor(moduleUrl: URL) {
     this.#worker = new Worker(moduleUrl, { type: "module" });
@@ -34,15 +35,15 @@ export class WorkerRpc {
     };
     this.#worker.onerror = (event) => {
       event.preventDefault();
-      for (const pending of this.#pending.values()) {
-        pending.reject(new Error(`Worker failed: ${event.message}`));
-      }
+      this.#failure = new Error(`Worker failed: ${event.message}`);
+      for (const pending of this.#pending.values()) pending.reject(this.#failure);
       this.#pending.clear();
     };
   }
 
   /** Calls `method` in the worker. */
   call<T>(method: string, params: unknown = {}): Promise<T> {
+    if (this.#failure) return Promise.reject(this.#failure);
     const id = this.#next++;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
