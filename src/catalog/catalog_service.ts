@@ -30,6 +30,11 @@ export interface CatalogServiceOptions {
   concurrency: number;
   /** Catalogs kept in memory. */
   memoryEntries?: number;
+  /**
+   * Tools kept in memory over all catalogs (about 2.6 MB per 1,000 tools once listed); the
+   * least recently used catalogs go first, and are read back from KV when needed.
+   */
+  memoryTools?: number;
   now?: () => number;
 }
 
@@ -51,6 +56,7 @@ export class CatalogService {
   readonly #concurrency: number;
   readonly #now: () => number;
   readonly #memory: LruMap<string, MemoryEntry>;
+  readonly #memoryTools: number;
   readonly #builds = new SingleFlight<IndexedCatalog>();
   /** Per tenant: catalogs built before this time are stale. */
   readonly #invalidatedAt = new LruMap<string, number>(10_000);
@@ -65,6 +71,7 @@ export class CatalogService {
     this.#concurrency = options.concurrency;
     this.#now = options.now ?? Date.now;
     this.#memory = new LruMap(options.memoryEntries ?? 1000);
+    this.#memoryTools = options.memoryTools ?? 100_000;
   }
 
   #fresh(tenant: string, catalog: Catalog): boolean {
@@ -88,7 +95,7 @@ export class CatalogService {
       const loaded = await this.#load(tenant, apps);
       // A build may have landed while KV was read: it is newer.
       cached = this.#memory.get(key)?.catalog;
-      if (!cached && loaded) this.#memory.set(key, { catalog: cached = loaded });
+      if (!cached && loaded) this.#remember(key, cached = loaded);
     }
     if (cached && this.#fresh(tenant, cached)) return cached;
     const build = this.#builds.run(key, () => this.#build(key, tenant, apps, api));
@@ -107,6 +114,18 @@ export class CatalogService {
       this.get(tenant, apps, api),
       (error) => this.#logger.debug("catalog prefetch failed", { error }),
     );
+  }
+
+  /** Keeps `catalog` in memory, forgetting the least recently used ones beyond the bounds. */
+  #remember(key: string, catalog: IndexedCatalog): void {
+    this.#memory.set(key, { catalog });
+    let tools = 0;
+    for (const [, entry] of this.#memory.entries()) tools += entry.catalog.tools.length;
+    for (const [oldest, entry] of this.#memory.entries()) {
+      if (tools <= this.#memoryTools || oldest === key) break;
+      this.#memory.delete(oldest);
+      tools -= entry.catalog.tools.length;
+    }
   }
 
   /** Marks every catalog of `tenant` stale (e.g. a connection was reported gone). */
@@ -147,7 +166,7 @@ export class CatalogService {
     const started = this.#now();
     const sources = await fetchConnectionActions(api, { apps, concurrency: this.#concurrency });
     const catalog = indexCatalog({ builtAt: started, tools: buildTools(sources) });
-    this.#memory.set(key, { catalog });
+    this.#remember(key, catalog);
     this.#background.run(
       this.#store(tenant, apps, catalog),
       (error) => this.#logger.warn("cannot store catalog", { error }),

@@ -8,23 +8,43 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import type { JsonSchema } from "./input_schema.ts";
 
-const ajv = new Ajv({
-  strict: false,
-  allErrors: true,
-  validateSchema: false,
-  logger: false,
-  coerceTypes: false,
-  useDefaults: false,
-});
-addFormats.default(ajv);
+function createAjv(): Ajv {
+  const ajv = new Ajv({
+    strict: false,
+    allErrors: true,
+    validateSchema: false,
+    logger: false,
+    coerceTypes: false,
+    useDefaults: false,
+  });
+  addFormats.default(ajv);
+  return ajv;
+}
+
+/**
+ * Compilations per Ajv instance. An instance keeps every schema it compiled (in its cache and
+ * in the scope its generated code closes over), and catalogs are rebuilt every few minutes,
+ * so one instance for the life of the server would grow without end. After this many
+ * compilations a fresh instance takes over; the old one goes once its validators, kept
+ * per schema object below, have gone with their catalogs.
+ */
+const COMPILES_PER_AJV = 500;
+let ajv = createAjv();
+let compiles = 0;
 
 const compiled = new WeakMap<JsonSchema, ValidateFunction | null>();
 
 function validatorFor(schema: JsonSchema): ValidateFunction | null {
   if (compiled.has(schema)) return compiled.get(schema) ?? null;
+  if (compiles++ >= COMPILES_PER_AJV) {
+    ajv = createAjv();
+    compiles = 1;
+  }
   let validate: ValidateFunction | null;
   try {
     validate = ajv.compile(schema);
+    // Forget it in Ajv's cache (keyed by object): two catalogs may carry the same `$id`.
+    ajv.removeSchema(schema);
   } catch {
     // A schema Ajv cannot compile is still served; Integration.app validates the input.
     validate = null;
