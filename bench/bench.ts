@@ -89,6 +89,7 @@ const deadline = setTimeout(() => {
   Deno.exit(2);
 }, 10 * 60_000);
 
+const loadBefore = Deno.loadavg();
 try {
   const { url: fakeUrl } = await fakeWorker.call<{ url: string }>("start", { size, latencyMs });
   const token = (customerId: string) => fakeWorker.call<string>("token", { customerId });
@@ -150,8 +151,8 @@ try {
   const loadTokens = await Promise.all(loadCustomers.map(token));
   await load.call("sessions", { mcpUrl, tokens: loadTokens });
   await services.background.drain();
-  // The physical floor, the fake alone by direct fetch, is measured in blocks alternating
-  // with the server's, at the same concurrency.
+  // The physical floor, the fake alone by direct fetch at the same concurrency, is measured
+  // right before and right after the server's calls (see load_worker.ts).
   const calls: Record<number, LoadResult> = {};
   const floor: Record<number, Summary> = {};
   for (const concurrency of CONCURRENCY) {
@@ -161,7 +162,7 @@ try {
       tokens: concurrency === 1 ? [mainToken] : loadTokens,
       concurrency,
       count: concurrency === 1 ? callCount : callCount * 4,
-      rounds: 5,
+      warmup: concurrency * 25,
       tool,
       args,
       floor: { url: runUrl, token: mainToken },
@@ -280,8 +281,11 @@ try {
   );
 
   const table = renderTable(rows);
+  const loadAfter = Deno.loadavg();
   const heading = `Workspace ${connections} connections x ${actions} actions, fake latency ` +
-    `${latencyMs} ms, ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}`;
+    `${latencyMs} ms, ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}; ` +
+    `load average ${loadBefore[0]?.toFixed(2)} before, ${loadAfter[0]?.toFixed(2)} after ` +
+    `(other processes on the machine show up in the tails)`;
   // deno-lint-ignore no-console
   console.log(`${heading}\n\n${table}`);
 
@@ -289,6 +293,7 @@ try {
     at: new Date().toISOString(),
     deno: Deno.version.deno,
     cpus: navigator.hardwareConcurrency,
+    loadAverage: { before: loadBefore, after: loadAfter },
     workspace: { connections, actions, latencyMs },
     floor,
     cold: { ...coldS, tools: cold.tools, errors: cold.errors, requests: coldRequests },

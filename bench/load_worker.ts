@@ -83,16 +83,16 @@ serveRpc({
   },
 
   /**
-   * `tools/call` from `concurrency` sessions (one per token), `count` calls in all, in
-   * `rounds` blocks that alternate with blocks of direct calls of the fake (the floor), so
-   * both see the same conditions of the machine.
+   * `tools/call` from `concurrency` sessions (one per token), `count` calls in one run after a
+   * warm-up; the floor, direct calls of the fake at the same concurrency, is measured in two
+   * halves just before and just after, so both see the same conditions of the machine.
    */
   async calls(p: {
     mcpUrl: string;
     tokens: string[];
     concurrency: number;
     count: number;
-    rounds: number;
+    warmup: number;
     tool: string;
     args: Record<string, unknown>;
     floor: { url: string; token: string };
@@ -119,16 +119,14 @@ serveRpc({
         throw new Error(`Tool error: ${JSON.stringify(result.content).slice(0, 300)}`);
       }
     };
-    const merged = { calls: emptyResult(), floor: emptyResult() };
+    const floor = emptyResult();
     try {
       await drive(p.concurrency, p.concurrency * 4, direct);
-      await drive(p.concurrency, p.concurrency * 4, call);
-      const block = Math.ceil(p.count / p.rounds);
-      for (let round = 0; round < p.rounds; round++) {
-        merge(merged.floor, await drive(p.concurrency, block, direct));
-        merge(merged.calls, await drive(p.concurrency, block, call));
-      }
-      return merged;
+      merge(floor, await drive(p.concurrency, Math.ceil(p.count / 2), direct));
+      await drive(p.concurrency, p.warmup, call);
+      const calls = await drive(p.concurrency, p.count, call);
+      merge(floor, await drive(p.concurrency, Math.ceil(p.count / 2), direct));
+      return { calls, floor };
     } finally {
       await Promise.all(clients.map((client) => client.close()));
     }
