@@ -103,6 +103,10 @@ try {
     INTEGRATION_APP_API_URL: fakeUrl,
     KV_PATH: ":memory:",
     LOG_LEVEL: "warn",
+    // Room for every tenant of the run: this measures the cache, not reloads from KV.
+    CATALOG_MEMORY_TOOLS: String(
+      Math.max(100_000, Math.ceil((size.customers * connections * actions + 100 * 100) * 1.2)),
+    ),
   });
   kv = await Deno.openKv(":memory:");
   const services = createServices({
@@ -203,14 +207,16 @@ try {
   const warmS = summarize(warm.latencies);
   const enableS = summarize(enable.latencies);
   const coldTarget = 4 * latencyMs + 50;
+  // The listing targets are set for the default workspace (1,000 tools).
+  const listingTargets = connections * actions === 1000;
   const rows: Row[] = [
     {
       metric: `cold initialize+tools/list (${cold.tools} tools, new tenant) p50`,
       value: ms(coldS.p50),
       floor: `${ms(floor1.p50)} x1 call`,
       overhead: `${round1(coldS.p50 / floor1.p50)} x floor`,
-      target: `<= ${coldTarget} ms`,
-      ok: coldS.p50 <= coldTarget,
+      target: listingTargets ? `<= ${coldTarget} ms` : undefined,
+      ok: listingTargets ? coldS.p50 <= coldTarget : undefined,
     },
     {
       metric: "cold initialize+tools/list p95",
@@ -219,8 +225,8 @@ try {
     {
       metric: `warm initialize+tools/list (${warm.tools} tools) p50`,
       value: ms(warmS.p50),
-      target: "<= 15 ms",
-      ok: warmS.p50 <= 15,
+      target: listingTargets ? "<= 15 ms" : undefined,
+      ok: listingTargets ? warmS.p50 <= 15 : undefined,
     },
     { metric: "warm initialize+tools/list p95", value: ms(warmS.p95) },
     {

@@ -56,6 +56,7 @@ export function createServices(deps: AppDependencies): Services {
       logger,
       background,
       ttlMs: config.catalogTtlMs,
+      memoryTools: config.catalogMemoryTools,
       concurrency: config.upstreamConcurrency,
       now,
     }),

@@ -41,6 +41,7 @@ const EnvSchema = z.object({
   SESSION_TTL_SECONDS: seconds(24 * 60 * 60),
   CHAT_TTL_SECONDS: seconds(30 * 24 * 60 * 60),
   CATALOG_TTL_SECONDS: seconds(5 * 60),
+  CATALOG_MEMORY_TOOLS: integer(100_000, 1),
   IDENTITY_TTL_SECONDS: seconds(5 * 60),
   UPSTREAM_TIMEOUT_SECONDS: seconds(30),
   UPSTREAM_CONCURRENCY: integer(32, 1),
@@ -70,6 +71,8 @@ export interface Config {
   sessionTtlMs: number;
   chatTtlMs: number;
   catalogTtlMs: number;
+  /** Tools kept in memory over all cached catalogs; the rest are read back from KV. */
+  catalogMemoryTools: number;
   identityTtlMs: number;
   upstreamTimeoutMs: number;
   upstreamConcurrency: number;
@@ -115,6 +118,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     sessionTtlMs: e.SESSION_TTL_SECONDS * 1000,
     chatTtlMs: e.CHAT_TTL_SECONDS * 1000,
     catalogTtlMs: e.CATALOG_TTL_SECONDS * 1000,
+    catalogMemoryTools: e.CATALOG_MEMORY_TOOLS,
     identityTtlMs: e.IDENTITY_TTL_SECONDS * 1000,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_SECONDS * 1000,
     upstreamConcurrency: e.UPSTREAM_CONCURRENCY,
