@@ -74,6 +74,10 @@ function gc(): void {
   if (collect) { for (let i = 0; i < 3; i++) collect(); }
 }
 
+function signed(value: number): string {
+  return `${value >= 0 ? "+" : ""}${round1(value)}`;
+}
+
 function ms(value: number): string {
   return `${round1(value)} ms`;
 }
@@ -277,8 +281,8 @@ try {
   rows.push(
     {
       metric: `RSS after ${idleCount} idle sessions`,
-      value: `+${round1(rssDelta)} MB (heap +${
-        round1((after.heapUsed - before.heapUsed) / 1024 / 1024)
+      value: `${signed(rssDelta)} MB (heap ${
+        signed((after.heapUsed - before.heapUsed) / 1024 / 1024)
       } MB)`,
       target: "<= 50 MB",
       ok: rssDelta <= 50 && idled.errors === 0,
