@@ -51,7 +51,9 @@ async function main(): Promise<void> {
     }
   }
   // Loaded only now: the SDK reads the whole environment when it loads (see above).
-  const { createIntegrationAppApiFactory } = await import("./src/integration_app/client.ts");
+  const { apiOptionsFromConfig, createIntegrationAppApiFactory } = await import(
+    "./src/integration_app/client.ts"
+  );
   let kv: Deno.Kv;
   try {
     kv = await openKv(config.kvPath);
@@ -62,12 +64,7 @@ async function main(): Promise<void> {
     config,
     kv,
     logger,
-    apiFactory: createIntegrationAppApiFactory({
-      apiUrl: config.apiUrl,
-      timeoutMs: config.upstreamTimeoutMs,
-      breakerThreshold: config.upstreamBreakerThreshold,
-      breakerCooldownMs: config.upstreamBreakerCooldownMs,
-    }),
+    apiFactory: createIntegrationAppApiFactory(apiOptionsFromConfig(config)),
   });
   let server: Deno.HttpServer;
   try {

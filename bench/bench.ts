@@ -14,7 +14,10 @@ import { parseArgs } from "node:util";
 import { createServices } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
 import { createHandler } from "../src/http/handler.ts";
-import { createIntegrationAppApiFactory } from "../src/integration_app/client.ts";
+import {
+  apiOptionsFromConfig,
+  createIntegrationAppApiFactory,
+} from "../src/integration_app/client.ts";
 import { createLogger } from "../src/log.ts";
 import type { LoadResult } from "./load_worker.ts";
 import { WorkerRpc } from "./rpc.ts";
@@ -123,10 +126,7 @@ try {
     config,
     kv,
     logger: createLogger(config.logLevel),
-    apiFactory: createIntegrationAppApiFactory({
-      apiUrl: config.apiUrl,
-      timeoutMs: config.upstreamTimeoutMs,
-    }),
+    apiFactory: createIntegrationAppApiFactory(apiOptionsFromConfig(config)),
   });
   idle = () => services.background.drain();
   server = Deno.serve(

@@ -10,7 +10,10 @@
 import { createServices } from "../src/app.ts";
 import { ConfigError, loadConfig } from "../src/config.ts";
 import { createHandler } from "../src/http/handler.ts";
-import { createIntegrationAppApiFactory } from "../src/integration_app/client.ts";
+import {
+  apiOptionsFromConfig,
+  createIntegrationAppApiFactory,
+} from "../src/integration_app/client.ts";
 import { createLogger } from "../src/log.ts";
 import { FakeIntegrationApp } from "../tests/support/fake_integration_app.ts";
 import { fixtureWorkspace } from "../tests/support/fixtures.ts";
@@ -123,10 +126,7 @@ async function main(): Promise<void> {
     config,
     kv,
     logger,
-    apiFactory: createIntegrationAppApiFactory({
-      apiUrl: config.apiUrl,
-      timeoutMs: config.upstreamTimeoutMs,
-    }),
+    apiFactory: createIntegrationAppApiFactory(apiOptionsFromConfig(config)),
   });
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {

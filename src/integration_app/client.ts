@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Config } from "../config.ts";
 import { IntegrationAppClient } from "@integration-app/sdk";
 import { CIRCUIT_OPEN_KEY, CircuitBreaker } from "./circuit_breaker.ts";
 import { toUpstreamError, UpstreamError } from "./errors.ts";
@@ -31,6 +32,16 @@ export interface IntegrationAppApiOptions {
   /** How long calls fail fast before one probe call is let through, in milliseconds. */
   breakerCooldownMs?: number;
   now?: () => number;
+}
+
+/** The client options a server configuration asks for. */
+export function apiOptionsFromConfig(config: Config): IntegrationAppApiOptions {
+  return {
+    apiUrl: config.apiUrl,
+    timeoutMs: config.upstreamTimeoutMs,
+    breakerThreshold: config.upstreamBreakerThreshold,
+    breakerCooldownMs: config.upstreamBreakerCooldownMs,
+  };
 }
 
 const PAGE_LIMIT = 1000;

@@ -7,7 +7,10 @@
 import { createServices, type Services } from "../../src/app.ts";
 import { type Config, loadConfig } from "../../src/config.ts";
 import { createHandler } from "../../src/http/handler.ts";
-import { createIntegrationAppApiFactory } from "../../src/integration_app/client.ts";
+import {
+  apiOptionsFromConfig,
+  createIntegrationAppApiFactory,
+} from "../../src/integration_app/client.ts";
 import { createLogger } from "../../src/log.ts";
 import { Client, StreamableHTTPClientTransport } from "../../src/mcp/sdk_client.ts";
 import { FakeIntegrationApp, type FakeOptions } from "./fake_integration_app.ts";
@@ -62,11 +65,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     logger,
     now: options.now,
     apiFactory: createIntegrationAppApiFactory({
-      apiUrl: config.apiUrl,
-      timeoutMs: config.upstreamTimeoutMs,
+      ...apiOptionsFromConfig(config),
       retryBaseMs: 5,
-      breakerThreshold: config.upstreamBreakerThreshold,
-      breakerCooldownMs: config.upstreamBreakerCooldownMs,
       now: options.now,
     }),
   });
