@@ -28,14 +28,17 @@ async function listConnections(
   return [...unique.values()];
 }
 
-/** Fetches the active connections of a customer with the actions of each. */
+/**
+ * Fetches the connections of a customer with the actions of each. Disconnected connections
+ * come without actions: they give no tools, but they keep their place in the naming order,
+ * so a name never moves to another account while its own connection is only disconnected.
+ */
 export async function fetchConnectionActions(
   api: IntegrationAppApi,
   options: FetchSourcesOptions,
 ): Promise<ConnectionActions[]> {
   const wanted = options.apps ? new Set(options.apps) : undefined;
-  const connections = (await listConnections(api, options.apps, options.concurrency))
-    .filter((connection) => connection.disconnected !== true);
+  const connections = await listConnections(api, options.apps, options.concurrency);
 
   // Connections normally embed their integration; look up the ones that do not, once each.
   const missing = [
@@ -59,7 +62,9 @@ export async function fetchConnectionActions(
   }
 
   const integrations = new Map<string, IntegrationInfo>();
-  for (const { integration } of resolved) integrations.set(integration.key, integration);
+  for (const { connection, integration } of resolved) {
+    if (connection.disconnected !== true) integrations.set(integration.key, integration);
+  }
   const actionLists = await mapConcurrent(
     [...integrations.values()],
     options.concurrency,
@@ -69,6 +74,6 @@ export async function fetchConnectionActions(
   return resolved.map(({ connection, integration }) => ({
     connection,
     integration,
-    actions: actionsByKey.get(integration.key) ?? [],
+    actions: connection.disconnected === true ? [] : actionsByKey.get(integration.key) ?? [],
   }));
 }

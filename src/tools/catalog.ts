@@ -68,36 +68,34 @@ function describe(entry: Omit<ToolEntry, "description">, shared: boolean): strin
   return own && own !== entry.actionName ? `${head}. ${own}` : head;
 }
 
-/** Builds the tools of the given connections; names are unique and stable. */
-export function buildTools(sources: ConnectionActions[]): ToolEntry[] {
-  const byIntegration = new Map<string, ConnectionActions[]>();
-  for (const source of sources) {
-    const list = byIntegration.get(source.integration.key) ?? [];
-    list.push(source);
-    byIntegration.set(source.integration.key, list);
-  }
-  const tools: ToolEntry[] = [];
-  const taken = new Set<string>();
-  for (const [integrationKey, group] of [...byIntegration].sort(([a], [b]) => a < b ? -1 : 1)) {
-    group.sort((a, b) => byAge(a.connection, b.connection));
-    const shared = group.length > 1;
-    group.forEach(({ connection, integration, actions }, index) => {
-      // The oldest connection keeps the plain names; later ones get a tag from their own id.
-      const tag = index === 0 ? undefined : shortHash(connection.id).slice(0, 6);
-      const integrationName = integration.name?.trim() || integrationKey;
-      const sortedActions = [...actions].sort((a, b) => a.key < b.key ? -1 : 1);
-      for (const action of sortedActions) {
-        if (typeof action.key !== "string" || action.key.length === 0) continue;
-        let name = toolName(integrationKey, action.key, tag);
-        if (taken.has(name)) {
-          name = fitToolName(`${name}_${shortHash(`${connection.id}/${action.key}`)}`);
-        }
-        taken.add(name);
-        const actionName = action.name?.trim() || action.key;
-        const { schema, wrapped } = toToolInputSchema(action.inputSchema);
-        const title = `${integrationName}: ${actionName}`;
-        const partial = {
-          name,
+interface Candidate {
+  entry: Omit<ToolEntry, "name" | "description">;
+  shared: boolean;
+  /** `{app}_{action}` as written, before any character is replaced or the name cut. */
+  raw: string;
+  name: string;
+}
+
+function candidatesOf(
+  integrationKey: string,
+  group: ConnectionActions[],
+): Candidate[] {
+  group.sort((a, b) => byAge(a.connection, b.connection));
+  const shared = group.filter((s) => s.connection.disconnected !== true).length > 1;
+  const candidates: Candidate[] = [];
+  group.forEach(({ connection, integration, actions }, index) => {
+    // Disconnected connections give no tools but keep their place in the order below.
+    if (connection.disconnected === true) return;
+    // The oldest connection keeps the plain names; later ones get a tag from their own id.
+    const tag = index === 0 ? undefined : shortHash(connection.id).slice(0, 6);
+    const integrationName = integration.name?.trim() || integrationKey;
+    for (const action of [...actions].sort((a, b) => a.key < b.key ? -1 : 1)) {
+      if (typeof action.key !== "string" || action.key.length === 0) continue;
+      const actionName = action.name?.trim() || action.key;
+      const { schema, wrapped } = toToolInputSchema(action.inputSchema);
+      const title = `${integrationName}: ${actionName}`;
+      candidates.push({
+        entry: {
           title,
           inputSchema: schema,
           annotations: annotationsFor(action.type, title),
@@ -110,12 +108,49 @@ export function buildTools(sources: ConnectionActions[]): ToolEntry[] {
           actionName,
           actionDescription: action.description,
           actionType: action.type,
-        };
-        tools.push({ ...partial, description: describe(partial, shared) });
-      }
-    });
+        },
+        shared,
+        raw: `${tag ? `${integrationKey}-${tag}` : integrationKey}_${action.key}`,
+        name: toolName(integrationKey, action.key, tag),
+      });
+    }
+  });
+  return candidates;
+}
+
+/**
+ * Builds the tools of the given connections; names are unique and stable. A name that needs
+ * no change (`{app}_{action}` already valid) always wins it over names made valid by
+ * replacing characters, which take a hash when they collide.
+ */
+export function buildTools(sources: ConnectionActions[]): ToolEntry[] {
+  const byIntegration = new Map<string, ConnectionActions[]>();
+  for (const source of sources) {
+    const list = byIntegration.get(source.integration.key) ?? [];
+    list.push(source);
+    byIntegration.set(source.integration.key, list);
   }
-  return tools;
+  const candidates = [...byIntegration]
+    .sort(([a], [b]) => a < b ? -1 : 1)
+    .flatMap(([integrationKey, group]) => candidatesOf(integrationKey, group));
+  const taken = new Set<string>();
+  const exact = (c: Candidate): boolean => c.name === c.raw;
+  for (const pass of [exact, (c: Candidate) => !exact(c)]) {
+    for (const candidate of candidates.filter(pass)) {
+      if (taken.has(candidate.name)) {
+        candidate.name = fitToolName(
+          `${candidate.name}_${
+            shortHash(`${candidate.entry.connectionId}/${candidate.entry.actionKey}`)
+          }`,
+        );
+      }
+      taken.add(candidate.name);
+    }
+  }
+  return candidates.map(({ entry, shared, name }) => {
+    const partial = { ...entry, name };
+    return { ...partial, description: describe(partial, shared) };
+  });
 }
 
 /** The `tools/list` entry of a tool. */

@@ -276,3 +276,68 @@ Deno.test("Integration.app unreachable: a clear isError result", async () => {
   assert.equal(result.isError, true);
   assert.match(textOf(result), /Integration\.app is unavailable/);
 });
+
+Deno.test("a name never moves to another account when its connection is disconnected", async () => {
+  const customers = [{
+    id: "erin",
+    connections: [
+      {
+        id: "conn_g1",
+        name: "Personal",
+        integrationKey: "gmail",
+        createdAt: "2026-01-01T00:00:00Z",
+      },
+      { id: "conn_g2", name: "Work", integrationKey: "gmail", createdAt: "2026-02-01T00:00:00Z" },
+    ],
+  }];
+  await using server = await startTestServer({
+    fake: { integrations: INTEGRATIONS, actions: fixtureActions(), customers },
+    env: { CATALOG_TTL_SECONDS: "0.001" },
+  });
+  const token = await server.fake.token("erin");
+  const client = await server.connect(token);
+  const before = (await client.listTools()).tools.map((t) => t.name);
+  assert.ok(before.includes("gmail_send-email"));
+  const work = before.find((n) => /^gmail-[0-9a-f]{6}_send-email$/.test(n));
+  assert.ok(work);
+
+  const personal = customers[0]?.connections[0];
+  if (personal) Object.assign(personal, { disconnected: true });
+  await server.services.catalogs.invalidate(
+    (await server.services.identities.resolve(token)).tenant,
+  );
+  // The first listing after the invalidation may still be the stale copy: wait for the new one.
+  let after: string[] = before;
+  for (let i = 0; i < 50 && after.includes("gmail_send-email"); i++) {
+    after = (await client.listTools()).tools.map((t) => t.name);
+  }
+  assert.ok(!after.includes("gmail_send-email"), "the personal account's name is gone");
+  assert.ok(after.includes(work), "the work account keeps its own name");
+  await assert.rejects(
+    client.callTool({ name: "gmail_send-email", arguments: { to: "a@b.co", subject: "x" } }),
+    /Unknown tool/,
+  );
+  const runs = server.fake.requests.filter((r) => r.method === "POST");
+  assert.equal(runs.length, 0, "nothing ran on the work account");
+});
+
+Deno.test("an action key that is already a valid name keeps it over look-alike keys", async () => {
+  const actions = {
+    gmail: [
+      { key: "send email", name: "Send (spaced)", inputSchema: { type: "object" } },
+      ...(fixtureActions().gmail ?? []),
+      { key: "send.email", name: "Send (dotted)", inputSchema: { type: "object" } },
+    ],
+  };
+  const customers = [{
+    id: "fay",
+    connections: [{ id: "c", name: "Gmail", integrationKey: "gmail" }],
+  }];
+  await using server = await startTestServer({
+    fake: { integrations: INTEGRATIONS, actions, customers },
+  });
+  const client = await server.connect(await server.fake.token("fay"));
+  const { tools } = await client.listTools();
+  assert.equal(tools.find((t) => t.name === "gmail_send-email")?.title, "Gmail: Send Email");
+  assert.equal(tools.filter((t) => t.name.startsWith("gmail_send-email_")).length, 2);
+});
