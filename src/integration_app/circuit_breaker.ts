@@ -29,6 +29,17 @@ export function isOutageError(error: unknown): boolean {
     (error.kind === "unavailable" || error.kind === "timeout");
 }
 
+/**
+ * Whether an action run's failure says Integration.app itself is down. Runs fail, time out
+ * or get typed 5xx errors because of the external app or the customer's connection: only a
+ * missing answer or a gateway error page counts, so one customer's slow or failing actions
+ * never cut off every other customer.
+ */
+export function isRunOutageError(error: unknown): boolean {
+  return error instanceof UpstreamError &&
+    (error.network || [502, 503, 504].includes(error.httpStatus ?? 0));
+}
+
 /** Counts consecutive outages and fails fast while Integration.app looks down. */
 export class CircuitBreaker {
   readonly #threshold: number;
@@ -54,7 +65,10 @@ export class CircuitBreaker {
   }
 
   /** Runs `task` unless the circuit is open; records whether it showed an outage. */
-  async run<T>(task: () => Promise<T>): Promise<T> {
+  async run<T>(
+    task: () => Promise<T>,
+    isOutage: (error: unknown) => boolean = isOutageError,
+  ): Promise<T> {
     this.#admit();
     const probe = this.#state === "half_open";
     try {
@@ -62,7 +76,7 @@ export class CircuitBreaker {
       this.#succeeded();
       return result;
     } catch (error) {
-      if (isOutageError(error)) this.#failed();
+      if (isOutage(error)) this.#failed();
       else this.#succeeded();
       throw error;
     } finally {

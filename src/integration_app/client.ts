@@ -6,7 +6,7 @@
  */
 import type { Config } from "../config.ts";
 import { IntegrationAppClient } from "@integration-app/sdk";
-import { CIRCUIT_OPEN_KEY, CircuitBreaker } from "./circuit_breaker.ts";
+import { CIRCUIT_OPEN_KEY, CircuitBreaker, isRunOutageError } from "./circuit_breaker.ts";
 import { toUpstreamError, UpstreamError } from "./errors.ts";
 import type {
   Action,
@@ -112,14 +112,18 @@ export function createIntegrationAppApiFactory(
     now,
   });
 
-  async function call<T>(what: string, task: () => Promise<T>): Promise<T> {
+  async function call<T>(
+    what: string,
+    task: () => Promise<T>,
+    isOutage?: (error: unknown) => boolean,
+  ): Promise<T> {
     return await breaker.run(async () => {
       try {
         return await withTimeout(task(), options.timeoutMs, what);
       } catch (error) {
         throw toUpstreamError(error);
       }
-    });
+    }, isOutage);
   }
 
   /**
@@ -193,6 +197,7 @@ export function createIntegrationAppApiFactory(
           "POST /connections/{id}/actions/{key}/run",
           () =>
             sdk.connection(connectionId).action(actionKey).run(input) as Promise<ActionRunResult>,
+          isRunOutageError,
         ),
     };
   };

@@ -27,19 +27,31 @@ export class UpstreamError extends Error {
   readonly retryable: boolean;
   /** Seconds to wait before retrying, when known. */
   readonly retryAfterSeconds: number | undefined;
+  /** The HTTP status of an answer without a typed error body (e.g. a proxy's 502 page). */
+  readonly httpStatus: number | undefined;
+  /** True when no answer came at all (connection refused, reset, DNS failure). */
+  readonly network: boolean;
   /** Integration.app's own error key, when it gave one. */
   readonly key: string | undefined;
 
   constructor(
     kind: UpstreamErrorKind,
     message: string,
-    options: { retryAfterSeconds?: number; key?: string; cause?: unknown } = {},
+    options: {
+      retryAfterSeconds?: number;
+      key?: string;
+      cause?: unknown;
+      httpStatus?: number;
+      network?: boolean;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.kind = kind;
     this.key = options.key;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.retryable = kind === "rate_limited" || kind === "timeout" || kind === "unavailable";
+    this.httpStatus = options.httpStatus;
+    this.network = options.network ?? false;
   }
 }
 
@@ -131,12 +143,14 @@ export function toUpstreamError(error: unknown): UpstreamError {
     return new UpstreamError(kind, bodyMessage, {
       key: typeof body.key === "string" ? body.key : undefined,
       retryAfterSeconds: retryAfter,
+      httpStatus: status,
       cause: error,
     });
   }
   const code = typeof record.code === "string" ? record.code : undefined;
   if (code && NETWORK_CODES.has(code)) {
     return new UpstreamError("unavailable", `Integration.app is unreachable (${code})`, {
+      network: true,
       cause: error,
     });
   }

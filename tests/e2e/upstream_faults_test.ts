@@ -277,3 +277,44 @@ Deno.test("a fresh instance serves the stored catalog while Integration.app is d
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("one customer's slow or failing actions never open the circuit for everyone", async () => {
+  await using server = await startTestServer({
+    fake: fixtureWorkspace(),
+    env: { UPSTREAM_TIMEOUT_SECONDS: "0.2", UPSTREAM_BREAKER_THRESHOLD: "2" },
+  });
+  const alice = await server.connect(await server.fake.token("alice"));
+  await alice.listTools();
+  server.fake.faults = [
+    { match: /list-contacts\/run$/, delayMs: 600 },
+    {
+      match: /count-contacts\/run$/,
+      error: new FakeApiError(500, { type: "internal", message: "External app crashed" }),
+    },
+  ];
+  for (let i = 0; i < 3; i++) {
+    const slow = await alice.callTool({ name: "hubspot_list-contacts", arguments: {} });
+    assert.match(textOf(slow), /did not finish in time/);
+    const failing = await alice.callTool({ name: "hubspot_count-contacts", arguments: {} });
+    assert.match(textOf(failing), /External app crashed/);
+  }
+  // The circuit is still closed: other calls, and other customers, go through.
+  const gmail = await alice.callTool({ name: "gmail_read-email", arguments: {} });
+  assert.equal(gmail.isError, undefined);
+  const init = await rawRequest(server.mcpUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: "b", version: "1" },
+      },
+    }),
+    token: await server.fake.token("bob"),
+  });
+  assert.equal(init.status, 200);
+});
