@@ -71,15 +71,6 @@ export function tenantOf(claims: TokenClaims): string {
   return sha256Hex(`${claims.iss}\n${claims.id}`).slice(0, 32);
 }
 
-/** Options of one `resolve` call. */
-export interface ResolveOptions {
-  /**
-   * Called with the tenant the token claims to be, when Integration.app is about to be asked
-   * about the token (a cache miss), so independent work can start meanwhile.
-   */
-  onCheck?(tenant: string): void;
-}
-
 /** Options for `IdentityResolver`. */
 export interface IdentityResolverOptions {
   kv: Deno.Kv;
@@ -103,7 +94,7 @@ export class IdentityResolver {
   }
 
   /** The identity behind `token`; throws `AuthError` (refused) or `UpstreamError` (down). */
-  async resolve(token: string, options: ResolveOptions = {}): Promise<Identity> {
+  async resolve(token: string): Promise<Identity> {
     const now = this.#options.now();
     const claims = decodeTokenClaims(token);
     if (claims.exp !== undefined && claims.exp * 1000 <= now) {
@@ -116,19 +107,12 @@ export class IdentityResolver {
     if (refused && refused.until > now) throw new AuthError(refused.message);
     const pending = this.#pending.get(hash);
     if (pending) return await pending;
-    const check = this.#check(token, hash, claims, options).finally(() =>
-      this.#pending.delete(hash)
-    );
+    const check = this.#check(token, hash, claims).finally(() => this.#pending.delete(hash));
     this.#pending.set(hash, check);
     return await check;
   }
 
-  async #check(
-    token: string,
-    hash: string,
-    claims: TokenClaims,
-    options: ResolveOptions,
-  ): Promise<Identity> {
+  async #check(token: string, hash: string, claims: TokenClaims): Promise<Identity> {
     const { kv, apiFactory, ttlMs, refusedTtlMs, now } = this.#options;
     const stored = await kv.get<Identity>(["identity", hash]);
     if (stored.value && stored.value.expiresAt > now()) {
@@ -136,7 +120,6 @@ export class IdentityResolver {
       return stored.value;
     }
     const tenant = tenantOf(claims);
-    options.onCheck?.(tenant);
     try {
       await apiFactory(token).getSelf();
     } catch (error) {

@@ -60,27 +60,3 @@ Deno.test("tokens without workspace or customer claims are refused locally", () 
     exp: 5,
   });
 });
-
-Deno.test("a new token's claimed tenant is announced while Integration.app checks it", async () => {
-  using kv = await Deno.openKv(":memory:");
-  let answer!: () => void;
-  const checked = new Promise<void>((resolve) => answer = resolve);
-  const resolver = new IdentityResolver({
-    kv,
-    ttlMs: 60_000,
-    apiFactory: () => ({ getSelf: () => checked.then(() => ({})) }) as unknown as IntegrationAppApi,
-  });
-  const token = jwt({ iss: "ws", id: "alice" });
-  const announced: string[] = [];
-  const resolving = resolver.resolve(token, { onCheck: (tenant) => announced.push(tenant) });
-  for (let i = 0; i < 200 && announced.length === 0; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  assert.equal(announced.length, 1, "announced while the check is still pending");
-  answer();
-  const identity = await resolving;
-  assert.deepEqual(announced, [identity.tenant]);
-  // A cached token needs no check, so nothing is announced.
-  await resolver.resolve(token, { onCheck: (tenant) => announced.push(tenant) });
-  assert.equal(announced.length, 1);
-});

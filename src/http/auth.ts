@@ -3,12 +3,7 @@
  *
  * @module
  */
-import {
-  AuthError,
-  type Identity,
-  type IdentityResolver,
-  type ResolveOptions,
-} from "../auth/identity.ts";
+import { AuthError, type Identity, type IdentityResolver } from "../auth/identity.ts";
 import { UpstreamError } from "../integration_app/errors.ts";
 import { HttpError } from "./errors.ts";
 
@@ -34,12 +29,10 @@ function unauthorized(message: string, invalid: boolean): HttpError {
 
 /**
  * Authenticates a request; throws 401 (no or refused token) or 503 (Integration.app down).
- * `options.onCheck` learns the claimed tenant while Integration.app checks a new token.
  */
 export async function authenticate(
   request: Request,
   identities: IdentityResolver,
-  options: ResolveOptions = {},
 ): Promise<{ identity: Identity; token: string }> {
   const token = bearerToken(request);
   if (!token) {
@@ -50,7 +43,7 @@ export async function authenticate(
   }
   if (token.length > MAX_TOKEN_LENGTH) throw unauthorized("Unauthorized: token too long", true);
   try {
-    return { identity: await identities.resolve(token, options), token };
+    return { identity: await identities.resolve(token), token };
   } catch (error) {
     if (error instanceof AuthError) throw unauthorized(`Unauthorized: ${error.message}`, true);
     if (error instanceof UpstreamError) {

@@ -40,22 +40,14 @@ export function createHandler(services: Services): Handler {
   const mcp = new McpEndpoint(services);
   const contexts = new WeakMap<Request, RequestContext>();
 
-  /**
-   * Wraps a handler that needs an allowed origin and an authenticated caller. With
-   * `warmCatalog`, a new token's catalog build starts while the token is being checked.
-   */
-  const guarded =
-    (handler: GuardedHandler, warmCatalog = false): RouteHandler => async (request, params) => {
-      const context = contexts.get(request) ?? {};
-      const caller = await authenticate(
-        request,
-        identities,
-        warmCatalog ? { onCheck: (tenant) => mcp.warmCatalog(request, tenant) } : {},
-      );
-      context.tenant = caller.identity.tenant.slice(0, 12);
-      limits.checkRequest(caller.identity.tenant);
-      return await handler(request, caller, params, context);
-    };
+  /** Wraps a handler that needs an allowed origin and an authenticated caller. */
+  const guarded = (handler: GuardedHandler): RouteHandler => async (request, params) => {
+    const context = contexts.get(request) ?? {};
+    const caller = await authenticate(request, identities);
+    context.tenant = caller.identity.tenant.slice(0, 12);
+    limits.checkRequest(caller.identity.tenant);
+    return await handler(request, caller, params, context);
+  };
 
   const route = (method: string, pathname: string, name: string, handler: RouteHandler): Route => ({
     method,
@@ -76,7 +68,7 @@ export function createHandler(services: Services): Handler {
       "POST",
       "/mcp",
       "mcp",
-      guarded((req, caller, _p, ctx) => mcp.post(req, caller, ctx), true),
+      guarded((req, caller, _p, ctx) => mcp.post(req, caller, ctx)),
     ),
     route("GET", "/mcp", "mcp", guarded((req, caller) => mcp.get(req, caller))),
     route("DELETE", "/mcp", "mcp", guarded((req, caller, _p, ctx) => mcp.delete(req, caller, ctx))),

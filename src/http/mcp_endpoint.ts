@@ -20,7 +20,6 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from "../mcp/sdk.ts";
 import type { SessionRecord } from "../store/session_store.ts";
-import { bearerToken } from "./auth.ts";
 import { isJsonContentType, parseJson, readBodyText } from "./body.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
 import { checkAccept, parseMessages } from "./mcp_messages.ts";
@@ -129,24 +128,6 @@ export class McpEndpoint {
     const headers = new Headers(response.headers);
     headers.set(SESSION_HEADER, session.id);
     return new Response(response.body, { status: response.status, headers });
-  }
-
-  /**
-   * Starts building the catalog that a new token's first session will list, while
-   * Integration.app checks the token: `tenant` comes from the token's claims. It only warms
-   * the cache; nothing is served before the token is accepted, and a forged token fails the
-   * listings as it fails the check.
-   */
-  warmCatalog(request: Request, tenant: string): void {
-    const token = bearerToken(request);
-    if (!token) return;
-    let apps: string[] | null;
-    try {
-      apps = parseApps(new URL(request.url));
-    } catch {
-      return; // The request will be refused for its parameters anyway.
-    }
-    this.#services.catalogs.prefetch(tenant, apps ?? undefined, this.#services.apiFactory(token));
   }
 
   /** Handles `GET /mcp`: no standalone stream is kept (every reply rides its request). */

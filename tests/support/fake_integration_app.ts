@@ -65,8 +65,6 @@ export interface FakeFault {
   delayMs?: number;
   /** Never answer (until the fake stops). */
   hang?: boolean;
-  /** Answer only once this promise settles. */
-  gate?: Promise<void>;
   /** Answer with this error instead. */
   error?: FakeApiError;
   /** Apply only this many times (default: always). */
@@ -291,7 +289,6 @@ export class FakeIntegrationApp {
         fault.times--;
       }
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
-      if (fault.gate) await fault.gate;
       if (fault.hang) {
         await new Promise<void>((resolve) => this.#hanging.add(resolve));
         throw new FakeApiError(503, { type: "internal", message: "released" });
