@@ -80,31 +80,51 @@ export class SessionStore {
     };
   }
 
+  /**
+   * Writes a session together with its chat, over the chat version it read: a chat that
+   * another request re-pointed meanwhile is read again, never overwritten with an old view.
+   * With `pointChat` the chat is made to point at this session (initialize, a chat id sent
+   * later); otherwise it is only refreshed while it still points here. With
+   * `sessionVersion`, the session is written only over that version (`null`: a new one).
+   */
+  async #commit(
+    record: SessionRecord,
+    options: { pointChat: boolean; sessionVersion?: string | null },
+  ): Promise<boolean> {
+    const key = sessionKey(record.tenant, record.id);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const op = this.#kv.atomic();
+      if (options.sessionVersion !== undefined) {
+        op.check({ key, versionstamp: options.sessionVersion });
+      }
+      op.set(key, record, { expireIn: this.#sessionTtlMs });
+      if (record.chatId) {
+        const entry = await this.#kv.get<ChatRecord>(chatKey(record.tenant, record.chatId));
+        const chat = this.#live(entry.value, this.#chatTtlMs);
+        op.check(entry);
+        if (options.pointChat || chat?.sessionId === record.id) {
+          op.set(entry.key, this.#chatOf(record, chat), { expireIn: this.#chatTtlMs });
+        }
+      }
+      if ((await op.commit()).ok) return true;
+      // Either the chat moved (read it again) or the session itself changed (stop).
+      if (options.sessionVersion !== undefined) {
+        const current = await this.#kv.get(key);
+        if (current.versionstamp !== options.sessionVersion) return false;
+      }
+    }
+    throw new Error("Cannot save session: its chat keeps changing");
+  }
+
   /** Creates a session; when it names a chat, the chat now points to it. */
   async createSession(record: SessionRecord): Promise<void> {
-    const key = sessionKey(record.tenant, record.id);
-    const op = this.#kv.atomic().check({ key, versionstamp: null })
-      .set(key, record, { expireIn: this.#sessionTtlMs });
-    if (record.chatId) {
-      const existing = await this.getChat(record.tenant, record.chatId);
-      op.set(chatKey(record.tenant, record.chatId), this.#chatOf(record, existing), {
-        expireIn: this.#chatTtlMs,
-      });
-    }
-    const result = await op.commit();
-    if (!result.ok) throw new Error("Cannot create session: id already taken");
+    const created = await this.#commit(record, { pointChat: true, sessionVersion: null });
+    if (!created) throw new Error("Cannot create session: id already taken");
   }
 
   /** Saves a session and points its chat at it (a chat id sent after initialize). */
   async linkChat(record: SessionRecord): Promise<void> {
-    if (!record.chatId) return await this.saveSession(record);
-    const existing = await this.getChat(record.tenant, record.chatId);
-    await this.#kv.atomic()
-      .set(sessionKey(record.tenant, record.id), record, { expireIn: this.#sessionTtlMs })
-      .set(chatKey(record.tenant, record.chatId), this.#chatOf(record, existing), {
-        expireIn: this.#chatTtlMs,
-      })
-      .commit();
+    await this.#commit(record, { pointChat: true });
   }
 
   /** A session of `tenant`, or `undefined` (unknown, expired, or another tenant's). */
@@ -133,26 +153,9 @@ export class SessionStore {
     return value;
   }
 
-  /** Writes back a changed session (and refreshes its chat's expiry). */
+  /** Writes back a changed session (and refreshes its chat while it points here). */
   async saveSession(record: SessionRecord): Promise<void> {
-    await this.#write(record, undefined);
-  }
-
-  /** Writes a session (and its chat); with `versionstamp`, only if nobody wrote it since. */
-  async #write(record: SessionRecord, versionstamp: string | undefined): Promise<boolean> {
-    const key = sessionKey(record.tenant, record.id);
-    const op = this.#kv.atomic();
-    if (versionstamp) op.check({ key, versionstamp });
-    op.set(key, record, { expireIn: this.#sessionTtlMs });
-    if (record.chatId) {
-      const chat = await this.getChat(record.tenant, record.chatId);
-      if (chat && chat.sessionId === record.id) {
-        op.set(chatKey(record.tenant, record.chatId), this.#chatOf(record, chat), {
-          expireIn: this.#chatTtlMs,
-        });
-      }
-    }
-    return (await op.commit()).ok;
+    await this.#commit(record, { pointChat: false });
   }
 
   /** Records use of a session, writing at most once per `touchIntervalMs`. */
@@ -161,7 +164,12 @@ export class SessionStore {
     if (now - record.lastSeenAt < this.touchIntervalMs) return;
     // Only over the version this request read: a concurrent write (e.g. a new enabled set)
     // is newer, and already refreshed the expiry.
-    await this.#write({ ...record, lastSeenAt: now }, this.#versions.get(record));
+    const version = this.#versions.get(record);
+    if (version === undefined) return;
+    await this.#commit({ ...record, lastSeenAt: now }, {
+      pointChat: false,
+      sessionVersion: version,
+    });
   }
 
   /** Ends a session and removes it from its chat. */

@@ -41,3 +41,44 @@ Deno.test("touches are written at most once per interval", async () => {
   await store.touchSession((await store.getSession("t1", "s1"))!);
   assert.equal((await store.getSession("t1", "s1"))?.lastSeenAt, now);
 });
+
+Deno.test("a save that read the chat before a re-initialize never points the chat back", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const now = 1_000_000;
+  // A KV whose next read of the chat waits until the test lets it go (slow remote KV).
+  let hold: Promise<void> | undefined;
+  const slow = new Proxy(kv, {
+    get(target, prop) {
+      if (prop === "get") {
+        return async (key: Deno.KvKey) => {
+          const entry = await target.get(key);
+          if (key[0] === "chats" && hold) {
+            const waiting = hold;
+            hold = undefined;
+            await waiting;
+          }
+          return entry;
+        };
+      }
+      const value = Reflect.get(target, prop);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const store = new SessionStore({
+    kv: slow,
+    sessionTtlMs: 600_000,
+    chatTtlMs: 600_000,
+    now: () => now,
+  });
+  await store.createSession(session({ id: "s1", chatId: "chat", lastSeenAt: now }));
+  let release!: () => void;
+  hold = new Promise((resolve) => release = resolve);
+  const oldSave = store.saveSession(
+    session({ id: "s1", chatId: "chat", lastSeenAt: now, enabledTools: ["a"] }),
+  );
+  await store.createSession(session({ id: "s2", chatId: "chat", lastSeenAt: now }));
+  release();
+  await oldSave;
+  assert.equal((await store.getChat("t1", "chat"))?.sessionId, "s2");
+  assert.deepEqual((await store.getSession("t1", "s1"))?.enabledTools, ["a"]);
+});
