@@ -18,11 +18,15 @@ export interface ToolInputSchema {
   wrapped: boolean;
 }
 
+/** Keywords that belong to the schema document's root: `$ref`s point at them from there. */
+const ROOT_KEYWORDS = ["$schema", "$id", "definitions", "$defs"] as const;
+
 function isObjectSchema(schema: JsonSchema): boolean {
   const type = schema.type;
   if (type === "object") return true;
   if (type === undefined) return true; // properties, composition or nothing: treat as object
-  return false;
+  // `["object", "null"]`: MCP arguments are always an object, so the object form is the one.
+  return Array.isArray(type) && type.includes("object");
 }
 
 /** Builds the MCP `inputSchema` from an action's `inputSchema`, losing nothing. */
@@ -34,10 +38,21 @@ export function toToolInputSchema(actionSchema: unknown): ToolInputSchema {
   if (isObjectSchema(schema)) {
     return { schema: { ...schema, type: "object" }, wrapped: false };
   }
+  // The action takes a non-object input: it becomes `arguments.input`. Definitions stay at
+  // the root, where the action's own `$ref`s (`#/definitions/…`) expect them.
+  const inner: JsonSchema = { ...schema };
+  const root: JsonSchema = {};
+  for (const keyword of ROOT_KEYWORDS) {
+    if (keyword in inner) {
+      root[keyword] = inner[keyword];
+      delete inner[keyword];
+    }
+  }
   return {
     schema: {
+      ...root,
       type: "object",
-      properties: { [WRAPPED_INPUT_FIELD]: schema },
+      properties: { [WRAPPED_INPUT_FIELD]: inner },
       required: [WRAPPED_INPUT_FIELD],
     },
     wrapped: true,
