@@ -8,7 +8,8 @@ import { HttpError, JsonRpcCode } from "./errors.ts";
 
 const APP_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const MAX_APPS = 100;
-const CHAT_ID = /^[\x21-\x7e]{1,200}$/;
+/** Printable ASCII (spaces allowed inside), as agents name chats ("chat 1"). */
+const CHAT_ID = /^[\x21-\x7e](?:[\x20-\x7e]{0,198}[\x21-\x7e])?$/;
 
 function badRequest(message: string): HttpError {
   return new HttpError(400, message, { rpcCode: JsonRpcCode.InvalidRequest });
@@ -49,7 +50,7 @@ export function parseChatIdParam(raw: string | undefined): string {
     decoded = undefined;
   }
   if (decoded === undefined || !CHAT_ID.test(decoded)) {
-    throw badRequest("Bad Request: a chat id is 1 to 200 visible ASCII characters");
+    throw badRequest("Bad Request: a chat id is 1 to 200 printable ASCII characters");
   }
   return decoded;
 }
@@ -61,7 +62,7 @@ export function parseChatId(request: Request): string | undefined {
   const trimmed = value.trim();
   if (trimmed === "") return undefined;
   if (!CHAT_ID.test(trimmed)) {
-    throw badRequest("Bad Request: x-chat-id must be 1 to 200 visible ASCII characters");
+    throw badRequest("Bad Request: x-chat-id must be 1 to 200 printable ASCII characters");
   }
   return trimmed;
 }

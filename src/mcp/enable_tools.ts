@@ -67,6 +67,8 @@ export interface EnableToolsRequest {
   tools: string[];
   query?: string;
   limit: number;
+  /** `{tools: []}`: disable every tool. */
+  clear?: boolean;
 }
 
 /** Checks the raw arguments; returns a message for the model when they are wrong. */
@@ -100,6 +102,10 @@ export function parseEnableToolsArguments(args: unknown): EnableToolsRequest | s
     return `"limit" must be an integer from 1 to ${QUERY_LIMIT.max}.`;
   }
   const names = (tools as string[] | undefined) ?? [];
+  if (tools !== undefined && names.length === 0 && query === undefined) {
+    // `{tools: []}` clears the set, as in the reference server.
+    return { tools: [], limit: QUERY_LIMIT.default, clear: true };
+  }
   if (names.length === 0 && query === undefined) {
     return `Pass "tools" (names of tools to enable) or "query" (what you need to do). ` +
       `Nothing was changed.`;
@@ -230,6 +236,18 @@ export function enableTools(
 ): EnableToolsOutcome {
   const request = parseEnableToolsArguments(args);
   if (typeof request === "string") return { result: errorResult(request) };
+  if (request.clear) {
+    return {
+      result: {
+        content: [{
+          type: "text",
+          text: "Disabled every tool enabled before: only enable-tools is listed now.",
+        }],
+        structuredContent: { enabled: [], unknown: [] },
+      },
+      enabled: [],
+    };
+  }
 
   const chosen = new Map<string, ToolEntry>();
   const problems: string[] = [];

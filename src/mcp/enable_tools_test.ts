@@ -10,7 +10,7 @@ function textOf(outcome: ReturnType<typeof enableTools>): string {
 const fixtureCatalog = indexCatalog({ builtAt: 0, tools: searchFixtureTools() });
 
 Deno.test("enable-tools needs tools or a query, and checks their types", () => {
-  for (const args of [{}, undefined, null, [], { tools: [] }, { limit: 2 }]) {
+  for (const args of [{}, undefined, null, [], { limit: 2 }]) {
     assert.match(String(parseEnableToolsArguments(args)), /Pass "tools" .* or "query"/);
   }
   assert.match(String(parseEnableToolsArguments({ tools: [""] })), /non-empty strings/);
@@ -21,6 +21,7 @@ Deno.test("enable-tools needs tools or a query, and checks their types", () => {
     String(parseEnableToolsArguments({ names: ["x"] })),
     /Unknown argument\(s\) "names"/,
   );
+  assert.deepEqual(parseEnableToolsArguments({ tools: [] }), { tools: [], limit: 5, clear: true });
   assert.deepEqual(parseEnableToolsArguments({ query: "send email" }), {
     tools: [],
     query: "send email",

@@ -235,10 +235,10 @@ const CASES: Case[] = [
     body: initializeBody(),
     noSession: true,
     status: 400,
-    message: /x-chat-id must be 1 to 200 visible ASCII characters/,
+    message: /x-chat-id must be 1 to 200 printable ASCII characters/,
   },
   {
-    name: "an x-chat-id with spaces and Latin-1 characters",
+    name: "an x-chat-id with Latin-1 characters",
     headers: { "x-chat-id": "chat one \u00e9" },
     body: rpc("ping"),
     status: 400,
@@ -409,7 +409,7 @@ Deno.test("the chats endpoint refuses chat ids that cannot exist with 400, not 5
   for (const bad of ["c".repeat(5000), "%E0%A4%A", "%20", "caf%C3%A9"]) {
     const get = await rawRequest(`${url}/${bad}`, { token });
     assert.equal(get.status, 400, bad.slice(0, 20));
-    assert.match(get.text, /a chat id is 1 to 200 visible ASCII characters/);
+    assert.match(get.text, /a chat id is 1 to 200 printable ASCII characters/);
     const del = await rawRequest(`${url}/${bad}`, { method: "DELETE", token });
     assert.equal(del.status, 400);
   }

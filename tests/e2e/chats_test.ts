@@ -163,3 +163,14 @@ Deno.test("a chat id sent after initialize ties the chat to the session", async 
   });
   assert.equal(bad.status, 400);
 });
+
+Deno.test("chat ids may contain spaces, as agents name them", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const token = await server.fake.token("alice");
+  const client = await server.connect(token, { headers: { "x-chat-id": "chat 1" } });
+  assert.deepEqual((await rawRequest(`${server.url}/mcp/sessions`, { token })).json, {
+    "chat 1": sessionIdOf(client),
+  });
+  const details = await rawRequest(`${server.url}/mcp/sessions/chat%201`, { token });
+  assert.equal(details.status, 200);
+});

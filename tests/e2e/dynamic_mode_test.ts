@@ -140,7 +140,7 @@ Deno.test("dynamic mode: enable-tools enables, replaces and reports, and tools/l
   });
 
   await t.step("{} is rejected and changes nothing", async () => {
-    for (const args of [{}, { tools: [] }, { limit: 3 }]) {
+    for (const args of [{}, { limit: 3 }]) {
       const outcome = await call(client, "enable-tools", args);
       assert.equal(outcome.isError, true, JSON.stringify(args));
       assert.match(outcome.text, /Pass "tools" .* or "query"/);
@@ -150,6 +150,14 @@ Deno.test("dynamic mode: enable-tools enables, replaces and reports, and tools/l
     assert.match(bad.text, /"tools" must be an array/);
     assert.deepEqual(await listed(client), ["enable-tools", "gmail_read-email"]);
     assert.equal(changes.count, 3);
+  });
+
+  await t.step("{tools: []} disables every tool, as in the reference server", async () => {
+    const outcome = await call(client, "enable-tools", { tools: [] });
+    assert.equal(outcome.isError, false, outcome.text);
+    assert.deepEqual(await listed(client), ["enable-tools"]);
+    assert.equal(changes.count, 4);
+    changes.count = 3; // the steps below count from before this one
   });
 
   await t.step("a query enables the best matching tools", async () => {

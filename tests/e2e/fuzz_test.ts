@@ -226,7 +226,7 @@ function headers(g: Gen, f: Fixture): Record<string, string> {
   }
   if (g.chance(0.15)) {
     // Only chat ids the server must refuse: a valid one would (rightly) link a chat.
-    h["x-chat-id"] = g.pick(["c".repeat(201 + g.int(5000)), "chat one", "tab\tchat", "é-chat"]);
+    h["x-chat-id"] = g.pick(["c".repeat(201 + g.int(5000)), "bad\tid", "tab\tchat", "é-chat"]);
   }
   if (g.chance(0.05)) h.origin = g.pick(["https://evil.example", "null", "http://localhost:1"]);
   return h;
@@ -289,7 +289,7 @@ function generate(g: Gen, f: Fixture): FuzzRequest {
   }
   if (kind === 4) {
     // Raw HTTP with header values fetch would refuse.
-    const odd = g.pick(["\u00ff\u00fe", "a\u0001b", "x".repeat(9000), "\u0080", "pad ded"]);
+    const odd = g.pick(["\u00ff\u00fe", "a\u0001b", "x".repeat(9000), "\u0080", "pad\u007fded"]);
     return {
       method: "POST",
       path: `/mcp${query(g)}`,
@@ -331,7 +331,7 @@ function ensureHarmless(g: Gen, request: FuzzRequest, f: Fixture): FuzzRequest {
     () => request.headers["content-type"] = "text/plain",
     () => request.headers.authorization = `Bearer ${f.forged}`,
     () => request.path = "/mcp?mode=foo",
-    () => request.headers["x-chat-id"] = "bad chat id",
+    () => request.headers["x-chat-id"] = "bad\tchat\tid",
   ];
   g.pick(breakers)();
   return request;
