@@ -1,7 +1,9 @@
 /**
- * Tool catalogs per (customer, apps), cached in memory and in Deno KV. One build at a time per
- * key; a stale copy is served while it refreshes, and whenever Integration.app fails. A
- * finished build is served at once; its copy in KV is written in the background.
+ * Tool catalogs per customer, cached in memory and in Deno KV. One build at a time per
+ * customer; a stale copy is served while it refreshes, and whenever Integration.app fails. A
+ * finished build is served at once; its copy in KV is written in the background. The catalog
+ * of some apps is a view of the customer's catalog, filtered in memory: it is never built
+ * upstream nor stored on its own, so `?apps=` cannot multiply listings or stored copies.
  *
  * @module
  */
@@ -17,6 +19,8 @@ import { fetchConnectionActions } from "./fetch_sources.ts";
 const CATALOG_FORMAT = 1;
 /** How long a stored catalog may serve as a stale fallback. */
 const STALE_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
+/** Views (apps sets) kept per catalog. */
+const VIEWS_PER_CATALOG = 16;
 
 /** Options for `CatalogService`. */
 export interface CatalogServiceOptions {
@@ -32,7 +36,8 @@ export interface CatalogServiceOptions {
   memoryEntries?: number;
   /**
    * Tools kept in memory over all catalogs (about 2.6 MB per 1,000 tools once listed); the
-   * least recently used catalogs go first, and are read back from KV when needed.
+   * least recently used catalogs go first, and are read back from KV when needed. The views
+   * of a catalog (at most 16 apps sets, sharing its tool entries) go with it, uncounted.
    */
   memoryTools?: number;
   now?: () => number;
@@ -42,9 +47,14 @@ interface MemoryEntry {
   catalog: IndexedCatalog;
 }
 
-/** The key of the catalog of `apps` (`undefined` = every app). */
+/** The key of the view of `apps` (`undefined` = every app). */
 export function appsKey(apps: readonly string[] | undefined): string {
   return apps ? [...new Set(apps)].sort().join(",") : "*";
+}
+
+/** Where the catalog of every app of `tenant` is stored (the key of earlier versions). */
+function catalogKey(tenant: string): Deno.KvKey {
+  return ["catalog", tenant, "*"];
 }
 
 /** Caches and builds tool catalogs. */
@@ -55,7 +65,10 @@ export class CatalogService {
   readonly #ttlMs: number;
   readonly #concurrency: number;
   readonly #now: () => number;
+  /** Per tenant: the catalog of every app. */
   readonly #memory: LruMap<string, MemoryEntry>;
+  /** Per catalog: its views by apps key; they go with it. */
+  readonly #views = new WeakMap<IndexedCatalog, LruMap<string, IndexedCatalog>>();
   readonly #memoryTools: number;
   readonly #builds = new SingleFlight<IndexedCatalog>();
   /** Per tenant: catalogs built before this time are stale. */
@@ -80,25 +93,49 @@ export class CatalogService {
   }
 
   /**
-   * The catalog of `tenant` for `apps`. `api` is used only when a build is needed. Throws
-   * the upstream error when there is neither a cached copy nor a successful build.
+   * The catalog of `tenant` for `apps` (`undefined` = every app). `api` is used only when a
+   * build is needed. Throws the upstream error when there is neither a cached copy nor a
+   * successful build.
    */
   async get(
     tenant: string,
     apps: readonly string[] | undefined,
     api: IntegrationAppApi,
   ): Promise<IndexedCatalog> {
-    const key = `${tenant}\n${appsKey(apps)}`;
-    let cached = this.#memory.get(key)?.catalog;
+    const catalog = await this.#full(tenant, api);
+    return apps ? this.#view(catalog, apps) : catalog;
+  }
+
+  /** The tools of `catalog` from the integrations `apps`, with the same names. */
+  #view(catalog: IndexedCatalog, apps: readonly string[]): IndexedCatalog {
+    const key = appsKey(apps);
+    let views = this.#views.get(catalog);
+    if (!views) this.#views.set(catalog, views = new LruMap(VIEWS_PER_CATALOG));
+    let view = views.get(key);
+    if (!view) {
+      const wanted = new Set(apps);
+      const tools = catalog.tools.filter((tool) => wanted.has(tool.integrationKey));
+      // A view of every app is the catalog itself: no second copy of its listing.
+      view = tools.length === catalog.tools.length
+        ? catalog
+        : indexCatalog({ builtAt: catalog.builtAt, tools });
+      views.set(key, view);
+    }
+    return view;
+  }
+
+  /** The catalog of every app of `tenant`. */
+  async #full(tenant: string, api: IntegrationAppApi): Promise<IndexedCatalog> {
+    let cached = this.#memory.get(tenant)?.catalog;
     // With a build under way, join it rather than read an older copy from KV.
-    if (!cached && !this.#builds.has(key)) {
-      const loaded = await this.#load(tenant, apps);
+    if (!cached && !this.#builds.has(tenant)) {
+      const loaded = await this.#load(tenant);
       // A build may have landed while KV was read: it is newer.
-      cached = this.#memory.get(key)?.catalog;
-      if (!cached && loaded) this.#remember(key, cached = loaded);
+      cached = this.#memory.get(tenant)?.catalog;
+      if (!cached && loaded) this.#remember(tenant, cached = loaded);
     }
     if (cached && this.#fresh(tenant, cached)) return cached;
-    const build = this.#builds.run(key, () => this.#build(key, tenant, apps, api));
+    const build = this.#builds.run(tenant, () => this.#build(tenant, api));
     if (!cached) return await build;
     // Serve the stale copy now; the refresh lands for the next request.
     this.#background.run(
@@ -135,13 +172,10 @@ export class CatalogService {
     await this.#kv.set(["catalog_invalidated", tenant], at, { expireIn: this.#ttlMs * 2 });
   }
 
-  async #load(
-    tenant: string,
-    apps: readonly string[] | undefined,
-  ): Promise<IndexedCatalog | undefined> {
+  async #load(tenant: string): Promise<IndexedCatalog | undefined> {
     try {
       const [stored, invalidated] = await Promise.all([
-        readBlob<Catalog & { format: number }>(this.#kv, ["catalog", tenant, appsKey(apps)]),
+        readBlob<Catalog & { format: number }>(this.#kv, catalogKey(tenant)),
         this.#kv.get<number>(["catalog_invalidated", tenant]),
       ]);
       if (typeof invalidated.value === "number") {
@@ -156,19 +190,14 @@ export class CatalogService {
     }
   }
 
-  async #build(
-    key: string,
-    tenant: string,
-    apps: readonly string[] | undefined,
-    api: IntegrationAppApi,
-  ): Promise<IndexedCatalog> {
+  async #build(tenant: string, api: IntegrationAppApi): Promise<IndexedCatalog> {
     this.builds++;
     const started = this.#now();
-    const sources = await fetchConnectionActions(api, { apps, concurrency: this.#concurrency });
+    const sources = await fetchConnectionActions(api, { concurrency: this.#concurrency });
     const catalog = indexCatalog({ builtAt: started, tools: buildTools(sources) });
-    this.#remember(key, catalog);
+    this.#remember(tenant, catalog);
     this.#background.run(
-      this.#store(tenant, apps, catalog),
+      this.#store(tenant, catalog),
       (error) => this.#logger.warn("cannot store catalog", { error }),
     );
     this.#logger.debug("catalog built", {
@@ -180,16 +209,12 @@ export class CatalogService {
   }
 
   /** Writes `catalog` to KV, for other instances and restarts. */
-  async #store(
-    tenant: string,
-    apps: readonly string[] | undefined,
-    catalog: IndexedCatalog,
-  ): Promise<void> {
+  async #store(tenant: string, catalog: IndexedCatalog): Promise<void> {
     // Serializing takes a few ms: let the requests waiting for this build answer first.
     await new Promise((resolve) => setTimeout(resolve, 0));
     await writeBlob(
       this.#kv,
-      ["catalog", tenant, appsKey(apps)],
+      catalogKey(tenant),
       { format: CATALOG_FORMAT, builtAt: catalog.builtAt, tools: catalog.tools },
       STALE_KEEP_MS,
     );

@@ -50,3 +50,68 @@ Deno.test("catalogs beyond the memory bound are read back from KV, not rebuilt",
   // The one used last stays in memory.
   assert.equal(await catalogs.get("tenant-a", undefined, apiWith("crm", 3, listings)), again);
 });
+
+/** A customer with one connection per app of `apps`, each app with two actions. */
+function apiOf(apps: string[], listings: string[]): IntegrationAppApi {
+  return {
+    listConnections: (integrationKey?: string) => {
+      listings.push(`connections ${integrationKey ?? "*"}`);
+      return Promise.resolve(apps.map((app) => ({
+        id: `conn_${app}`,
+        integration: { id: `int_${app}`, key: app, name: app },
+      })));
+    },
+    listActions: (integration: { key: string }) => {
+      listings.push(`actions ${integration.key}`);
+      return Promise.resolve([{ id: "a1", key: "create" }, { id: "a2", key: "delete" }]);
+    },
+  } as unknown as IntegrationAppApi;
+}
+
+async function storedCatalogs(kv: Deno.Kv): Promise<number> {
+  let count = 0;
+  for await (const entry of kv.list({ prefix: ["catalog"] })) {
+    if (entry.key.at(-1) === "meta") count++;
+  }
+  return count;
+}
+
+Deno.test("the catalogs of many apps sets are views of one build, never stored apart", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const background = new BackgroundTasks();
+  const catalogs = new CatalogService({
+    kv,
+    logger: createLogger("silent"),
+    background,
+    ttlMs: 60_000,
+    concurrency: 4,
+  });
+  const listings: string[] = [];
+  const api = apiOf(["crm", "mail", "calendar"], listings);
+  const full = await catalogs.get("tenant-a", undefined, api);
+  assert.equal(full.tools.length, 6);
+  const built = listings.length;
+
+  for (let i = 0; i < 200; i++) {
+    const apps = [`random-${i}`, `other-${i}`, ...(i % 2 ? ["mail"] : [])];
+    const view = await catalogs.get("tenant-a", apps, api);
+    assert.deepEqual(
+      view.tools.map((tool) => tool.name),
+      i % 2 ? ["mail_create", "mail_delete"] : [],
+    );
+  }
+  await background.drain();
+  assert.equal(catalogs.builds, 1);
+  assert.equal(listings.length, built, "no upstream listing beyond the one build");
+  assert.equal(await storedCatalogs(kv), 1, "one stored catalog");
+
+  // A view keeps the names of the full catalog, and the same apps set gives the same view.
+  const view = await catalogs.get("tenant-a", ["calendar", "crm"], api);
+  assert.deepEqual(
+    view.tools.map((tool) => tool.name),
+    full.tools.filter((tool) => tool.integrationKey !== "mail").map((tool) => tool.name),
+  );
+  assert.equal(view.byName.get("crm_create"), full.byName.get("crm_create"));
+  assert.equal(await catalogs.get("tenant-a", ["crm", "calendar", "crm"], api), view);
+  assert.equal(await catalogs.get("tenant-a", ["crm", "calendar", "mail"], api), full);
+});

@@ -10,22 +10,8 @@ import { mapConcurrent } from "../util/concurrency.ts";
 
 /** Options for `fetchConnectionActions`. */
 export interface FetchSourcesOptions {
-  /** Integration keys to keep; `undefined` keeps all. */
-  apps?: readonly string[];
   /** Upper bound of upstream calls in flight. */
   concurrency: number;
-}
-
-async function listConnections(
-  api: IntegrationAppApi,
-  apps: readonly string[] | undefined,
-  concurrency: number,
-): Promise<Connection[]> {
-  if (!apps) return await api.listConnections();
-  const pages = await mapConcurrent(apps, concurrency, (key) => api.listConnections(key));
-  const unique = new Map<string, Connection>();
-  for (const connection of pages.flat()) unique.set(connection.id, connection);
-  return [...unique.values()];
 }
 
 /**
@@ -37,8 +23,7 @@ export async function fetchConnectionActions(
   api: IntegrationAppApi,
   options: FetchSourcesOptions,
 ): Promise<ConnectionActions[]> {
-  const wanted = options.apps ? new Set(options.apps) : undefined;
-  const connections = await listConnections(api, options.apps, options.concurrency);
+  const connections = await api.listConnections();
 
   // Connections normally embed their integration; look up the ones that do not, once each.
   const missing = [
@@ -57,7 +42,6 @@ export async function fetchConnectionActions(
       ? connection.integration
       : integrationsById.get(connection.integrationId ?? "");
     if (!integration?.key) continue;
-    if (wanted && !wanted.has(integration.key)) continue;
     resolved.push({ connection, integration });
   }
 

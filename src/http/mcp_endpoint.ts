@@ -188,9 +188,7 @@ export class McpEndpoint {
       createdAt: at,
       lastSeenAt: at,
     };
-    await this.#services.limits.admitSession(tenant);
-    await sessions.createSession(session);
-    this.#services.limits.sessionCreated(tenant);
+    await this.#services.limits.admitSession(tenant, () => sessions.createSession(session));
     // Warm the catalog while the client finishes its handshake.
     catalogs.prefetch(tenant, apps ?? undefined, this.#services.apiFactory(caller.token));
     return session;

@@ -106,14 +106,21 @@ export class Limits {
     );
   }
 
-  /** Resolves when `tenant` may open a session; throws `LimitExceededError` at the cap. */
-  async admitSession(tenant: string): Promise<void> {
+  /**
+   * Creates a session of `tenant` with `create` if the session cap allows it (concurrent
+   * calls count each other); throws `LimitExceededError` at the cap.
+   */
+  async admitSession<T>(tenant: string, create: () => Promise<T>): Promise<T> {
     await this.sessions.admit(tenant);
-  }
-
-  /** Records a session this instance created. */
-  sessionCreated(tenant: string): void {
+    let result: T;
+    try {
+      result = await create();
+    } catch (error) {
+      this.sessions.release(tenant);
+      throw error;
+    }
     this.sessions.created(tenant);
+    return result;
   }
 
   /** Syncs both rate limits with KV now (tests, shutdown). */

@@ -3,7 +3,9 @@
  * not done per session: each instance keeps an estimate (the last count plus the sessions it
  * created since). An old estimate is recounted, in the background while the tenant is below
  * half the cap, before answering above it; at the cap a refusal is recounted at most once a
- * `recountMs`. Live sessions are never evicted: a new session is refused instead. Other
+ * `recountMs`. An admission reserves its slot before it returns, so concurrent admissions
+ * count each other; the slot becomes a session (`created`) or is given back (`release`).
+ * Live sessions are never evicted: a new session is refused instead. Other
  * instances' sessions show up at the next count, so with several instances the cap may be
  * passed by what they create within one refresh interval.
  *
@@ -55,6 +57,8 @@ export class SessionCap {
   readonly #now: () => number;
   readonly #estimates = new LruMap<string, Estimate>(50_000);
   readonly #counting = new Map<string, Promise<Estimate>>();
+  /** Per tenant: admitted sessions not yet created nor released. */
+  readonly #reserved = new Map<string, number>();
 
   constructor(options: SessionCapOptions) {
     this.maxSessions = options.maxSessions;
@@ -84,20 +88,32 @@ export class SessionCap {
     return counting;
   }
 
-  /** Resolves when `tenant` may open one more session; throws `LimitExceededError` if not. */
+  /** Live sessions of `tenant` by `estimate`, plus the admitted ones not yet created. */
+  #held(tenant: string, estimate: Estimate): number {
+    return live(estimate) + (this.#reserved.get(tenant) ?? 0);
+  }
+
+  /**
+   * Resolves when `tenant` may open one more session, holding a slot for it until `created`
+   * or `release`; throws `LimitExceededError` if not.
+   */
   async admit(tenant: string): Promise<void> {
     const now = this.#now();
     let estimate = this.#estimates.get(tenant);
     if (!estimate) {
       estimate = await this.#recount(tenant);
-    } else if (live(estimate) >= this.maxSessions) {
+    } else if (this.#held(tenant, estimate) >= this.maxSessions) {
       if (now - estimate.countedAt >= this.#recountMs) estimate = await this.#recount(tenant);
     } else if (now - estimate.countedAt >= this.#refreshMs) {
       // Past half the cap, wait for the count (it shows other instances' sessions).
-      if (live(estimate) * 2 >= this.maxSessions) estimate = await this.#recount(tenant);
-      else this.#background(this.#recount(tenant));
+      if (this.#held(tenant, estimate) * 2 >= this.maxSessions) {
+        estimate = await this.#recount(tenant);
+      } else this.#background(this.#recount(tenant));
     }
-    const held = live(estimate);
+    // No await from here on: the check and the reservation are one step, so admissions that
+    // waited for the same count see each other's slots.
+    estimate = this.#estimates.get(tenant) ?? estimate;
+    const held = this.#held(tenant, estimate);
     if (held >= this.maxSessions) {
       throw new LimitExceededError(
         `Too many live sessions: this customer holds ${held} of the ${this.maxSessions} ` +
@@ -106,11 +122,20 @@ export class SessionCap {
         this.#retryAfterSeconds,
       );
     }
+    this.#reserved.set(tenant, (this.#reserved.get(tenant) ?? 0) + 1);
   }
 
-  /** Records a session created by this instance. */
+  /** Records that the session admitted for `tenant` was created by this instance. */
   created(tenant: string): void {
+    this.release(tenant);
     const estimate = this.#estimates.get(tenant);
     if (estimate) estimate.created++;
+  }
+
+  /** Gives back the slot of a session admitted for `tenant` but not created. */
+  release(tenant: string): void {
+    const reserved = (this.#reserved.get(tenant) ?? 0) - 1;
+    if (reserved > 0) this.#reserved.set(tenant, reserved);
+    else this.#reserved.delete(tenant);
   }
 }

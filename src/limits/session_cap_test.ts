@@ -80,3 +80,29 @@ Deno.test("an old estimate is recounted in the background below half the cap, in
   await refusal(s.cap.admit("alice"));
   assert.equal(s.counts.length, 3);
 });
+
+Deno.test("admissions waiting for the same count hold slots, and a failed creation frees one", async () => {
+  let release!: () => void;
+  const counted = new Promise<void>((resolve) => release = resolve);
+  const cap = new SessionCap({
+    maxSessions: 3,
+    count: async () => {
+      await counted;
+      return 0;
+    },
+  });
+  const admissions = Array.from({ length: 10 }, () => cap.admit("alice"));
+  release();
+  const results = await Promise.allSettled(admissions);
+  assert.equal(results.filter((r) => r.status === "fulfilled").length, 3);
+  for (const result of results.filter((r) => r.status === "rejected")) {
+    assert.ok(result.reason instanceof LimitExceededError);
+  }
+  // Two sessions are created; the third creation fails and gives its slot back.
+  cap.created("alice");
+  cap.created("alice");
+  await refusal(cap.admit("alice"));
+  cap.release("alice");
+  await cap.admit("alice");
+  await refusal(cap.admit("alice"));
+});

@@ -25,6 +25,44 @@ Deno.test("a second session makes no upstream request while the catalog is fresh
   assert.equal(server.fake.requests.length, 0, "no request at all: the token is cached too");
 });
 
+Deno.test("many distinct apps sets list nothing upstream beyond one build and store one catalog", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const token = await server.fake.token("alice");
+  const full = await rawRequest(`${server.url}/mcp/tools?limit=200`, { token });
+  assert.equal(full.status, 200);
+  const listed = server.fake.count(LISTINGS);
+  assert.ok(listed > 0);
+
+  for (let i = 0; i < 20; i++) {
+    const keys = Array.from({ length: 99 }, (_, j) => `app-${i}-${j}`);
+    const response = await rawRequest(
+      `${server.url}/mcp/tools?apps=${[...keys, "gmail"].join(",")}`,
+      { token },
+    );
+    assert.equal(response.status, 200);
+    const names = (response.json as { tools: { name: string }[] }).tools.map((t) => t.name);
+    assert.deepEqual(names.sort(), ["gmail_read-email", "gmail_send-email"]);
+  }
+  await server.services.background.drain();
+  assert.equal(server.fake.count(LISTINGS), listed, "no listing for an apps set");
+  assert.equal(server.services.catalogs.builds, 1);
+  let stored = 0;
+  for await (const entry of server.kv.list({ prefix: ["catalog"] })) {
+    if (entry.key.at(-1) === "meta") stored++;
+  }
+  assert.equal(stored, 1, "one catalog in KV");
+
+  // A session narrowed to some apps sees the names of the full catalog.
+  const client = await server.connect(token, { query: "?apps=gmail,hubspot" });
+  const everything = (full.json as { tools: { name: string; app: string }[] }).tools
+    .filter((tool) => tool.app === "gmail" || tool.app === "hubspot").map((tool) => tool.name);
+  assert.deepEqual(
+    (await client.listTools()).tools.map((t) => t.name).sort(),
+    everything.sort(),
+  );
+  assert.equal(server.fake.count(LISTINGS), listed);
+});
+
 Deno.test("sessions that start together share one catalog build", async () => {
   await using server = await startTestServer({ fake: fixtureWorkspace() });
   const token = await server.fake.token("alice");

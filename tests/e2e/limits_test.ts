@@ -88,6 +88,34 @@ Deno.test("tool calls have their own per-customer limit", async () => {
   assert.match(textOf(after), /""/);
 });
 
+Deno.test("parallel initializes never open more sessions than the cap", async () => {
+  await using server = await startTestServer({
+    fake: fixtureWorkspace(),
+    env: { MAX_SESSIONS_PER_TENANT: "3" },
+  });
+  const token = await server.fake.token("alice");
+  const responses = await Promise.all(
+    Array.from({ length: 20 }, () =>
+      rawRequest(server.mcpUrl, {
+        method: "POST",
+        token,
+        headers: mcpHeaders(),
+        body: initializeBody(),
+      })),
+  );
+  const opened = responses.filter((response) => response.status === 200);
+  const refused = responses.filter((response) => response.status === 429);
+  assert.equal(opened.length, 3, `statuses: ${responses.map((r) => r.status).join(",")}`);
+  assert.equal(refused.length, 17);
+  for (const response of refused) {
+    assert.equal(response.headers.get("retry-after"), "60");
+    assert.match(response.text, /Too many live sessions: this customer holds 3 of the 3/);
+  }
+  let stored = 0;
+  for await (const _ of server.kv.list({ prefix: ["sessions"] })) stored++;
+  assert.equal(stored, 3, "three sessions in KV");
+});
+
 Deno.test("past the session cap new sessions get 429 and live ones are never evicted", async () => {
   const clock = manualClock();
   await using server = await startTestServer({
