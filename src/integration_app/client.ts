@@ -171,10 +171,9 @@ export function createIntegrationAppApiFactory(
     const sdk = new FetchAdapterClient({ token, apiUri: options.apiUrl });
     return {
       getSelf: () => read("GET /self", () => sdk.self.get() as Promise<Record<string, unknown>>),
-      listConnections: (integrationKey) =>
+      listConnections: () =>
         readAllPages<Connection>("GET /connections", (cursor) =>
           sdk.connections.find({
-            ...(integrationKey ? { integrationKey } : {}),
             limit: PAGE_LIMIT,
             ...(cursor ? { cursor } : {}),
           }) as Promise<Page<Connection>>),

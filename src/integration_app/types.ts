@@ -45,8 +45,8 @@ export interface ActionRunResult {
 export interface IntegrationAppApi {
   /** Checks the token (`GET /self`); rejects with `UpstreamError` kind `auth` when refused. */
   getSelf(): Promise<Record<string, unknown>>;
-  /** Every connection of the customer (all pages), optionally of one integration only. */
-  listConnections(integrationKey?: string): Promise<Connection[]>;
+  /** Every connection of the customer (all pages), disconnected ones included. */
+  listConnections(): Promise<Connection[]>;
   /** Looks up an integration by id (for connections that do not embed it). */
   getIntegration(id: string): Promise<IntegrationInfo>;
   /** Every action of one integration (all pages). */

@@ -36,7 +36,7 @@ export interface ConnectionActions {
   actions: Action[];
 }
 
-/** The tools of one customer (optionally narrowed to some apps), ready to serve. */
+/** The tools of one customer (or a view of them narrowed to some apps), ready to serve. */
 export interface Catalog {
   /** When it was built, in ms since the epoch. */
   builtAt: number;
