@@ -4,7 +4,13 @@ import { createIntegrationAppApiFactory } from "../../src/integration_app/client
 import { UpstreamError } from "../../src/integration_app/errors.ts";
 import { FakeApiError, FakeIntegrationApp } from "../support/fake_integration_app.ts";
 import { fixtureWorkspace } from "../support/fixtures.ts";
-import { rawRequest, startTestServer, textOf } from "../support/harness.ts";
+import {
+  initializeBody,
+  mcpHeaders,
+  rawRequest,
+  startTestServer,
+  textOf,
+} from "../support/harness.ts";
 
 const badGateway = (): FakeApiError => new FakeApiError(502, "<html>502 Bad Gateway</html>");
 
@@ -303,17 +309,8 @@ Deno.test("one customer's slow or failing actions never open the circuit for eve
   assert.equal(gmail.isError, undefined);
   const init = await rawRequest(server.mcpUrl, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
-    body: JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "initialize",
-      params: {
-        protocolVersion: "2025-06-18",
-        capabilities: {},
-        clientInfo: { name: "b", version: "1" },
-      },
-    }),
+    headers: mcpHeaders(),
+    body: initializeBody(),
     token: await server.fake.token("bob"),
   });
   assert.equal(init.status, 200);
