@@ -88,10 +88,15 @@ export class McpEndpoint {
     }
     const messages = parseMessages(parseJson(await readBodyText(request, config.maxBodyBytes)));
     context.mcpMethod = messages.map(methodOf).filter(Boolean).join(",") || "response";
-    this.#services.limits.checkToolCalls(
-      caller.identity.tenant,
-      messages.filter((message) => methodOf(message) === "tools/call").length,
-    );
+    const toolCalls = messages.filter((message) => methodOf(message) === "tools/call").length;
+    const { burst } = this.#services.limits.toolCalls;
+    if (toolCalls > burst) {
+      // More than the burst could never pass: waiting would not help.
+      throw new HttpError(400, `Invalid Request: a batch may hold at most ${burst} tool calls`, {
+        rpcCode: JsonRpcCode.InvalidRequest,
+      });
+    }
+    this.#services.limits.checkToolCalls(caller.identity.tenant, toolCalls);
     const url = new URL(request.url);
     const chatId = parseChatId(request);
     checkAccept(request);
@@ -110,8 +115,9 @@ export class McpEndpoint {
       session = await this.#requireSession(request, caller);
       checkProtocolVersion(request);
       if (chatId !== undefined && chatId !== session.chatId) {
+        const previousChat = session.chatId;
         session = { ...session, chatId, lastSeenAt: now() };
-        await sessions.linkChat(session);
+        await sessions.linkChat(session, previousChat);
       }
     }
     context.session = session.id.slice(0, 8);
@@ -144,7 +150,7 @@ export class McpEndpoint {
     const session = await this.#requireSession(request, caller);
     checkProtocolVersion(request);
     context.session = session.id.slice(0, 8);
-    await this.#services.sessions.deleteSession(session);
+    await this.#services.sessions.deleteSession(session, parseChatId(request));
     return new Response(null, { status: 200 });
   }
 

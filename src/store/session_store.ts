@@ -81,39 +81,45 @@ export class SessionStore {
   }
 
   /**
-   * Writes a session together with its chat, over the chat version it read: a chat that
-   * another request re-pointed meanwhile is read again, never overwritten with an old view.
-   * With `pointChat` the chat is made to point at this session (initialize, a chat id sent
-   * later); otherwise it is only refreshed while it still points here. With
-   * `sessionVersion`, the session is written only over that version (`null`: a new one).
+   * Writes a session together with its chat. With `pointChat` the chat is made to point at
+   * this session (initialize, a chat id sent later: the last writer wins) and `previousChat`,
+   * if it still points here, is let go. Otherwise the chat is only refreshed while it still
+   * points here, over the version read: a chat that another request re-pointed meanwhile is
+   * never overwritten with an old view. With `sessionVersion`, the session is written only
+   * over that version (`null`: a new one); returns false when it changed.
    */
   async #commit(
     record: SessionRecord,
-    options: { pointChat: boolean; sessionVersion?: string | null },
+    options: { pointChat: boolean; sessionVersion?: string | null; previousChat?: string },
   ): Promise<boolean> {
     const key = sessionKey(record.tenant, record.id);
-    for (let attempt = 0; attempt < 5; attempt++) {
+    for (let attempt = 0;; attempt++) {
       const op = this.#kv.atomic();
       if (options.sessionVersion !== undefined) {
         op.check({ key, versionstamp: options.sessionVersion });
       }
       op.set(key, record, { expireIn: this.#sessionTtlMs });
-      if (record.chatId) {
+      // After a few lost races on a busy chat, the session is written alone: its chat moved on.
+      if (record.chatId && (options.pointChat || attempt < 3)) {
         const entry = await this.#kv.get<ChatRecord>(chatKey(record.tenant, record.chatId));
         const chat = this.#live(entry.value, this.#chatTtlMs);
-        op.check(entry);
-        if (options.pointChat || chat?.sessionId === record.id) {
+        if (options.pointChat) {
           op.set(entry.key, this.#chatOf(record, chat), { expireIn: this.#chatTtlMs });
+        } else if (chat?.sessionId === record.id) {
+          op.check(entry).set(entry.key, this.#chatOf(record, chat), { expireIn: this.#chatTtlMs });
         }
       }
+      if (options.previousChat && options.previousChat !== record.chatId) {
+        const entry = await this.#kv.get<ChatRecord>(chatKey(record.tenant, options.previousChat));
+        if (entry.value?.sessionId === record.id) op.check(entry).delete(entry.key);
+      }
       if ((await op.commit()).ok) return true;
-      // Either the chat moved (read it again) or the session itself changed (stop).
       if (options.sessionVersion !== undefined) {
         const current = await this.#kv.get(key);
         if (current.versionstamp !== options.sessionVersion) return false;
       }
+      if (attempt >= 10) throw new Error("Cannot save session: its records keep changing");
     }
-    throw new Error("Cannot save session: its chat keeps changing");
   }
 
   /** Creates a session; when it names a chat, the chat now points to it. */
@@ -122,9 +128,12 @@ export class SessionStore {
     if (!created) throw new Error("Cannot create session: id already taken");
   }
 
-  /** Saves a session and points its chat at it (a chat id sent after initialize). */
-  async linkChat(record: SessionRecord): Promise<void> {
-    await this.#commit(record, { pointChat: true });
+  /**
+   * Saves a session and points its chat at it (a chat id sent after initialize); the chat it
+   * belonged to before, if any, no longer lists it.
+   */
+  async linkChat(record: SessionRecord, previousChat?: string): Promise<void> {
+    await this.#commit(record, { pointChat: true, previousChat });
   }
 
   /** A session of `tenant`, or `undefined` (unknown, expired, or another tenant's). */
@@ -172,11 +181,12 @@ export class SessionStore {
     });
   }
 
-  /** Ends a session and removes it from its chat. */
-  async deleteSession(record: SessionRecord): Promise<void> {
+  /** Ends a session and removes it from its chat (and from `alsoChat`, named by the client). */
+  async deleteSession(record: SessionRecord, alsoChat?: string): Promise<void> {
     const op = this.#kv.atomic().delete(sessionKey(record.tenant, record.id));
-    if (record.chatId) {
-      const chat = await this.#kv.get<ChatRecord>(chatKey(record.tenant, record.chatId));
+    for (const chatId of new Set([record.chatId, alsoChat])) {
+      if (!chatId) continue;
+      const chat = await this.#kv.get<ChatRecord>(chatKey(record.tenant, chatId));
       if (chat.value?.sessionId === record.id) op.check(chat).delete(chat.key);
     }
     await op.commit();
@@ -202,10 +212,11 @@ export class SessionStore {
   async deleteChat(tenant: string, chatId: string): Promise<boolean> {
     const chat = await this.getChat(tenant, chatId);
     if (!chat) return false;
-    await this.#kv.atomic().delete(chatKey(tenant, chatId)).delete(
-      sessionKey(tenant, chat.sessionId),
-    )
-      .commit();
+    const op = this.#kv.atomic().delete(chatKey(tenant, chatId));
+    // The session ends with the chat only while it is still that chat's session.
+    const session = await this.#kv.get<SessionRecord>(sessionKey(tenant, chat.sessionId));
+    if (session.value?.chatId === chatId) op.check(session).delete(session.key);
+    await op.commit();
     return true;
   }
 }

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { fixtureWorkspace } from "../support/fixtures.ts";
 import {
   connectClient,
+  initializeBody,
+  mcpHeaders,
   rawRequest,
   sessionIdOf,
   startTestServer,
@@ -173,4 +175,55 @@ Deno.test("chat ids may contain spaces, as agents name them", async () => {
   });
   const details = await rawRequest(`${server.url}/mcp/sessions/chat%201`, { token });
   assert.equal(details.status, 200);
+});
+
+Deno.test("many initializes of one chat at once all succeed; the chat keeps one of them", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const token = await server.fake.token("alice");
+  const responses = await Promise.all(Array.from({ length: 30 }, () =>
+    rawRequest(server.mcpUrl, {
+      method: "POST",
+      headers: mcpHeaders({ "x-chat-id": "hot" }),
+      body: initializeBody(),
+      token,
+    })));
+  assert.deepEqual(responses.map((r) => r.status), responses.map(() => 200));
+  const ids = responses.map((r) => r.headers.get("mcp-session-id"));
+  const chats = (await rawRequest(`${server.url}/mcp/sessions`, { token })).json as Record<
+    string,
+    string
+  >;
+  assert.ok(ids.includes(chats.hot ?? ""));
+});
+
+Deno.test("moving a session to another chat lets the old chat go", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const token = await server.fake.token("alice");
+  const client = await server.connect(token, { headers: { "x-chat-id": "c2" } });
+  const sessionId = sessionIdOf(client);
+  const ping = (headers: Record<string, string>) =>
+    rawRequest(server.mcpUrl, {
+      method: "POST",
+      headers: mcpHeaders({ "mcp-session-id": sessionId, ...headers }),
+      body: JSON.stringify({ jsonrpc: "2.0", id: 9, method: "ping" }),
+      token,
+    });
+  assert.equal((await ping({ "x-chat-id": "c3" })).status, 200);
+  assert.deepEqual((await rawRequest(`${server.url}/mcp/sessions`, { token })).json, {
+    c3: sessionId,
+  });
+  // A chat that no longer holds the session cannot end it.
+  const stale = await server.connect(token, { headers: { "x-chat-id": "c4" } });
+  assert.equal((await ping({ "x-chat-id": "c4" })).status, 200);
+  await rawRequest(`${server.url}/mcp/sessions/c3`, { method: "DELETE", token });
+  assert.equal((await ping({})).status, 200, "the session lives on in c4");
+  // DELETE /mcp with a chat id removes that chat too.
+  const del = await rawRequest(server.mcpUrl, {
+    method: "DELETE",
+    headers: { "mcp-session-id": sessionId, "x-chat-id": "c4" },
+    token,
+  });
+  assert.equal(del.status, 200);
+  assert.deepEqual((await rawRequest(`${server.url}/mcp/sessions`, { token })).json, {});
+  await stale.close();
 });

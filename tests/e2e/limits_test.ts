@@ -230,3 +230,29 @@ Deno.test("the default limits let one customer hold 1,000 sessions", async () =>
     1000,
   );
 });
+
+Deno.test("a batch with more tool calls than the burst is refused with 400, not an endless 429", async () => {
+  await using server = await startTestServer({
+    fake: fixtureWorkspace(),
+    env: { TOOL_CALL_RATE_LIMIT_BURST: "2" },
+  });
+  const token = await server.fake.token("alice");
+  const client = await server.connect(token);
+  const call = (id: number) => ({
+    jsonrpc: "2.0",
+    id,
+    method: "tools/call",
+    params: { name: "gmail_read-email", arguments: {} },
+  });
+  const res = await rawRequest(server.mcpUrl, {
+    method: "POST",
+    headers: mcpHeaders({
+      "mcp-session-id": (client.transport as unknown as { sessionId: string }).sessionId,
+      "mcp-protocol-version": "2025-06-18",
+    }),
+    body: JSON.stringify([call(1), call(2), call(3)]),
+    token,
+  });
+  assert.equal(res.status, 400);
+  assert.match(res.text, /at most 2 tool calls/);
+});
