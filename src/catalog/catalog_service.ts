@@ -37,7 +37,7 @@ export interface CatalogServiceOptions {
   /**
    * Tools kept in memory over all catalogs (about 2.6 MB per 1,000 tools once listed); the
    * least recently used catalogs go first, and are read back from KV when needed. The views
-   * of a catalog (at most 16 apps sets, sharing its tool entries) go with it, uncounted.
+   * of a catalog (at most 16 apps sets) count with it, each by its own tools.
    */
   memoryTools?: number;
   now?: () => number;
@@ -69,6 +69,8 @@ export class CatalogService {
   readonly #memory: LruMap<string, MemoryEntry>;
   /** Per catalog: its views by apps key; they go with it. */
   readonly #views = new WeakMap<IndexedCatalog, LruMap<string, IndexedCatalog>>();
+  /** Per catalog: tools held by the views made of it so far (a bound from above). */
+  readonly #viewTools = new WeakMap<IndexedCatalog, number>();
   readonly #memoryTools: number;
   readonly #builds = new SingleFlight<IndexedCatalog>();
   /** Per tenant: catalogs built before this time are stale. */
@@ -103,11 +105,11 @@ export class CatalogService {
     api: IntegrationAppApi,
   ): Promise<IndexedCatalog> {
     const catalog = await this.#full(tenant, api);
-    return apps ? this.#view(catalog, apps) : catalog;
+    return apps ? this.#view(tenant, catalog, apps) : catalog;
   }
 
   /** The tools of `catalog` from the integrations `apps`, with the same names. */
-  #view(catalog: IndexedCatalog, apps: readonly string[]): IndexedCatalog {
+  #view(tenant: string, catalog: IndexedCatalog, apps: readonly string[]): IndexedCatalog {
     const key = appsKey(apps);
     let views = this.#views.get(catalog);
     if (!views) this.#views.set(catalog, views = new LruMap(VIEWS_PER_CATALOG));
@@ -120,6 +122,11 @@ export class CatalogService {
         ? catalog
         : indexCatalog({ builtAt: catalog.builtAt, tools });
       views.set(key, view);
+      if (view !== catalog) {
+        // Views hold their own listing and search index: they count against the bound.
+        this.#viewTools.set(catalog, (this.#viewTools.get(catalog) ?? 0) + tools.length);
+        if (this.#memory.get(tenant)?.catalog === catalog) this.#evict(tenant);
+      }
     }
     return view;
   }
@@ -156,12 +163,20 @@ export class CatalogService {
   /** Keeps `catalog` in memory, forgetting the least recently used ones beyond the bounds. */
   #remember(key: string, catalog: IndexedCatalog): void {
     this.#memory.set(key, { catalog });
+    this.#evict(key);
+  }
+
+  /** Forgets the least recently used catalogs (but `keep`) while over the tool bound. */
+  #evict(keep: string): void {
+    const weight = (catalog: IndexedCatalog): number =>
+      catalog.tools.length + (this.#viewTools.get(catalog) ?? 0);
     let tools = 0;
-    for (const [, entry] of this.#memory.entries()) tools += entry.catalog.tools.length;
+    for (const [, entry] of this.#memory.entries()) tools += weight(entry.catalog);
     for (const [oldest, entry] of this.#memory.entries()) {
-      if (tools <= this.#memoryTools || oldest === key) break;
+      if (tools <= this.#memoryTools) break;
+      if (oldest === keep) continue;
       this.#memory.delete(oldest);
-      tools -= entry.catalog.tools.length;
+      tools -= weight(entry.catalog);
     }
   }
 

@@ -115,3 +115,27 @@ Deno.test("the catalogs of many apps sets are views of one build, never stored a
   assert.equal(await catalogs.get("tenant-a", ["crm", "calendar", "crm"], api), view);
   assert.equal(await catalogs.get("tenant-a", ["crm", "calendar", "mail"], api), full);
 });
+
+Deno.test("views of a catalog count against the memory bound", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const background = new BackgroundTasks();
+  const catalogs = new CatalogService({
+    kv,
+    logger: createLogger("silent"),
+    background,
+    ttlMs: 60_000,
+    concurrency: 4,
+    memoryTools: 10,
+  });
+  const listings: string[] = [];
+  const a = await catalogs.get("tenant-a", undefined, apiOf(["crm", "mail"], listings));
+  await catalogs.get("tenant-b", undefined, apiOf(["crm", "mail"], listings));
+  await background.drain();
+  // 4 + 4 tools fit; a 2-tool view of b's catalog brings the total to 10: still fits.
+  await catalogs.get("tenant-b", ["crm"], apiOf(["crm", "mail"], listings));
+  assert.equal(await catalogs.get("tenant-a", undefined, apiOf(["crm", "mail"], listings)), a);
+  // Another view of b's (now least recently used) catalog goes over: a's catalog, older, goes.
+  await catalogs.get("tenant-b", ["mail"], apiOf(["crm", "mail"], listings));
+  const again = await catalogs.get("tenant-a", undefined, apiOf(["crm", "mail"], listings));
+  assert.notEqual(again, a, "read back from KV after the views pushed it out");
+});
