@@ -4,6 +4,22 @@ import { createLogger } from "../log.ts";
 import { BackgroundTasks } from "../util/background.ts";
 import { CatalogService } from "./catalog_service.ts";
 
+/** A catalog service over `kv` with a 1-minute TTL (and a memory bound, when given). */
+function catalogService(
+  kv: Deno.Kv,
+  background: BackgroundTasks,
+  memoryTools?: number,
+): CatalogService {
+  return new CatalogService({
+    kv,
+    logger: createLogger("silent"),
+    background,
+    ttlMs: 60_000,
+    concurrency: 4,
+    memoryTools,
+  });
+}
+
 /** An API whose customer has one connection of `app` with `actions` actions. */
 function apiWith(app: string, actions: number, listings: string[]): IntegrationAppApi {
   return {
@@ -26,14 +42,7 @@ function apiWith(app: string, actions: number, listings: string[]): IntegrationA
 Deno.test("catalogs beyond the memory bound are read back from KV, not rebuilt", async () => {
   using kv = await Deno.openKv(":memory:");
   const background = new BackgroundTasks();
-  const catalogs = new CatalogService({
-    kv,
-    logger: createLogger("silent"),
-    background,
-    ttlMs: 60_000,
-    concurrency: 4,
-    memoryTools: 4,
-  });
+  const catalogs = catalogService(kv, background, 4);
   const listings: string[] = [];
   const a = await catalogs.get("tenant-a", undefined, apiWith("crm", 3, listings));
   await catalogs.get("tenant-b", undefined, apiWith("mail", 3, listings));
@@ -79,13 +88,7 @@ async function storedCatalogs(kv: Deno.Kv): Promise<number> {
 Deno.test("the catalogs of many apps sets are views of one build, never stored apart", async () => {
   using kv = await Deno.openKv(":memory:");
   const background = new BackgroundTasks();
-  const catalogs = new CatalogService({
-    kv,
-    logger: createLogger("silent"),
-    background,
-    ttlMs: 60_000,
-    concurrency: 4,
-  });
+  const catalogs = catalogService(kv, background);
   const listings: string[] = [];
   const api = apiOf(["crm", "mail", "calendar"], listings);
   const full = await catalogs.get("tenant-a", undefined, api);
@@ -119,14 +122,7 @@ Deno.test("the catalogs of many apps sets are views of one build, never stored a
 Deno.test("views of a catalog count against the memory bound", async () => {
   using kv = await Deno.openKv(":memory:");
   const background = new BackgroundTasks();
-  const catalogs = new CatalogService({
-    kv,
-    logger: createLogger("silent"),
-    background,
-    ttlMs: 60_000,
-    concurrency: 4,
-    memoryTools: 10,
-  });
+  const catalogs = catalogService(kv, background, 10);
   const listings: string[] = [];
   const a = await catalogs.get("tenant-a", undefined, apiOf(["crm", "mail"], listings));
   await catalogs.get("tenant-b", undefined, apiOf(["crm", "mail"], listings));

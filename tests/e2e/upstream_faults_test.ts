@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { CIRCUIT_OPEN_KEY } from "../../src/integration_app/circuit_breaker.ts";
 import { createIntegrationAppApiFactory } from "../../src/integration_app/client.ts";
 import { UpstreamError } from "../../src/integration_app/errors.ts";
-import { FakeApiError, FakeIntegrationApp } from "../support/fake_integration_app.ts";
+import {
+  FakeApiError,
+  type FakeFault,
+  FakeIntegrationApp,
+} from "../support/fake_integration_app.ts";
 import { fixtureWorkspace } from "../support/fixtures.ts";
 import {
   initializeBody,
@@ -13,6 +17,23 @@ import {
 } from "../support/harness.ts";
 
 const badGateway = (): FakeApiError => new FakeApiError(502, "<html>502 Bad Gateway</html>");
+
+/** The next two action runs are rate limited: a raw 429 with `Retry-After`, then a typed one. */
+function rateLimitedRuns(retryAfterSeconds: number): FakeFault[] {
+  return [{
+    match: /\/run$/,
+    error: new FakeApiError(429, "Too Many Requests", { "retry-after": String(retryAfterSeconds) }),
+    times: 1,
+  }, {
+    match: /\/run$/,
+    error: new FakeApiError(429, {
+      type: "bad_request",
+      key: "rate_limit_exceeded",
+      message: "Too many requests",
+    }),
+    times: 1,
+  }];
+}
 
 async function rejection(promise: Promise<unknown>): Promise<UpstreamError> {
   try {
@@ -76,19 +97,7 @@ Deno.test("the API client retries reads with backoff, never action runs, and sto
   });
 
   await t.step("a raw 429 carries its Retry-After; a typed one is classified", async () => {
-    fake.faults = [{
-      match: /\/run$/,
-      error: new FakeApiError(429, "Too Many Requests", { "retry-after": "7" }),
-      times: 1,
-    }, {
-      match: /\/run$/,
-      error: new FakeApiError(429, {
-        type: "bad_request",
-        key: "rate_limit_exceeded",
-        message: "Too many requests",
-      }),
-      times: 1,
-    }];
+    fake.faults = rateLimitedRuns(7);
     const raw = await rejection(api.runAction("conn_gmail", "read-email", {}));
     assert.equal(raw.kind, "rate_limited");
     assert.equal(raw.retryAfterSeconds, 7);
@@ -176,19 +185,7 @@ Deno.test("a hanging token check answers 503 with Retry-After after the timeout"
 Deno.test("a rate-limited tool call tells the model when to retry", async () => {
   await using server = await startTestServer({ fake: fixtureWorkspace() });
   const client = await server.connect(await server.fake.token("alice"));
-  server.fake.faults.push({
-    match: /\/run$/,
-    error: new FakeApiError(429, "Too Many Requests", { "retry-after": "12" }),
-    times: 1,
-  }, {
-    match: /\/run$/,
-    error: new FakeApiError(429, {
-      type: "bad_request",
-      key: "rate_limit_exceeded",
-      message: "Too many requests",
-    }),
-    times: 1,
-  });
+  server.fake.faults.push(...rateLimitedRuns(12));
   const raw = await client.callTool({ name: "gmail_read-email", arguments: {} });
   assert.equal(raw.isError, true);
   assert.match(textOf(raw), /was rate limited: .*Retry after 12 seconds/);
