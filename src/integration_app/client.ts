@@ -62,33 +62,57 @@ type RequestOptions = Parameters<IntegrationAppClient["get"]>[2];
  * the server makes goes through `get` or `post`, so accessors (`sdk.connections.find`, …) keep their paths.
  */
 class FetchAdapterClient extends IntegrationAppClient {
+  /** Options added to every request of this client (axios request config). */
+  requestOptions: RequestOptions = { adapter: "fetch" };
+
   override get(
     uri: string,
     queryParams?: Record<string, unknown>,
     options?: RequestOptions,
   ): Promise<unknown> {
-    return super.get(uri, queryParams, { ...options, adapter: "fetch" });
+    return super.get(uri, queryParams, { ...options, ...this.requestOptions });
   }
 
   override post(uri: string, data?: unknown, options?: RequestOptions): Promise<unknown> {
-    return super.post(uri, data, { ...options, adapter: "fetch" });
+    return super.post(uri, data, { ...options, ...this.requestOptions });
+  }
+
+  /**
+   * This client (same token and API URL) with its requests tied to `signal`: aborting it
+   * aborts the HTTP request itself (axios' fetch adapter passes the signal to `fetch`), so a
+   * timed-out call stops upstream instead of running on unseen. The SDK's accessors take no
+   * request options, so the signal rides on the client they are made from.
+   */
+  withSignal(signal: AbortSignal): FetchAdapterClient {
+    const scoped = Object.create(this) as FetchAdapterClient;
+    scoped.requestOptions = { ...this.requestOptions, signal };
+    return scoped;
   }
 }
 
-/** Runs `task`, rejecting with a `timeout` UpstreamError after `ms` milliseconds. */
-export async function withTimeout<T>(task: Promise<T>, ms: number, what: string): Promise<T> {
+/**
+ * Runs `task`, rejecting with a `timeout` UpstreamError after `ms` milliseconds; the signal
+ * given to `task` is aborted then, so its HTTP request is cancelled rather than abandoned.
+ */
+export async function withTimeout<T>(
+  task: (signal: AbortSignal) => Promise<T>,
+  ms: number,
+  what: string,
+): Promise<T> {
+  const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new UpstreamError("timeout", `Integration.app did not answer ${what} within ${ms} ms`),
-        ),
-      ms,
-    );
+    timer = setTimeout(() => {
+      const error = new UpstreamError(
+        "timeout",
+        `Integration.app did not answer ${what} within ${ms} ms`,
+      );
+      reject(error);
+      controller.abort(error);
+    }, ms);
   });
   try {
-    return await Promise.race([task, timeout]);
+    return await Promise.race([task(controller.signal), timeout]);
   } finally {
     clearTimeout(timer);
   }
@@ -114,12 +138,12 @@ export function createIntegrationAppApiFactory(
 
   async function call<T>(
     what: string,
-    task: () => Promise<T>,
+    task: (signal: AbortSignal) => Promise<T>,
     isOutage?: (error: unknown) => boolean,
   ): Promise<T> {
     return await breaker.run(async () => {
       try {
-        return await withTimeout(task(), options.timeoutMs, what);
+        return await withTimeout(task, options.timeoutMs, what);
       } catch (error) {
         throw toUpstreamError(error);
       }
@@ -131,7 +155,7 @@ export function createIntegrationAppApiFactory(
    * retryable, at most `retries` times and only while the retries stay within one timeout,
    * so a read never takes much more than two timeouts in all.
    */
-  async function read<T>(what: string, task: () => Promise<T>): Promise<T> {
+  async function read<T>(what: string, task: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const started = now();
     for (let attempt = 0;; attempt++) {
       try {
@@ -152,13 +176,13 @@ export function createIntegrationAppApiFactory(
 
   async function readAllPages<T>(
     what: string,
-    fetchPage: (cursor: string | undefined) => Promise<Page<T>>,
+    fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Page<T>>,
   ): Promise<T[]> {
     const items: T[] = [];
     const seen = new Set<string>();
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const result = await read(what, () => fetchPage(cursor));
+      const result = await read(what, (signal) => fetchPage(cursor, signal));
       items.push(...(result.items ?? []));
       cursor = result.cursor || undefined;
       if (cursor === undefined || seen.has(cursor)) return items;
@@ -170,32 +194,44 @@ export function createIntegrationAppApiFactory(
   return (token: string): IntegrationAppApi => {
     const sdk = new FetchAdapterClient({ token, apiUri: options.apiUrl });
     return {
-      getSelf: () => read("GET /self", () => sdk.self.get() as Promise<Record<string, unknown>>),
+      getSelf: () =>
+        read(
+          "GET /self",
+          (signal) => sdk.withSignal(signal).self.get() as Promise<Record<string, unknown>>,
+        ),
       listConnections: () =>
-        readAllPages<Connection>("GET /connections", (cursor) =>
-          sdk.connections.find({
-            limit: PAGE_LIMIT,
-            ...(cursor ? { cursor } : {}),
-          }) as Promise<Page<Connection>>),
+        readAllPages<Connection>(
+          "GET /connections",
+          (cursor, signal) =>
+            sdk.withSignal(signal).connections.find({
+              limit: PAGE_LIMIT,
+              ...(cursor ? { cursor } : {}),
+            }) as Promise<Page<Connection>>,
+        ),
       getIntegration: (id) =>
         read(
           "GET /integrations/{id}",
-          () => sdk.integration(id).get() as Promise<IntegrationInfo>,
+          (signal) => sdk.withSignal(signal).integration(id).get() as Promise<IntegrationInfo>,
         ),
       listActions: (integration) =>
-        readAllPages<Action>("GET /actions", (cursor) =>
-          sdk.actions.find({
-            ...(integration.id
-              ? { integrationId: integration.id }
-              : { integrationKey: integration.key }),
-            limit: PAGE_LIMIT,
-            ...(cursor ? { cursor } : {}),
-          }) as Promise<Page<Action>>),
+        readAllPages<Action>(
+          "GET /actions",
+          (cursor, signal) =>
+            sdk.withSignal(signal).actions.find({
+              ...(integration.id
+                ? { integrationId: integration.id }
+                : { integrationKey: integration.key }),
+              limit: PAGE_LIMIT,
+              ...(cursor ? { cursor } : {}),
+            }) as Promise<Page<Action>>,
+        ),
       runAction: (connectionId, actionKey, input) =>
         call(
           "POST /connections/{id}/actions/{key}/run",
-          () =>
-            sdk.connection(connectionId).action(actionKey).run(input) as Promise<ActionRunResult>,
+          (signal) =>
+            sdk.withSignal(signal).connection(connectionId).action(actionKey).run(
+              input,
+            ) as Promise<ActionRunResult>,
           isRunOutageError,
         ),
     };

@@ -78,6 +78,8 @@ export interface FakeRequestLog {
   query: Record<string, string>;
   body?: unknown;
   customer?: string;
+  /** Set when the caller gave up on the request (aborted it, closed the connection). */
+  aborted?: boolean;
 }
 
 /** Options of the fake. */
@@ -92,6 +94,11 @@ export interface FakeOptions {
   maxPageSize?: number;
   /** Latency added to every request, in ms. */
   latencyMs?: number;
+  /**
+   * Record in the request log which requests the caller aborted before the answer. Off by
+   * default: reading `request.signal` makes Deno print a warning about its legacy behaviour.
+   */
+  trackAborts?: boolean;
 }
 
 const notAuthenticated = (): FakeApiError =>
@@ -113,6 +120,7 @@ export class FakeIntegrationApp {
   maxPageSize: number;
   latencyMs: number;
   faults: FakeFault[] = [];
+  trackAborts: boolean;
   requests: FakeRequestLog[] = [];
   #server: Deno.HttpServer<Deno.NetAddr> | undefined;
   #hanging = new Set<() => void>();
@@ -126,6 +134,7 @@ export class FakeIntegrationApp {
     this.customers = new Map((options.customers ?? []).map((c) => [c.id, c]));
     this.maxPageSize = options.maxPageSize ?? 1000;
     this.latencyMs = options.latencyMs ?? 0;
+    this.trackAborts = options.trackAborts ?? false;
   }
 
   /**
@@ -260,9 +269,14 @@ export class FakeIntegrationApp {
       body,
     };
     this.requests.push(log);
+    // Only an abort before the answer counts (Deno also aborts the signal after answering);
+    // the listener goes once the answer is made.
+    const onAbort = (): boolean => log.aborted = true;
+    const signal = this.trackAborts ? request.signal : undefined;
+    signal?.addEventListener("abort", onAbort, { once: true });
     try {
       if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
-      await this.#applyFaults(`${request.method} ${url.pathname}`);
+      await this.#applyFaults(`${request.method} ${url.pathname}`, signal);
       const customer = await this.#customer(request);
       log.customer = customer.id;
       return Response.json(this.#route(request.method, url, customer, body));
@@ -278,10 +292,12 @@ export class FakeIntegrationApp {
         });
       }
       return Response.json({ type: "internal", message: String(error) }, { status: 500 });
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
     }
   }
 
-  async #applyFaults(target: string): Promise<void> {
+  async #applyFaults(target: string, signal: AbortSignal | undefined): Promise<void> {
     for (const fault of this.faults) {
       if (!fault.match.test(target)) continue;
       if (fault.times !== undefined) {
@@ -290,7 +306,16 @@ export class FakeIntegrationApp {
       }
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fault.hang) {
-        await new Promise<void>((resolve) => this.#hanging.add(resolve));
+        // Hangs until the fake stops (or the caller gives up, when aborts are tracked).
+        await new Promise<void>((resolve) => {
+          this.#hanging.add(resolve);
+          const release = (): void => {
+            this.#hanging.delete(resolve);
+            resolve();
+          };
+          if (signal?.aborted) release();
+          else signal?.addEventListener("abort", release, { once: true });
+        });
         throw new FakeApiError(503, { type: "internal", message: "released" });
       }
       if (fault.error) throw fault.error;
