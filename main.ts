@@ -9,6 +9,7 @@ import { ConfigError, loadConfig } from "./src/config.ts";
 import { createHandler } from "./src/http/handler.ts";
 import { openKv } from "./src/kv.ts";
 import { createLogger } from "./src/log.ts";
+import { createBufferedSink } from "./src/log_sink.ts";
 import { canReadEnvironment, missingPermissions } from "./src/permissions.ts";
 
 function fail(message: string): never {
@@ -39,7 +40,11 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  // Request lines are batched into one write every few ms (see log_sink.ts). With OpenTelemetry
+  // on, each line goes through console.log, which Deno exports as one log record per line.
+  const logSink = Deno.env.get("OTEL_DENO") === "true" ? undefined : createBufferedSink();
+  const logger = createLogger(config.logLevel, logSink?.sink);
+  globalThis.addEventListener("unload", () => logSink?.flush());
   // Deno Deploy grants what a deployment may do and has no permission flags to check.
   if (!Deno.env.get("DENO_DEPLOYMENT_ID")) {
     const missing = await missingPermissions(config);
@@ -89,6 +94,7 @@ async function main(): Promise<void> {
       grace,
     ]);
     kv.close();
+    logSink?.flush();
     Deno.exit(0);
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
