@@ -7,10 +7,10 @@
 import type { Config } from "../config.ts";
 import { IntegrationAppClient } from "@integration-app/sdk";
 import { CIRCUIT_OPEN_KEY, CircuitBreaker, isRunOutageError } from "./circuit_breaker.ts";
+import { runActionRequest } from "./action_run.ts";
 import { toUpstreamError, UpstreamError } from "./errors.ts";
 import type {
   Action,
-  ActionRunResult,
   Connection,
   IntegrationAppApi,
   IntegrationAppApiFactory,
@@ -228,10 +228,16 @@ export function createIntegrationAppApiFactory(
       runAction: (connectionId, actionKey, input) =>
         call(
           "POST /connections/{id}/actions/{key}/run",
+          // The hot request of every tool call: sent without the SDK (see action_run.ts).
           (signal) =>
-            sdk.withSignal(signal).connection(connectionId).action(actionKey).run(
+            runActionRequest({
+              apiUrl: options.apiUrl,
+              token,
+              connectionId,
+              actionKey,
               input,
-            ) as Promise<ActionRunResult>,
+              signal,
+            }),
           isRunOutageError,
         ),
     };
