@@ -16,7 +16,7 @@
  */
 import { parseArgs } from "node:util";
 import type { LoadResult } from "./load_worker.ts";
-import { WorkerRpc } from "./rpc.ts";
+import { WorkerRpc } from "../tests/support/worker_rpc.ts";
 import {
   type ServerUnderTest,
   type ServerUnderTestOptions,

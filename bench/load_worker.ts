@@ -5,7 +5,7 @@
  * @module
  */
 import { Client, StreamableHTTPClientTransport } from "../src/mcp/sdk_client.ts";
-import { serveRpc } from "./rpc.ts";
+import { serveRpc } from "../tests/support/worker_rpc.ts";
 
 /** Latencies in ms plus what went wrong. */
 export interface LoadResult {
