@@ -7,8 +7,7 @@
  * on the warm server, `--warm` sessions of a known customer, `--calls` tool calls at
  * `--concurrency`. `--cpu-prof` also writes a V8 CPU profile (read it with profile_top.ts).
  *
- * Usage: `deno run --allow-net=127.0.0.1 --allow-env --allow-read=. --allow-write=bench/results
- * --allow-run=deno,cat bench/cpu_cost.ts [--calls=3000] [--cold=10] [--warm=50] [--cpu-prof]`
+ * Usage: `deno task bench:cpu [--calls=3000] [--cold=10] [--warm=50] [--cpu-prof]`
  *
  * @module
  */
