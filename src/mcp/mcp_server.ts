@@ -32,10 +32,14 @@ import {
 /** Name and version announced to clients (the reference server's name). */
 export const SERVER_INFO = { name: "Integration App MCP Server", version: "0.1.0" } as const;
 
-const INSTRUCTIONS =
+/** Instructions announced to clients in the `initialize` result. */
+export const INSTRUCTIONS =
   "Tools run actions of the user's connected apps through Integration.app. Tool names are " +
   "`{app}_{action}`. In dynamic mode only `enable-tools` is listed at first: call it with tool " +
   "names or a `query` describing the task to enable the tools you need.";
+
+/** Capabilities announced to clients. */
+export const SERVER_CAPABILITIES = { tools: { listChanged: true } } as const;
 
 /**
  * One JSON Schema validator for every `Server`: without it each construction (one per request)
@@ -165,7 +169,7 @@ export async function answerCallTool(
 /** Builds the MCP server that answers one request of a session. */
 export function createMcpServer(context: McpSessionContext): Server {
   const server = new Server(SERVER_INFO, {
-    capabilities: { tools: { listChanged: true } },
+    capabilities: SERVER_CAPABILITIES,
     instructions: INSTRUCTIONS,
     jsonSchemaValidator: SHARED_SCHEMA_VALIDATOR,
   });
