@@ -11,6 +11,7 @@ import { openKv } from "./src/kv.ts";
 import { createLogger } from "./src/log.ts";
 import { createBufferedSink } from "./src/log_sink.ts";
 import { canReadEnvironment, missingPermissions } from "./src/permissions.ts";
+import { warmUp } from "./src/warm_up.ts";
 
 function fail(message: string): never {
   // deno-lint-ignore no-console
@@ -71,6 +72,10 @@ async function main(): Promise<void> {
     logger,
     apiFactory: createIntegrationAppApiFactory(apiOptionsFromConfig(config)),
   });
+  // Compile the request paths before the first request needs them (see warm_up.ts).
+  const warming = performance.now();
+  const warm = await warmUp(config).catch((error) => ({ error }));
+  logger.debug("warmed up", { ...warm, ms: Math.round(performance.now() - warming) });
   let server: Deno.HttpServer;
   try {
     server = Deno.serve({
