@@ -267,6 +267,10 @@ function report(all: RunFigures[]): Row[] {
   const target = (limit: number, value: number, unit = "ms") =>
     defaultWorkspace ? { target: `<= ${limit} ${unit}`, ok: value <= limit } : {};
   const rows: Row[] = [];
+  rows.push({
+    figure: "Start: process spawned to listening (warm-up included)",
+    measured: show(of((r) => r.startupMs)),
+  });
   const first = of((r) => r.firstAfterStart);
   rows.push({
     figure: "First request after a start (connect + list, new customer)",
