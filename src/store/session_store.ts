@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { isTransientStorageError } from "../http/storage_errors.ts";
 
 /** How the session exposes tools. */
 export type ToolMode = "static" | "dynamic";
@@ -113,7 +114,16 @@ export class SessionStore {
         const entry = await this.#kv.get<ChatRecord>(chatKey(record.tenant, options.previousChat));
         if (entry.value?.sessionId === record.id) op.check(entry).delete(entry.key);
       }
-      if ((await op.commit()).ok) return true;
+      let committed: Deno.KvCommitResult | Deno.KvCommitError;
+      try {
+        committed = await op.commit();
+      } catch (error) {
+        // Another process writing the same KV file holds its lock: wait a little and retry.
+        if (!isTransientStorageError(error) || attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt));
+        continue;
+      }
+      if (committed.ok) return true;
       if (options.sessionVersion !== undefined) {
         const current = await this.#kv.get(key);
         if (current.versionstamp !== options.sessionVersion) return false;

@@ -82,3 +82,58 @@ Deno.test("a save that read the chat before a re-initialize never points the cha
   assert.equal((await store.getChat("t1", "chat"))?.sessionId, "s2");
   assert.deepEqual((await store.getSession("t1", "s1"))?.enabledTools, ["a"]);
 });
+
+/** A member of `kv`, its methods bound to it (Deno.Kv keeps its state in private fields). */
+function bound(kv: Deno.Kv, property: string | symbol): unknown {
+  const value = Reflect.get(kv, property, kv);
+  return typeof value === "function" ? value.bind(kv) : value;
+}
+
+Deno.test("a session write waits out another process's lock on the KV file", async () => {
+  using kv = await Deno.openKv(":memory:");
+  // The first two commits fail as SQLite does while another process writes the file.
+  let locked = 2;
+  const contended = new Proxy(kv, {
+    get(target, property) {
+      if (property !== "atomic") return bound(target, property);
+      return () => {
+        const op = target.atomic();
+        const commit = op.commit.bind(op);
+        op.commit = () => locked-- > 0 ? Promise.reject(new Error("database is locked")) : commit();
+        return op;
+      };
+    },
+  });
+  const store = new SessionStore({ kv: contended, sessionTtlMs: 600_000, chatTtlMs: 600_000 });
+  await store.createSession(session({ lastSeenAt: Date.now(), chatId: "c1" }));
+  assert.equal(locked, -1, "committed on the third attempt");
+  assert.equal((await store.getSession("t1", "s1"))?.id, "s1");
+  assert.equal((await store.getChat("t1", "c1"))?.sessionId, "s1");
+});
+
+Deno.test("a session write gives up on a lock that stays, and other errors are not retried", async () => {
+  using kv = await Deno.openKv(":memory:");
+  let commits = 0;
+  const failing = (message: string) =>
+    new Proxy(kv, {
+      get(target, property) {
+        if (property !== "atomic") return bound(target, property);
+        return () => {
+          const op = target.atomic();
+          op.commit = () => {
+            commits++;
+            return Promise.reject(new Error(message));
+          };
+          return op;
+        };
+      },
+    });
+  const options = { sessionTtlMs: 600_000, chatTtlMs: 600_000 };
+  const locked = new SessionStore({ kv: failing("database is locked"), ...options });
+  await assert.rejects(locked.createSession(session({ lastSeenAt: Date.now() })), /locked/);
+  assert.equal(commits, 6);
+  commits = 0;
+  const broken = new SessionStore({ kv: failing("disk I/O error"), ...options });
+  await assert.rejects(broken.createSession(session({ lastSeenAt: Date.now() })), /disk/);
+  assert.equal(commits, 1);
+});
