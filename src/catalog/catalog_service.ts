@@ -10,13 +10,19 @@
 import type { IntegrationAppApi } from "../integration_app/types.ts";
 import type { Logger } from "../log.ts";
 import { readBlob, writeBlob } from "../store/blob_store.ts";
-import { buildTools, type Catalog, indexCatalog, type IndexedCatalog } from "../tools/catalog.ts";
+import {
+  buildTools,
+  type Catalog,
+  indexCatalog,
+  type IndexedCatalog,
+  summarize,
+} from "../tools/catalog.ts";
 import type { BackgroundTasks } from "../util/background.ts";
 import { LruMap, SingleFlight } from "../util/concurrency.ts";
 import { fetchConnectionActions } from "./fetch_sources.ts";
 
 /** Bumped when the stored catalog shape changes, so old copies are ignored. */
-const CATALOG_FORMAT = 1;
+const CATALOG_FORMAT = 2;
 /** How long a stored catalog may serve as a stale fallback. */
 const STALE_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
 /** Views (apps sets) kept per catalog. */
@@ -120,7 +126,7 @@ export class CatalogService {
       // A view of every app is the catalog itself: no second copy of its listing.
       view = tools.length === catalog.tools.length
         ? catalog
-        : indexCatalog({ builtAt: catalog.builtAt, tools });
+        : indexCatalog({ builtAt: catalog.builtAt, tools, connections: catalog.connections });
       views.set(key, view);
       if (view !== catalog) {
         // Views hold their own listing and search index: they count against the bound.
@@ -198,7 +204,11 @@ export class CatalogService {
         this.#invalidatedAt.set(tenant, Math.max(known, invalidated.value));
       }
       if (!stored || stored.format !== CATALOG_FORMAT) return undefined;
-      return indexCatalog({ builtAt: stored.builtAt, tools: stored.tools });
+      return indexCatalog({
+        builtAt: stored.builtAt,
+        tools: stored.tools,
+        connections: stored.connections,
+      });
     } catch (error) {
       this.#logger.warn("stored catalog unreadable", { error });
       return undefined;
@@ -209,7 +219,11 @@ export class CatalogService {
     this.builds++;
     const started = this.#now();
     const sources = await fetchConnectionActions(api, { concurrency: this.#concurrency });
-    const catalog = indexCatalog({ builtAt: started, tools: buildTools(sources) });
+    const catalog = indexCatalog({
+      builtAt: started,
+      tools: buildTools(sources),
+      connections: summarize(sources),
+    });
     this.#remember(tenant, catalog);
     this.#background.run(
       this.#store(tenant, catalog),
@@ -230,7 +244,12 @@ export class CatalogService {
     await writeBlob(
       this.#kv,
       catalogKey(tenant),
-      { format: CATALOG_FORMAT, builtAt: catalog.builtAt, tools: catalog.tools },
+      {
+        format: CATALOG_FORMAT,
+        builtAt: catalog.builtAt,
+        tools: catalog.tools,
+        connections: catalog.connections,
+      },
       STALE_KEEP_MS,
     );
   }

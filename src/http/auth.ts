@@ -3,11 +3,16 @@
  *
  * @module
  */
-import { AuthError, type Identity, type IdentityResolver } from "../auth/identity.ts";
+import {
+  AuthError,
+  type Identity,
+  type IdentityResolver,
+  MAX_TOKEN_LENGTH,
+} from "../auth/identity.ts";
 import { UpstreamError } from "../integration_app/errors.ts";
 import { HttpError } from "./errors.ts";
 
-const MAX_TOKEN_LENGTH = 16 * 1024;
+
 
 /** The bearer token of a request, or `undefined`. */
 export function bearerToken(request: Request): string | undefined {

@@ -7,10 +7,24 @@ import { UpstreamError } from "../integration_app/errors.ts";
 import type { CallToolResult } from "./sdk.ts";
 import type { ToolEntry } from "../tools/catalog.ts";
 
-/** A successful run: the output as JSON text, and as `structuredContent` when an object. */
-export function outputResult(output: unknown): CallToolResult {
+/** The `_meta` key under which a result names its Integration.app run log. */
+export const ACTION_RUN_ID_META = "app.integration/actionRunId";
+
+/** `_meta` naming the run log of a run, when Integration.app named one. */
+function runMeta(actionRunId: string | undefined): { _meta?: Record<string, unknown> } {
+  return actionRunId ? { _meta: { [ACTION_RUN_ID_META]: actionRunId } } : {};
+}
+
+/**
+ * A successful run: the output as JSON text, and as `structuredContent` when an object;
+ * `_meta` keeps the run's `actionRunId` (Integration.app's run logs are keyed by it).
+ */
+export function outputResult(output: unknown, actionRunId?: string): CallToolResult {
   const value = output === undefined ? null : output;
-  const result: CallToolResult = { content: [{ type: "text", text: JSON.stringify(value) }] };
+  const result: CallToolResult = {
+    content: [{ type: "text", text: JSON.stringify(value) }],
+    ...runMeta(actionRunId),
+  };
   if (typeof value === "object" && value !== null && !Array.isArray(value)) {
     result.structuredContent = value as Record<string, unknown>;
   }
@@ -18,19 +32,39 @@ export function outputResult(output: unknown): CallToolResult {
 }
 
 /** A failed call, with a message that says what failed and what to do. */
-export function errorResult(message: string): CallToolResult {
-  return { isError: true, content: [{ type: "text", text: message }] };
+export function errorResult(message: string, actionRunId?: string): CallToolResult {
+  return { isError: true, content: [{ type: "text", text: message }], ...runMeta(actionRunId) };
 }
 
-/** The advice that goes with an upstream failure of `tool`. */
-export function upstreamErrorMessage(tool: ToolEntry, error: UpstreamError): string {
+/** What the user is told to do when a connection must be made again. */
+export function reconnectAdvice(app: string, connectUrl: string | undefined): string {
+  return connectUrl
+    ? `Ask the user to open this link to reconnect ${app}, then call the tool again: ${connectUrl}`
+    : `The user must reconnect ${app} in Integration.app; retrying will not help until then.`;
+}
+
+/**
+ * The advice that goes with an upstream failure of `tool`; `connectUrl` is a link that
+ * reconnects the app, offered when the connection is broken.
+ */
+export function upstreamErrorMessage(
+  tool: ToolEntry,
+  error: UpstreamError,
+  connectUrl?: string,
+): string {
   const app = tool.integrationName;
   const what = `${app} action "${tool.actionName}" (${tool.name})`;
   const detail = error.message.replace(/\s+$/, "");
   switch (error.kind) {
     case "connection":
       return `${what} failed because the ${app} connection needs attention: ${detail}. ` +
-        `The user must reconnect ${app} in Integration.app; retrying will not help until then.`;
+        reconnectAdvice(app, connectUrl);
+    case "insufficient_credit":
+      return `${what} could not run: the Integration.app workspace is out of credit (${detail}). ` +
+        `Its owner must add credit; retrying will not help until then.`;
+    case "setup":
+      return `${what} could not run because of a setup problem in the Integration.app ` +
+        `workspace: ${detail}. The workspace's owner must fix it; retrying will not help.`;
     case "action_failed":
       return `${what} failed: ${detail}. ` +
         `Check the arguments against the tool's input schema; retrying unchanged will likely fail again.`;
