@@ -179,9 +179,7 @@ export class IdentityResolver {
       }
       throw error;
     }
-    const subject = typeof self === "object" && self !== null
-      ? subjectOf(self, claims)
-      : undefined;
+    const subject = typeof self === "object" && self !== null ? subjectOf(self, claims) : undefined;
     if (!subject) {
       this.#refuse(
         hash,

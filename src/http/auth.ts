@@ -12,8 +12,6 @@ import {
 import { UpstreamError } from "../integration_app/errors.ts";
 import { HttpError } from "./errors.ts";
 
-
-
 /** The bearer token of a request, or `undefined`. */
 export function bearerToken(request: Request): string | undefined {
   const header = request.headers.get("authorization");

@@ -239,11 +239,13 @@ export function createIntegrationAppApiFactory(
           }) as Promise<Page<IntegrationInfo>>),
       listConnectionActions: (connectionId) =>
         readAllPages<Action>("GET /actions?connectionId", (cursor) =>
-          sdk.actions.find({
-            connectionId,
-            limit: PAGE_LIMIT,
-            ...(cursor ? { cursor } : {}),
-          } as Parameters<typeof sdk.actions.find>[0]) as Promise<Page<Action>>),
+          sdk.actions.find(
+            {
+              connectionId,
+              limit: PAGE_LIMIT,
+              ...(cursor ? { cursor } : {}),
+            } as Parameters<typeof sdk.actions.find>[0],
+          ) as Promise<Page<Action>>),
       listActions: (integration) =>
         readAllPages<Action>("GET /actions", (cursor) =>
           sdk.actions.find({

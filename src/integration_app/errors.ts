@@ -154,7 +154,9 @@ export function toUpstreamError(error: unknown): UpstreamError {
     const bodyMessage = typeof data.message === "string" ? data.message : message;
     const cause = connectionCause(data);
     return new UpstreamError(kind, bodyMessage, {
-      key: typeof data.key === "string" ? data.key : typeof cause?.key === "string"
+      key: typeof data.key === "string"
+        ? data.key
+        : typeof cause?.key === "string"
         ? cause.key
         : undefined,
       actionRunId: actionRunIdOf(data),

@@ -4,7 +4,11 @@
  *
  * @module
  */
-import type { IntegrationAppApi } from "../integration_app/types.ts";
+import type {
+  ConnectionRequest,
+  ConnectionRequestTarget,
+  IntegrationAppApi,
+} from "../integration_app/types.ts";
 import { toUpstreamError } from "../integration_app/errors.ts";
 import type { Logger } from "../log.ts";
 import type { SessionRecord } from "../store/session_store.ts";
@@ -56,6 +60,8 @@ export interface McpSessionContext {
   invalidateCatalog(): void;
   /** Notes the tool called, for the request log. */
   onToolCall?(name: string): void;
+  /** Called when a connection request was made, so its completion refreshes the catalog. */
+  onConnectionRequest?(request: ConnectionRequest): void;
 }
 
 /** The session's catalog; an upstream failure becomes a JSON-RPC error saying what to do. */
@@ -116,7 +122,10 @@ async function runTool(
   const input = tool.wrapsInput ? args[WRAPPED_INPUT_FIELD] : args;
   try {
     const run = await context.api.runAction(tool.connectionId, tool.actionKey, input);
-    return outputResult(run?.output);
+    return outputResult(
+      run?.output,
+      typeof run?.actionRunId === "string" ? run.actionRunId : undefined,
+    );
   } catch (error) {
     const upstream = toUpstreamError(error);
     if (invalidatesCatalog(upstream)) context.invalidateCatalog();
@@ -125,7 +134,32 @@ async function runTool(
       kind: upstream.kind,
       key: upstream.key,
     });
-    return { ...errorResult(upstreamErrorMessage(tool, upstream)) };
+    // A broken connection: offer the link that repairs it.
+    const link = upstream.kind === "connection"
+      ? await reconnectLink(context, { connectionId: tool.connectionId })
+      : undefined;
+    return errorResult(upstreamErrorMessage(tool, upstream, link), upstream.actionRunId);
+  }
+}
+
+/**
+ * A link that (re)connects an app, through a connection request; `undefined` when none could
+ * be made (the advice then says to reconnect in Integration.app). The connection watch
+ * notices when it completes.
+ */
+async function reconnectLink(
+  context: McpSessionContext,
+  target: ConnectionRequestTarget,
+): Promise<string | undefined> {
+  try {
+    const request = await context.api.createConnectionRequest(target);
+    context.onConnectionRequest?.(request);
+    return typeof request.url === "string" ? request.url : undefined;
+  } catch (error) {
+    context.logger.info("cannot create a connection request", {
+      kind: toUpstreamError(error).kind,
+    });
+    return undefined;
   }
 }
 

@@ -39,7 +39,7 @@ export function errorResult(message: string, actionRunId?: string): CallToolResu
 /** What the user is told to do when a connection must be made again. */
 export function reconnectAdvice(app: string, connectUrl: string | undefined): string {
   return connectUrl
-    ? `Ask the user to open this link to reconnect ${app}, then call the tool again: ${connectUrl}`
+    ? `The user must reconnect ${app}: ask them to open this link, then call the tool again: ${connectUrl}`
     : `The user must reconnect ${app} in Integration.app; retrying will not help until then.`;
 }
 

@@ -48,7 +48,9 @@ Deno.test("an enum marked allowCustom accepts other values; a plain enum does no
 
 Deno.test("date-times without a zone and dates alone pass a date-time field", () => {
   const schema = { type: "object", properties: { at: { type: "string", format: "date-time" } } };
-  for (const at of ["2026-03-01T10:00:00Z", "2026-03-01T10:00:00", "2026-03-01T10:00", "2026-03-01"]) {
+  for (
+    const at of ["2026-03-01T10:00:00Z", "2026-03-01T10:00:00", "2026-03-01T10:00", "2026-03-01"]
+  ) {
     assert.equal(checkArguments(schema, { at }), undefined, at);
   }
   assert.deepEqual(checkArguments(schema, { at: "next tuesday" }), [
