@@ -20,35 +20,43 @@ export function bearerToken(request: Request): string | undefined {
   return match?.[1];
 }
 
-function unauthorized(message: string, invalid: boolean): HttpError {
+function unauthorized(message: string, invalid: boolean, metadataUrl?: string): HttpError {
+  const resource = metadataUrl ? `, resource_metadata="${metadataUrl}"` : "";
   return new HttpError(401, message, {
     headers: {
       "www-authenticate": invalid
-        ? `Bearer realm="mcp", error="invalid_token", error_description="${message}"`
-        : `Bearer realm="mcp"`,
+        ? `Bearer realm="mcp"${resource}, error="invalid_token", error_description="${message}"`
+        : `Bearer realm="mcp"${resource}`,
     },
   });
 }
 
 /**
  * Authenticates a request; throws 401 (no or refused token) or 503 (Integration.app down).
+ * Every 401 names `resourceMetadataUrl` (RFC 9728), where OAuth clients find how to sign in.
  */
 export async function authenticate(
   request: Request,
   identities: IdentityResolver,
+  resourceMetadataUrl?: string,
 ): Promise<{ identity: Identity; token: string }> {
   const token = bearerToken(request);
   if (!token) {
     throw unauthorized(
       "Unauthorized: send the Integration.app access token as 'Authorization: Bearer <token>'",
       false,
+      resourceMetadataUrl,
     );
   }
-  if (token.length > MAX_TOKEN_LENGTH) throw unauthorized("Unauthorized: token too long", true);
+  if (token.length > MAX_TOKEN_LENGTH) {
+    throw unauthorized("Unauthorized: token too long", true, resourceMetadataUrl);
+  }
   try {
     return { identity: await identities.resolve(token), token };
   } catch (error) {
-    if (error instanceof AuthError) throw unauthorized(`Unauthorized: ${error.message}`, true);
+    if (error instanceof AuthError) {
+      throw unauthorized(`Unauthorized: ${error.message}`, true, resourceMetadataUrl);
+    }
     if (error instanceof UpstreamError) {
       throw new HttpError(
         503,

@@ -10,6 +10,13 @@ import { corsHeaders, preflightResponse } from "./cors.ts";
 import { errorResponse, HttpError, jsonResponse, tooManyRequests } from "./errors.ts";
 import { healthResponse } from "./health.ts";
 import { type Caller, McpEndpoint } from "./mcp_endpoint.ts";
+import {
+  authorizationServerMetadata,
+  authorizeRedirect,
+  type OAuthOptions,
+  protectedResourceMetadata,
+  resourceMetadataUrl,
+} from "./oauth.ts";
 import { createOriginGuard } from "./origin_guard.ts";
 import { parseChatIdParam } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
@@ -38,12 +45,16 @@ export function createHandler(services: Services): Handler {
     allowedOrigins: config.allowedOrigins,
   });
   const mcp = new McpEndpoint(services);
+  const oauth: OAuthOptions = {
+    publicUrl: config.publicUrl,
+    authorizationServerUrl: config.oauthAuthorizationServerUrl,
+  };
   const contexts = new WeakMap<Request, RequestContext>();
 
   /** Wraps a handler that needs an allowed origin and an authenticated caller. */
   const guarded = (handler: GuardedHandler): RouteHandler => async (request, params) => {
     const context = contexts.get(request) ?? {};
-    const caller = await authenticate(request, identities);
+    const caller = await authenticate(request, identities, resourceMetadataUrl(request, oauth));
     context.tenant = caller.identity.tenant.slice(0, 12);
     limits.checkRequest(caller.identity.tenant);
     return await handler(request, caller, params, context);
@@ -64,6 +75,20 @@ export function createHandler(services: Services): Handler {
       "root",
       () => jsonResponse({ name: "Integration App MCP Server", mcp: "/mcp", health: "/healthz" }),
     ),
+    // The OAuth front door (no token needed: this is how clients learn to get one).
+    route(
+      "GET",
+      "/.well-known/oauth-protected-resource{/mcp}?",
+      "oauth-metadata",
+      (req) => protectedResourceMetadata(req, oauth),
+    ),
+    route(
+      "GET",
+      "/.well-known/oauth-authorization-server",
+      "oauth-metadata",
+      (req) => authorizationServerMetadata(req, oauth),
+    ),
+    route("GET", "/oauth/authorize", "oauth-authorize", (req) => authorizeRedirect(req, oauth)),
     route(
       "POST",
       "/mcp",
@@ -105,6 +130,10 @@ export function createHandler(services: Services): Handler {
     if (isMcpPath) guardOrigin(request);
     if (request.method === "OPTIONS" && isMcpPath) {
       return preflightResponse(request.headers.get("origin"), "GET, POST, DELETE");
+    }
+    // Browser-based clients read the OAuth metadata cross-site (public, no credentials).
+    if (request.method === "OPTIONS" && url.pathname.startsWith("/.well-known/oauth-")) {
+      return preflightResponse(request.headers.get("origin"), "GET");
     }
     const { route, params } = matchRoute(routes, request);
     context.route = route.name;
