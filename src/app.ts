@@ -5,6 +5,8 @@
  */
 import { IdentityResolver } from "./auth/identity.ts";
 import { CatalogService } from "./catalog/catalog_service.ts";
+import { ConnectionWatch } from "./catalog/connection_watch.ts";
+import { UnconnectedApps } from "./catalog/unconnected_apps.ts";
 import type { Config } from "./config.ts";
 import type { IntegrationAppApiFactory } from "./integration_app/types.ts";
 import { Limits } from "./limits/limits.ts";
@@ -30,6 +32,10 @@ export interface Services extends Required<AppDependencies> {
   background: BackgroundTasks;
   /** Per-customer rate limits and session cap. */
   limits: Limits;
+  /** Connection requests sent to customers, until they complete. */
+  connectionWatch: ConnectionWatch;
+  /** The workspace's apps a customer has not connected, with their actions. */
+  unconnectedApps: UnconnectedApps;
 }
 
 /** Creates the services of one instance. */
@@ -61,6 +67,12 @@ export function createServices(deps: AppDependencies): Services {
       now,
     }),
     sessions,
+    connectionWatch: new ConnectionWatch({ now }),
+    unconnectedApps: new UnconnectedApps({
+      ttlMs: config.catalogTtlMs,
+      concurrency: config.upstreamConcurrency,
+      now,
+    }),
     limits: new Limits({
       kv,
       logger,

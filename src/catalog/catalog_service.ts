@@ -19,6 +19,7 @@ import {
 } from "../tools/catalog.ts";
 import type { BackgroundTasks } from "../util/background.ts";
 import { LruMap, SingleFlight } from "../util/concurrency.ts";
+import type { ConnectionWatch } from "./connection_watch.ts";
 import { fetchConnectionActions } from "./fetch_sources.ts";
 
 /** Bumped when the stored catalog shape changes, so old copies are ignored. */
@@ -109,8 +110,9 @@ export class CatalogService {
     tenant: string,
     apps: readonly string[] | undefined,
     api: IntegrationAppApi,
+    options: { waitForFresh?: boolean } = {},
   ): Promise<IndexedCatalog> {
-    const catalog = await this.#full(tenant, api);
+    const catalog = await this.#full(tenant, api, options.waitForFresh ?? false);
     return apps ? this.#view(tenant, catalog, apps) : catalog;
   }
 
@@ -138,7 +140,11 @@ export class CatalogService {
   }
 
   /** The catalog of every app of `tenant`. */
-  async #full(tenant: string, api: IntegrationAppApi): Promise<IndexedCatalog> {
+  async #full(
+    tenant: string,
+    api: IntegrationAppApi,
+    waitForFresh: boolean,
+  ): Promise<IndexedCatalog> {
     let cached = this.#memory.get(tenant)?.catalog;
     // With a build under way, join it rather than read an older copy from KV.
     if (!cached && !this.#builds.has(tenant)) {
@@ -149,13 +155,31 @@ export class CatalogService {
     }
     if (cached && this.#fresh(tenant, cached)) return cached;
     const build = this.#builds.run(tenant, () => this.#build(tenant, api));
-    if (!cached) return await build;
+    // No copy, or one known to miss what the caller is waiting for (a new connection).
+    if (!cached || waitForFresh) return await build;
     // Serve the stale copy now; the refresh lands for the next request.
     this.#background.run(
       build,
       (error) => this.#logger.warn("catalog refresh failed, serving stale copy", { error }),
     );
     return cached;
+  }
+
+  /**
+   * `get`, but when a connection request of `tenant` completed since the catalog was built
+   * (`watch` says so), the catalog is rebuilt before it is returned.
+   */
+  async current(
+    tenant: string,
+    apps: readonly string[] | undefined,
+    api: IntegrationAppApi,
+    watch: ConnectionWatch,
+  ): Promise<IndexedCatalog> {
+    if (watch.has(tenant) && await watch.completed(tenant, api)) {
+      await this.invalidate(tenant);
+      return await this.get(tenant, apps, api, { waitForFresh: true });
+    }
+    return await this.get(tenant, apps, api);
   }
 
   /** Builds (or loads) the catalog in the background, e.g. while a session starts. */

@@ -174,6 +174,9 @@ export class McpEndpoint {
     }
     const params = (init as { params?: Record<string, unknown> } | undefined)?.params ?? {};
     const clientInfo = params.clientInfo as { name?: unknown; version?: unknown } | undefined;
+    const capabilities = params.capabilities as { elicitation?: { url?: unknown } } | undefined;
+    const elicitationUrl = typeof capabilities?.elicitation?.url === "object" &&
+      capabilities.elicitation.url !== null;
     const at = now();
     const session: SessionRecord = {
       id: crypto.randomUUID(),
@@ -188,6 +191,7 @@ export class McpEndpoint {
           ? clientInfo.version.slice(0, 100)
           : undefined,
       },
+      ...(elicitationUrl ? { clientCapabilities: { elicitationUrl: true } } : {}),
       protocolVersion: typeof params.protocolVersion === "string"
         ? params.protocolVersion.slice(0, 40)
         : undefined,
@@ -208,7 +212,8 @@ export class McpEndpoint {
     stream: boolean,
     context: RequestContext,
   ): Promise<Response> {
-    const { catalogs, sessions, logger, apiFactory, now, background } = this.#services;
+    const { catalogs, sessions, logger, apiFactory, now, background, connectionWatch } =
+      this.#services;
     let api: IntegrationAppApi | undefined;
     const getApi = (): IntegrationAppApi => api ??= apiFactory(caller.token);
     const mcpContext: McpSessionContext = {
@@ -217,7 +222,15 @@ export class McpEndpoint {
       get api() {
         return getApi();
       },
-      catalog: () => catalogs.get(session.tenant, session.apps ?? undefined, getApi()),
+      catalog: () =>
+        catalogs.current(session.tenant, session.apps ?? undefined, getApi(), connectionWatch),
+      unconnectedApps: async () =>
+        this.#services.unconnectedApps.list(
+          session.tenant,
+          await catalogs.get(session.tenant, undefined, getApi()),
+          getApi(),
+        ),
+      onConnectionRequest: (request) => connectionWatch.expect(session.tenant, request),
       saveEnabledTools: async (names) => {
         // Change the served record only once the new set is stored.
         const next = { ...session, enabledTools: names, lastSeenAt: now() };

@@ -10,11 +10,19 @@ import type {
   IntegrationAppApi,
 } from "../integration_app/types.ts";
 import { toUpstreamError } from "../integration_app/errors.ts";
+import type { UnconnectedApp } from "../catalog/unconnected_apps.ts";
 import type { Logger } from "../log.ts";
 import type { SessionRecord } from "../store/session_store.ts";
 import { checkArguments } from "../tools/arguments.ts";
 import { type IndexedCatalog, toMcpTool, type ToolEntry } from "../tools/catalog.ts";
 import { WRAPPED_INPUT_FIELD } from "../tools/input_schema.ts";
+import {
+  answerConnectApp,
+  CONNECT_APP_NAME,
+  CONNECT_APP_TOOL,
+  elicitConnection,
+  requestConnection,
+} from "./connect_app.ts";
 import { ENABLE_TOOLS_NAME, ENABLE_TOOLS_TOOL, enableTools, findTool } from "./enable_tools.ts";
 import {
   AjvJsonSchemaValidator,
@@ -30,6 +38,7 @@ import {
   errorResult,
   invalidatesCatalog,
   outputResult,
+  reconnectAdvice,
   upstreamErrorMessage,
 } from "./tool_result.ts";
 
@@ -39,7 +48,9 @@ export const SERVER_INFO = { name: "Integration App MCP Server", version: "0.1.0
 const INSTRUCTIONS =
   "Tools run actions of the user's connected apps through Integration.app. Tool names are " +
   "`{app}_{action}`. In dynamic mode only `enable-tools` is listed at first: call it with tool " +
-  "names or a `query` describing the task to enable the tools you need.";
+  "names or a `query` describing the task to enable the tools you need; `connect-app` gives " +
+  "the user a link to connect an app they lack. When a tool fails because its connection is " +
+  "broken, the result holds a link the user opens to reconnect.";
 
 /**
  * One JSON Schema validator for every `Server`: without it each construction (one per request)
@@ -60,6 +71,11 @@ export interface McpSessionContext {
   invalidateCatalog(): void;
   /** Notes the tool called, for the request log. */
   onToolCall?(name: string): void;
+  /**
+   * The workspace's apps this customer has not connected, with their actions, each marked
+   * as needing a connection (for searches that reach beyond the customer's own tools).
+   */
+  unconnectedApps?(): Promise<UnconnectedApp[]>;
   /** Called when a connection request was made, so its completion refreshes the catalog. */
   onConnectionRequest?(request: ConnectionRequest): void;
 }
@@ -78,13 +94,16 @@ export async function loadCatalog(context: McpSessionContext): Promise<IndexedCa
   }
 }
 
+/** The tools dynamic mode lists before any is enabled (meta-tools register here). */
+export const DYNAMIC_META_TOOLS: readonly Tool[] = [ENABLE_TOOLS_TOOL, CONNECT_APP_TOOL];
+
 function listTools(context: McpSessionContext, catalog: IndexedCatalog): Tool[] {
   if (context.session.mode === "static") return catalog.listing;
   const enabled = context.session.enabledTools
     .map((name) => catalog.byName.get(name))
     .filter((tool) => tool !== undefined)
     .map(toMcpTool);
-  return [ENABLE_TOOLS_TOOL, ...enabled];
+  return [...DYNAMIC_META_TOOLS, ...enabled];
 }
 
 function resolveCallable(
@@ -134,33 +153,58 @@ async function runTool(
       kind: upstream.kind,
       key: upstream.key,
     });
-    // A broken connection: offer the link that repairs it.
-    const link = upstream.kind === "connection"
-      ? await reconnectLink(context, { connectionId: tool.connectionId })
+    // A broken connection: offer the link that repairs it (through elicitation if we can).
+    const request = upstream.kind === "connection"
+      ? await reconnectRequest(context, { connectionId: tool.connectionId })
       : undefined;
-    return errorResult(upstreamErrorMessage(tool, upstream, link), upstream.actionRunId);
+    if (request) elicitConnection(context, request, tool.integrationName);
+    return errorResult(upstreamErrorMessage(tool, upstream, request?.url), upstream.actionRunId);
   }
 }
 
 /**
- * A link that (re)connects an app, through a connection request; `undefined` when none could
- * be made (the advice then says to reconnect in Integration.app). The connection watch
- * notices when it completes.
+ * A connection request that repairs a connection; `undefined` when none could be made (the
+ * advice then says to reconnect in Integration.app). The connection watch notices when it
+ * completes.
  */
-async function reconnectLink(
+async function reconnectRequest(
   context: McpSessionContext,
   target: ConnectionRequestTarget,
-): Promise<string | undefined> {
+): Promise<ConnectionRequest | undefined> {
   try {
-    const request = await context.api.createConnectionRequest(target);
-    context.onConnectionRequest?.(request);
-    return typeof request.url === "string" ? request.url : undefined;
+    return await requestConnection(context, target);
   } catch (error) {
     context.logger.info("cannot create a connection request", {
       kind: toUpstreamError(error).kind,
     });
     return undefined;
   }
+}
+
+/**
+ * A call of a tool that is not listed because its app's connection is broken: says so and
+ * offers the reconnect link (or elicits it). `undefined` when no broken connection fits.
+ */
+async function brokenConnectionResult(
+  context: McpSessionContext,
+  catalog: IndexedCatalog,
+  name: string,
+): Promise<CallToolResult | undefined> {
+  const lower = name.toLowerCase();
+  const broken = (catalog.connections ?? [])
+    .filter((c) =>
+      c.status === "broken" && (context.session.apps?.includes(c.integrationKey) ?? true) &&
+      (lower.startsWith(`${c.integrationKey.toLowerCase()}_`) ||
+        lower.startsWith(`${c.integrationKey.toLowerCase()}-`))
+    )
+    .sort((a, b) => b.integrationKey.length - a.integrationKey.length)[0];
+  if (!broken) return undefined;
+  const request = await reconnectRequest(context, { connectionId: broken.connectionId });
+  if (request) elicitConnection(context, request, broken.integrationName);
+  return errorResult(
+    `${name.slice(0, 100)} cannot run: the ${broken.integrationName} connection is broken, ` +
+      `so its tools are not listed. ${reconnectAdvice(broken.integrationName, request?.url)}`,
+  );
 }
 
 /** Answers `tools/list` (one page: a cursor is refused). */
@@ -192,6 +236,13 @@ export async function answerCallTool(
       await notify();
     }
     return outcome.result;
+  }
+  if (name === CONNECT_APP_NAME && context.session.mode === "dynamic") {
+    return await answerConnectApp(context, catalog, args);
+  }
+  if (!findTool(catalog, name)) {
+    const broken = await brokenConnectionResult(context, catalog, name);
+    if (broken) return broken;
   }
   return await runTool(context, resolveCallable(context, catalog, name), args);
 }

@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import type { ConnectionRequest, IntegrationAppApi } from "../integration_app/types.ts";
+import { ConnectionWatch } from "./connection_watch.ts";
+
+function apiAnswering(statuses: Record<string, string>, polls: string[]): IntegrationAppApi {
+  return {
+    getConnectionRequest: (id: string) => {
+      polls.push(id);
+      return Promise.resolve({ id, url: "u", status: statuses[id] } as ConnectionRequest);
+    },
+  } as unknown as IntegrationAppApi;
+}
+
+Deno.test("a completed connection request is reported once, polls are spaced by the interval", async () => {
+  let now = 1_000;
+  const watch = new ConnectionWatch({ pollIntervalMs: 2_000, now: () => now });
+  const statuses: Record<string, string> = { cr1: "pending" };
+  const polls: string[] = [];
+  const api = apiAnswering(statuses, polls);
+  assert.equal(await watch.completed("t", api), false, "nothing watched: no poll");
+  assert.equal(polls.length, 0);
+
+  watch.expect("t", { id: "cr1", url: "u" });
+  assert.equal(await watch.completed("t", api), false);
+  assert.equal(await watch.completed("t", api), false, "within the interval");
+  assert.equal(polls.length, 1);
+
+  statuses.cr1 = "completed";
+  now += 2_000;
+  assert.equal(await watch.completed("t", api), true);
+  assert.equal(watch.has("t"), false);
+  now += 2_000;
+  assert.equal(await watch.completed("t", api), false);
+  assert.equal(polls.length, 2);
+});
+
+Deno.test("abandoned and outlived requests stop being watched", async () => {
+  let now = 0;
+  const watch = new ConnectionWatch({ pollIntervalMs: 1, watchForMs: 100, now: () => now });
+  const polls: string[] = [];
+  const api = apiAnswering({ a: "expired", b: "pending" }, polls);
+  watch.expect("t", { id: "a", url: "u" });
+  watch.expect("t", { id: "b", url: "u" });
+  assert.equal(await watch.completed("t", api), false);
+  assert.deepEqual(polls, ["a", "b"]);
+  now = 200;
+  assert.equal(await watch.completed("t", api), false);
+  assert.equal(watch.has("t"), false);
+  assert.deepEqual(polls, ["a", "b"]);
+});
