@@ -220,8 +220,11 @@ Deno.test("fix 7: a 400 or 404 from /self is a 401, not a 503", async () => {
       match: /^GET \/self$/,
       error: new FakeApiError(status, { type: "bad_request", message: "No such token" }),
     }];
-    const res = await rawRequest(`${server.url}/mcp/sessions`, { token: `pat-unknown-${status}` });
+    // A well-formed token (so nothing refuses it before Integration.app is asked).
+    const token = await server.fake.token(`customer-${status}`);
+    const res = await rawRequest(`${server.url}/mcp/sessions`, { token });
     assert.equal(res.status, 401, res.text);
+    assert.match(res.text, /Integration.app refused the token/);
   }
 });
 
@@ -240,11 +243,9 @@ Deno.test("fix 8: runs keep actionRunId in _meta, every call names the API versi
   });
   assert.equal(result.isError, undefined, textOf(result));
   assert.match(String(result._meta?.[ACTION_RUN_ID_META]), /^arl_\d+$/);
+  const runPath = "/connections/conn%2Fodd%20id%3F%23/actions/post-message/run";
   assert.ok(
-    server.fake.requests.some((r) =>
-      r.path === "/connections/conn%2Fodd%20id%3F%23/actions/post-message/run" ||
-      r.path === "/connections/conn%2Fodd%20id%3F%23/actions/post-message/run".replace(/%20/, " ")
-    ),
+    server.fake.requests.some((r) => r.path === runPath),
     server.fake.requests.map((r) => r.path).join("\n"),
   );
   const versions = new Set(server.fake.requests.map((r) => r.apiVersion));
