@@ -167,15 +167,17 @@ export class CatalogService {
 
   /**
    * `get`, but when a connection request of `tenant` completed since the catalog was built
-   * (`watch` says so), the catalog is rebuilt before it is returned.
+   * (`watch` says so; `force` asks it even within its poll interval), the catalog is rebuilt
+   * before it is returned.
    */
   async current(
     tenant: string,
     apps: readonly string[] | undefined,
     api: IntegrationAppApi,
     watch: ConnectionWatch,
+    force = false,
   ): Promise<IndexedCatalog> {
-    if (watch.has(tenant) && await watch.completed(tenant, api)) {
+    if (watch.has(tenant) && await watch.completed(tenant, api, { force })) {
       await this.invalidate(tenant);
       return await this.get(tenant, apps, api, { waitForFresh: true });
     }

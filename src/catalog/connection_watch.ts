@@ -25,6 +25,8 @@ export interface ConnectionWatchOptions {
 interface Pending {
   /** Request ids and when each stops being watched. */
   requests: Map<string, number>;
+  /** The request made for each target (by its key) and when it was made, for reuse. */
+  byTarget: Map<string, { request: ConnectionRequest; at: number }>;
   lastPollAt: number;
   /** One poll at a time per customer. */
   polling?: Promise<boolean>;
@@ -46,12 +48,36 @@ export class ConnectionWatch {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Starts watching `request` of `tenant`. */
-  expect(tenant: string, request: ConnectionRequest): void {
+  /**
+   * A request made for the same `target` of `tenant` within `reuseForMs` that is still
+   * pending: handing its link again spares Integration.app one request per retried call.
+   */
+  reusable(
+    tenant: string,
+    target: string,
+    reuseForMs = 10 * 60 * 1000,
+  ): ConnectionRequest | undefined {
+    const pending = this.#pending.get(tenant);
+    const made = pending?.byTarget.get(target);
+    if (!pending || !made) return undefined;
+    if (this.#now() - made.at >= reuseForMs || !pending.requests.has(made.request.id)) {
+      pending.byTarget.delete(target);
+      return undefined;
+    }
+    return made.request;
+  }
+
+  /** Starts watching `request` of `tenant` (made for `target`, when given). */
+  expect(tenant: string, request: ConnectionRequest, target?: string): void {
     if (typeof request.id !== "string" || request.id.length === 0) return;
     const pending = this.#pending.get(tenant) ??
-      { requests: new Map(), lastPollAt: Number.NEGATIVE_INFINITY };
+      {
+        requests: new Map(),
+        byTarget: new Map(),
+        lastPollAt: Number.NEGATIVE_INFINITY,
+      };
     pending.requests.set(request.id, this.#now() + this.#watchForMs);
+    if (target !== undefined) pending.byTarget.set(target, { request, at: this.#now() });
     // The first check after the user acts should not wait for the interval.
     pending.lastPollAt = Number.NEGATIVE_INFINITY;
     this.#pending.set(tenant, pending);
@@ -64,15 +90,20 @@ export class ConnectionWatch {
 
   /**
    * Asks Integration.app about `tenant`'s pending requests, unless asked within the poll
-   * interval; resolves `true` when one completed since (the catalog is then outdated).
+   * interval (`force`: even then); resolves `true` when one completed since (the catalog is
+   * then outdated).
    * Never throws: a failed poll is retried at the next interval.
    */
-  async completed(tenant: string, api: IntegrationAppApi): Promise<boolean> {
+  async completed(
+    tenant: string,
+    api: IntegrationAppApi,
+    options: { force?: boolean } = {},
+  ): Promise<boolean> {
     const pending = this.#pending.get(tenant);
     if (!pending || pending.requests.size === 0) return false;
     if (pending.polling) return await pending.polling;
     const now = this.#now();
-    if (now - pending.lastPollAt < this.#pollIntervalMs) return false;
+    if (!options.force && now - pending.lastPollAt < this.#pollIntervalMs) return false;
     pending.lastPollAt = now;
     pending.polling = this.#poll(tenant, pending, api).finally(() => pending.polling = undefined);
     return await pending.polling;

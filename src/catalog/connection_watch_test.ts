@@ -48,3 +48,15 @@ Deno.test("abandoned and outlived requests stop being watched", async () => {
   assert.equal(watch.has("t"), false);
   assert.deepEqual(polls, ["a", "b"]);
 });
+
+Deno.test("a pending request is reused for the same target for a while, then made anew", () => {
+  let now = 0;
+  const watch = new ConnectionWatch({ now: () => now });
+  const request = { id: "cr1", url: "https://connect/cr1" };
+  watch.expect("t", request, "gmail");
+  assert.equal(watch.reusable("t", "gmail"), request);
+  assert.equal(watch.reusable("t", "slack"), undefined);
+  assert.equal(watch.reusable("other", "gmail"), undefined, "per customer");
+  now += 10 * 60 * 1000;
+  assert.equal(watch.reusable("t", "gmail"), undefined);
+});

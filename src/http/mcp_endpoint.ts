@@ -222,15 +222,23 @@ export class McpEndpoint {
       get api() {
         return getApi();
       },
-      catalog: () =>
-        catalogs.current(session.tenant, session.apps ?? undefined, getApi(), connectionWatch),
+      catalog: (options) =>
+        catalogs.current(
+          session.tenant,
+          session.apps ?? undefined,
+          getApi(),
+          connectionWatch,
+          options?.checkConnections ?? false,
+        ),
       unconnectedApps: async () =>
         this.#services.unconnectedApps.list(
           session.tenant,
           await catalogs.get(session.tenant, undefined, getApi()),
           getApi(),
         ),
-      onConnectionRequest: (request) => connectionWatch.expect(session.tenant, request),
+      onConnectionRequest: (request, target) =>
+        connectionWatch.expect(session.tenant, request, target),
+      reusableConnectionRequest: (target) => connectionWatch.reusable(session.tenant, target),
       saveEnabledTools: async (names) => {
         // Change the served record only once the new set is stored.
         const next = { ...session, enabledTools: names, lastSeenAt: now() };

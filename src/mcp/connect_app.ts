@@ -71,16 +71,22 @@ export function elicitConnection(
   }]);
 }
 
-/** Creates a connection request and starts watching it; throws what the API threw. */
+/**
+ * Creates a connection request and starts watching it (or hands back the pending one made for
+ * the same target a short while ago); throws what the API threw.
+ */
 export async function requestConnection(
   context: McpSessionContext,
   target: ConnectionRequestTarget,
 ): Promise<ConnectionRequest> {
+  const key = JSON.stringify([target.connectionId, target.integrationKey, target.connectorId]);
+  const recent = context.reusableConnectionRequest?.(key);
+  if (recent) return recent;
   const request = await context.api.createConnectionRequest(target);
   if (typeof request?.url !== "string" || request.url.length === 0) {
     throw new TypeError("Integration.app returned a connection request without a URL");
   }
-  context.onConnectionRequest?.(request);
+  context.onConnectionRequest?.(request, key);
   return request;
 }
 

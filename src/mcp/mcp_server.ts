@@ -63,8 +63,11 @@ export interface McpSessionContext {
   session: SessionRecord;
   api: IntegrationAppApi;
   logger: Logger;
-  /** The session's catalog (cached; built on first need). */
-  catalog(): Promise<IndexedCatalog>;
+  /**
+   * The session's catalog (cached; built on first need; rebuilt first when a connection
+   * request completed). `checkConnections` asks about pending requests at once.
+   */
+  catalog(options?: { checkConnections?: boolean }): Promise<IndexedCatalog>;
   /** Stores a changed enabled set; resolves when it is durable. */
   saveEnabledTools(names: string[]): Promise<void>;
   /** Called when a run shows the catalog may be outdated. */
@@ -76,14 +79,22 @@ export interface McpSessionContext {
    * as needing a connection (for searches that reach beyond the customer's own tools).
    */
   unconnectedApps?(): Promise<UnconnectedApp[]>;
-  /** Called when a connection request was made, so its completion refreshes the catalog. */
-  onConnectionRequest?(request: ConnectionRequest): void;
+  /**
+   * Called when a connection request was made for `target` (a stable key), so its completion
+   * refreshes the catalog.
+   */
+  onConnectionRequest?(request: ConnectionRequest, target: string): void;
+  /** A pending request made for `target` a short while ago, whose link can be handed again. */
+  reusableConnectionRequest?(target: string): ConnectionRequest | undefined;
 }
 
 /** The session's catalog; an upstream failure becomes a JSON-RPC error saying what to do. */
-export async function loadCatalog(context: McpSessionContext): Promise<IndexedCatalog> {
+export async function loadCatalog(
+  context: McpSessionContext,
+  options?: { checkConnections?: boolean },
+): Promise<IndexedCatalog> {
   try {
-    return await context.catalog();
+    return await context.catalog(options);
   } catch (error) {
     const upstream = toUpstreamError(error);
     throw new McpError(
@@ -240,11 +251,16 @@ export async function answerCallTool(
   if (name === CONNECT_APP_NAME && context.session.mode === "dynamic") {
     return await answerConnectApp(context, catalog, args);
   }
-  if (!findTool(catalog, name)) {
-    const broken = await brokenConnectionResult(context, catalog, name);
-    if (broken) return broken;
+  let current = catalog;
+  if (!findTool(current, name)) {
+    // The user may just have finished connecting: ask before answering "not connected".
+    current = await loadCatalog(context, { checkConnections: true });
+    if (!findTool(current, name)) {
+      const broken = await brokenConnectionResult(context, current, name);
+      if (broken) return broken;
+    }
   }
-  return await runTool(context, resolveCallable(context, catalog, name), args);
+  return await runTool(context, resolveCallable(context, current, name), args);
 }
 
 /** Builds the MCP server that answers one request of a session. */

@@ -178,3 +178,18 @@ Deno.test("calling a tool of an app whose connection is broken says so and offer
     /Unknown tool/,
   );
 });
+
+Deno.test("retried calls on a broken connection hand out the same link, not a new request each", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const client = await server.connect(await server.fake.token("alice"));
+  const links = new Set<string>();
+  for (let i = 0; i < 3; i++) {
+    const result = await client.callTool({
+      name: "slack_post-message",
+      arguments: { channel: "c", text: "hi" },
+    });
+    links.add(linkIn(textOf(result)));
+  }
+  assert.equal(links.size, 1);
+  assert.equal(server.fake.count(/^POST \/connection-requests$/), 1);
+});
