@@ -41,6 +41,12 @@ export interface UnconnectedAppsOptions {
   now?: () => number;
 }
 
+/** An app of the workspace, as a name check needs it. */
+export interface WorkspaceApp {
+  integrationKey: string;
+  integrationName: string;
+}
+
 interface Entry {
   builtAt: number;
   /** The catalog it was made against (a new catalog means new connections). */
@@ -53,6 +59,8 @@ export class UnconnectedApps {
   readonly #options: Required<UnconnectedAppsOptions>;
   readonly #cache = new LruMap<string, Entry>(1_000);
   readonly #builds = new SingleFlight<UnconnectedApp[]>();
+  readonly #workspaceApps = new LruMap<string, { at: number; apps: WorkspaceApp[] }>(1_000);
+  readonly #workspaceListings = new SingleFlight<WorkspaceApp[]>();
 
   constructor(options: UnconnectedAppsOptions) {
     this.#options = { maxApps: 200, now: Date.now, ...options };
@@ -76,6 +84,45 @@ export class UnconnectedApps {
       this.#cache.set(tenant, { builtAt: this.#options.now(), catalog, apps });
       return apps;
     });
+  }
+
+  /** The workspace's apps (one listing, no actions), cached for the time-to-live. */
+  async workspaceApps(tenant: string, api: IntegrationAppApi): Promise<WorkspaceApp[]> {
+    const cached = this.#workspaceApps.get(tenant);
+    if (cached && this.#options.now() - cached.at < this.#options.ttlMs) return cached.apps;
+    return await this.#workspaceListings.run(tenant, async () => {
+      const apps = (await api.listIntegrations())
+        .filter((integration) => typeof integration.key === "string" && integration.key)
+        .map((integration) => ({
+          integrationKey: integration.key,
+          integrationName: integration.name?.trim() || integration.key,
+        }));
+      this.#workspaceApps.set(tenant, { at: this.#options.now(), apps });
+      return apps;
+    });
+  }
+
+  /**
+   * The app of the workspace a tool name (`{app}_{action}`) points at, when `tenant` has no
+   * active connection to it; `undefined` otherwise.
+   */
+  async unconnectedAppOf(
+    tenant: string,
+    catalog: IndexedCatalog,
+    api: IntegrationAppApi,
+    toolName: string,
+  ): Promise<WorkspaceApp | undefined> {
+    const lower = toolName.toLowerCase();
+    const active = new Set(
+      (catalog.connections ?? []).filter((c) => c.status === "active").map((c) => c.integrationKey),
+    );
+    return (await this.workspaceApps(tenant, api))
+      .filter((app) =>
+        !active.has(app.integrationKey) &&
+        (lower.startsWith(`${app.integrationKey.toLowerCase()}_`) ||
+          lower.startsWith(`${app.integrationKey.toLowerCase()}-`))
+      )
+      .sort((a, b) => b.integrationKey.length - a.integrationKey.length)[0];
   }
 
   async #build(catalog: IndexedCatalog, api: IntegrationAppApi): Promise<UnconnectedApp[]> {

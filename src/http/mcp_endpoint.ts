@@ -236,6 +236,13 @@ export class McpEndpoint {
           await catalogs.get(session.tenant, undefined, getApi()),
           getApi(),
         ),
+      unconnectedAppOf: async (toolName) =>
+        this.#services.unconnectedApps.unconnectedAppOf(
+          session.tenant,
+          await catalogs.get(session.tenant, undefined, getApi()),
+          getApi(),
+          toolName,
+        ),
       onConnectionRequest: (request, target) =>
         connectionWatch.expect(session.tenant, request, target),
       reusableConnectionRequest: (target) => connectionWatch.reusable(session.tenant, target),

@@ -10,7 +10,7 @@ import type {
   IntegrationAppApi,
 } from "../integration_app/types.ts";
 import { toUpstreamError } from "../integration_app/errors.ts";
-import type { UnconnectedApp } from "../catalog/unconnected_apps.ts";
+import type { UnconnectedApp, WorkspaceApp } from "../catalog/unconnected_apps.ts";
 import type { Logger } from "../log.ts";
 import type { SessionRecord } from "../store/session_store.ts";
 import { checkArguments } from "../tools/arguments.ts";
@@ -79,6 +79,8 @@ export interface McpSessionContext {
    * as needing a connection (for searches that reach beyond the customer's own tools).
    */
   unconnectedApps?(): Promise<UnconnectedApp[]>;
+  /** The workspace app a tool name points at when the customer has not connected it. */
+  unconnectedAppOf?(toolName: string): Promise<WorkspaceApp | undefined>;
   /**
    * Called when a connection request was made for `target` (a stable key), so its completion
    * refreshes the catalog.
@@ -218,6 +220,36 @@ async function brokenConnectionResult(
   );
 }
 
+/**
+ * A call of a tool of a workspace app the customer never connected: says so and offers the
+ * link that connects it (or elicits it). `undefined` when the name points at no such app.
+ */
+async function unconnectedAppResult(
+  context: McpSessionContext,
+  name: string,
+): Promise<CallToolResult | undefined> {
+  let app: WorkspaceApp | undefined;
+  try {
+    app = await context.unconnectedAppOf?.(name);
+  } catch {
+    return undefined; // Only a courtesy: the unknown tool is reported as such.
+  }
+  if (!app || (context.session.apps && !context.session.apps.includes(app.integrationKey))) {
+    return undefined;
+  }
+  let request: ConnectionRequest | undefined;
+  try {
+    request = await requestConnection(context, { integrationKey: app.integrationKey });
+  } catch {
+    request = undefined;
+  }
+  if (request) elicitConnection(context, request, app.integrationName);
+  return errorResult(
+    `${name.slice(0, 100)} cannot run: ${app.integrationName} is not connected yet. ` +
+      reconnectAdvice(app.integrationName, request?.url, "connect"),
+  );
+}
+
 /** Answers `tools/list` (one page: a cursor is refused). */
 export async function answerListTools(
   context: McpSessionContext,
@@ -258,6 +290,8 @@ export async function answerCallTool(
     if (!findTool(current, name)) {
       const broken = await brokenConnectionResult(context, current, name);
       if (broken) return broken;
+      const missing = await unconnectedAppResult(context, name);
+      if (missing) return missing;
     }
   }
   return await runTool(context, resolveCallable(context, current, name), args);

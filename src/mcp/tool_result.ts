@@ -36,11 +36,15 @@ export function errorResult(message: string, actionRunId?: string): CallToolResu
   return { isError: true, content: [{ type: "text", text: message }], ...runMeta(actionRunId) };
 }
 
-/** What the user is told to do when a connection must be made again. */
-export function reconnectAdvice(app: string, connectUrl: string | undefined): string {
+/** What the user is told to do when a connection must be made (again, by default). */
+export function reconnectAdvice(
+  app: string,
+  connectUrl: string | undefined,
+  verb: "reconnect" | "connect" = "reconnect",
+): string {
   return connectUrl
-    ? `The user must reconnect ${app}: ask them to open this link, then call the tool again: ${connectUrl}`
-    : `The user must reconnect ${app} in Integration.app; retrying will not help until then.`;
+    ? `The user must ${verb} ${app}: ask them to open this link, then call the tool again: ${connectUrl}`
+    : `The user must ${verb} ${app} in Integration.app; retrying will not help until then.`;
 }
 
 /**

@@ -193,3 +193,22 @@ Deno.test("retried calls on a broken connection hand out the same link, not a ne
   assert.equal(links.size, 1);
   assert.equal(server.fake.count(/^POST \/connection-requests$/), 1);
 });
+
+Deno.test("calling a tool of a workspace app the customer never connected offers the connect link", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const client = await server.connect(await server.fake.token("bob"));
+  const result = await client.callTool({
+    name: "hubspot_create-contact",
+    arguments: { email: "ada@example.com" },
+  });
+  assert.equal(result.isError, true);
+  assert.match(textOf(result), /HubSpot is not connected yet\. The user must connect HubSpot/);
+  await openLink(linkIn(textOf(result)));
+  const created = await client.callTool({
+    name: "hubspot_create-contact",
+    arguments: { email: "ada@example.com" },
+  });
+  assert.equal(created.isError, undefined, textOf(created));
+  await assert.rejects(client.callTool({ name: "zoom_x", arguments: {} }), /Unknown tool/);
+  assert.equal(server.fake.count(/^GET \/integrations$/), 1, "the app list is cached");
+});
