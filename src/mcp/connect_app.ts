@@ -9,11 +9,12 @@
  * @module
  */
 import { toUpstreamError } from "../integration_app/errors.ts";
+import type { WorkspaceApp } from "../catalog/unconnected_apps.ts";
 import type { ConnectionRequest, ConnectionRequestTarget } from "../integration_app/types.ts";
 import type { IndexedCatalog } from "../tools/catalog.ts";
 import type { McpSessionContext } from "./mcp_server.ts";
 import { type CallToolResult, type Tool, UrlElicitationRequiredError } from "./sdk.ts";
-import { errorResult } from "./tool_result.ts";
+import { errorResult, reconnectAdvice } from "./tool_result.ts";
 
 /** The tool's name. */
 export const CONNECT_APP_NAME = "connect-app";
@@ -181,4 +182,93 @@ export async function answerConnectApp(
       reconnect: Boolean(broken),
     },
   };
+}
+
+/**
+ * A connection request that repairs a connection; `undefined` when none could be made (the
+ * advice then says to reconnect in Integration.app). The connection watch notices when it
+ * completes.
+ */
+export async function reconnectRequest(
+  context: McpSessionContext,
+  target: ConnectionRequestTarget,
+): Promise<ConnectionRequest | undefined> {
+  try {
+    return await requestConnection(context, target);
+  } catch (error) {
+    context.logger.info("cannot create a connection request", {
+      kind: toUpstreamError(error).kind,
+    });
+    return undefined;
+  }
+}
+
+/**
+ * A call of a tool that is not listed because its app's connection is broken: says so and
+ * offers the reconnect link (or elicits it). `undefined` when no broken connection fits.
+ */
+async function brokenConnectionResult(
+  context: McpSessionContext,
+  catalog: IndexedCatalog,
+  name: string,
+): Promise<CallToolResult | undefined> {
+  const lower = name.toLowerCase();
+  const broken = (catalog.connections ?? [])
+    .filter((c) =>
+      c.status === "broken" && (context.session.apps?.includes(c.integrationKey) ?? true) &&
+      (lower.startsWith(`${c.integrationKey.toLowerCase()}_`) ||
+        lower.startsWith(`${c.integrationKey.toLowerCase()}-`))
+    )
+    .sort((a, b) => b.integrationKey.length - a.integrationKey.length)[0];
+  if (!broken) return undefined;
+  const request = await reconnectRequest(context, { connectionId: broken.connectionId });
+  if (request) elicitConnection(context, request, broken.integrationName);
+  return errorResult(
+    `${name.slice(0, 100)} cannot run: the ${broken.integrationName} connection is broken, ` +
+      `so its tools are not listed. ${reconnectAdvice(broken.integrationName, request?.url)}`,
+  );
+}
+
+/**
+ * A call of a tool of a workspace app the customer never connected: says so and offers the
+ * link that connects it (or elicits it). `undefined` when the name points at no such app.
+ */
+async function unconnectedAppResult(
+  context: McpSessionContext,
+  name: string,
+): Promise<CallToolResult | undefined> {
+  let app: WorkspaceApp | undefined;
+  try {
+    app = await context.unconnectedAppOf?.(name);
+  } catch {
+    return undefined; // Only a courtesy: the unknown tool is reported as such.
+  }
+  if (!app || (context.session.apps && !context.session.apps.includes(app.integrationKey))) {
+    return undefined;
+  }
+  let request: ConnectionRequest | undefined;
+  try {
+    request = await requestConnection(context, { integrationKey: app.integrationKey });
+  } catch {
+    request = undefined;
+  }
+  if (request) elicitConnection(context, request, app.integrationName);
+  return errorResult(
+    `${name.slice(0, 100)} cannot run: ${app.integrationName} is not connected yet. ` +
+      reconnectAdvice(app.integrationName, request?.url, "connect"),
+  );
+}
+
+/**
+ * The answer to a call of a tool that is not in the catalog because its app is not usable:
+ * its connection is broken, or the customer never connected that workspace app. Says so and
+ * offers the link (or elicits it); `undefined` when the name points at neither.
+ */
+export async function missingConnectionResult(
+  context: McpSessionContext,
+  catalog: IndexedCatalog,
+  name: string,
+): Promise<CallToolResult | undefined> {
+  return await brokenConnectionResult(context, catalog, name) ??
+    await unconnectedAppResult(context, name);
 }

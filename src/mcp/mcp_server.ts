@@ -4,11 +4,7 @@
  *
  * @module
  */
-import type {
-  ConnectionRequest,
-  ConnectionRequestTarget,
-  IntegrationAppApi,
-} from "../integration_app/types.ts";
+import type { ConnectionRequest, IntegrationAppApi } from "../integration_app/types.ts";
 import { toUpstreamError } from "../integration_app/errors.ts";
 import type { UnconnectedApp, WorkspaceApp } from "../catalog/unconnected_apps.ts";
 import type { Logger } from "../log.ts";
@@ -21,7 +17,8 @@ import {
   CONNECT_APP_NAME,
   CONNECT_APP_TOOL,
   elicitConnection,
-  requestConnection,
+  missingConnectionResult,
+  reconnectRequest,
 } from "./connect_app.ts";
 import { ENABLE_TOOLS_NAME, ENABLE_TOOLS_TOOL, enableTools, findTool } from "./enable_tools.ts";
 import {
@@ -38,7 +35,6 @@ import {
   errorResult,
   invalidatesCatalog,
   outputResult,
-  reconnectAdvice,
   upstreamErrorMessage,
 } from "./tool_result.ts";
 
@@ -175,81 +171,6 @@ async function runTool(
   }
 }
 
-/**
- * A connection request that repairs a connection; `undefined` when none could be made (the
- * advice then says to reconnect in Integration.app). The connection watch notices when it
- * completes.
- */
-async function reconnectRequest(
-  context: McpSessionContext,
-  target: ConnectionRequestTarget,
-): Promise<ConnectionRequest | undefined> {
-  try {
-    return await requestConnection(context, target);
-  } catch (error) {
-    context.logger.info("cannot create a connection request", {
-      kind: toUpstreamError(error).kind,
-    });
-    return undefined;
-  }
-}
-
-/**
- * A call of a tool that is not listed because its app's connection is broken: says so and
- * offers the reconnect link (or elicits it). `undefined` when no broken connection fits.
- */
-async function brokenConnectionResult(
-  context: McpSessionContext,
-  catalog: IndexedCatalog,
-  name: string,
-): Promise<CallToolResult | undefined> {
-  const lower = name.toLowerCase();
-  const broken = (catalog.connections ?? [])
-    .filter((c) =>
-      c.status === "broken" && (context.session.apps?.includes(c.integrationKey) ?? true) &&
-      (lower.startsWith(`${c.integrationKey.toLowerCase()}_`) ||
-        lower.startsWith(`${c.integrationKey.toLowerCase()}-`))
-    )
-    .sort((a, b) => b.integrationKey.length - a.integrationKey.length)[0];
-  if (!broken) return undefined;
-  const request = await reconnectRequest(context, { connectionId: broken.connectionId });
-  if (request) elicitConnection(context, request, broken.integrationName);
-  return errorResult(
-    `${name.slice(0, 100)} cannot run: the ${broken.integrationName} connection is broken, ` +
-      `so its tools are not listed. ${reconnectAdvice(broken.integrationName, request?.url)}`,
-  );
-}
-
-/**
- * A call of a tool of a workspace app the customer never connected: says so and offers the
- * link that connects it (or elicits it). `undefined` when the name points at no such app.
- */
-async function unconnectedAppResult(
-  context: McpSessionContext,
-  name: string,
-): Promise<CallToolResult | undefined> {
-  let app: WorkspaceApp | undefined;
-  try {
-    app = await context.unconnectedAppOf?.(name);
-  } catch {
-    return undefined; // Only a courtesy: the unknown tool is reported as such.
-  }
-  if (!app || (context.session.apps && !context.session.apps.includes(app.integrationKey))) {
-    return undefined;
-  }
-  let request: ConnectionRequest | undefined;
-  try {
-    request = await requestConnection(context, { integrationKey: app.integrationKey });
-  } catch {
-    request = undefined;
-  }
-  if (request) elicitConnection(context, request, app.integrationName);
-  return errorResult(
-    `${name.slice(0, 100)} cannot run: ${app.integrationName} is not connected yet. ` +
-      reconnectAdvice(app.integrationName, request?.url, "connect"),
-  );
-}
-
 /** Answers `tools/list` (one page: a cursor is refused). */
 export async function answerListTools(
   context: McpSessionContext,
@@ -288,9 +209,7 @@ export async function answerCallTool(
     // The user may just have finished connecting: ask before answering "not connected".
     current = await loadCatalog(context, { checkConnections: true });
     if (!findTool(current, name)) {
-      const broken = await brokenConnectionResult(context, current, name);
-      if (broken) return broken;
-      const missing = await unconnectedAppResult(context, name);
+      const missing = await missingConnectionResult(context, current, name);
       if (missing) return missing;
     }
   }
