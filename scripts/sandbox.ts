@@ -87,6 +87,11 @@ ${inspector} --method tools/call --tool-name hubspot_create-contact \\
 deno task inspector --cli "${mcpUrl}?mode=dynamic" --method tools/call \\
   --tool-name enable-tools --tool-args-json '{"query":"send an email"}' ${auth}
 
+# Reconnect the broken Slack connection from the chat: connect-app returns a link; opening it
+# "connects" Slack in this sample API, and the next call sees Slack's tools
+deno task inspector --cli "${mcpUrl}?mode=dynamic" --method tools/call \\
+  --tool-name connect-app --tool-args-json '{"app":"slack"}' ${auth}
+
 # Your chats and their sessions, then one chat
 curl -s -H "Authorization: Bearer $MCP_TOKEN" ${mcpUrl}/sessions
 curl -s -H "Authorization: Bearer $MCP_TOKEN" ${mcpUrl}/sessions/demo-chat
