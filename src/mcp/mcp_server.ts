@@ -202,7 +202,12 @@ export async function answerCallTool(
     return outcome.result;
   }
   if (name === CONNECT_APP_NAME && context.session.mode === "dynamic") {
-    return await answerConnectApp(context, catalog, args);
+    // A retried call (after URL elicitation) must see the connection the user just made.
+    return await answerConnectApp(
+      context,
+      await loadCatalog(context, { checkConnections: true }),
+      args,
+    );
   }
   let current = catalog;
   if (!findTool(current, name)) {
