@@ -15,8 +15,12 @@ import { LruMap } from "../util/concurrency.ts";
 
 /** Options for `ConnectionWatch`. */
 export interface ConnectionWatchOptions {
-  /** Least time between two polls for one customer. */
+  /** Least time between two polls for one customer, while a request is recent. */
   pollIntervalMs?: number;
+  /** Least time between two polls once the newest request is older than `recentForMs`. */
+  slowPollIntervalMs?: number;
+  /** How long a request counts as recent (the user is most likely connecting then). */
+  recentForMs?: number;
   /** How long a request is watched before it is given up. */
   watchForMs?: number;
   now?: () => number;
@@ -28,6 +32,8 @@ interface Pending {
   /** The request made for each target (by its key) and when it was made, for reuse. */
   byTarget: Map<string, { request: ConnectionRequest; at: number }>;
   lastPollAt: number;
+  /** When the newest request was made. */
+  newestAt: number;
   /** One poll at a time per customer. */
   polling?: Promise<boolean>;
 }
@@ -38,12 +44,16 @@ const ABANDONED = new Set(["expired", "cancelled", "canceled", "failed"]);
 /** Watches connection requests until they complete. */
 export class ConnectionWatch {
   readonly #pollIntervalMs: number;
+  readonly #slowPollIntervalMs: number;
+  readonly #recentForMs: number;
   readonly #watchForMs: number;
   readonly #now: () => number;
   readonly #pending = new LruMap<string, Pending>(10_000);
 
   constructor(options: ConnectionWatchOptions = {}) {
     this.#pollIntervalMs = options.pollIntervalMs ?? 2_000;
+    this.#slowPollIntervalMs = options.slowPollIntervalMs ?? 15_000;
+    this.#recentForMs = options.recentForMs ?? 5 * 60 * 1000;
     this.#watchForMs = options.watchForMs ?? 30 * 60 * 1000;
     this.#now = options.now ?? Date.now;
   }
@@ -75,11 +85,13 @@ export class ConnectionWatch {
         requests: new Map(),
         byTarget: new Map(),
         lastPollAt: Number.NEGATIVE_INFINITY,
+        newestAt: this.#now(),
       };
     pending.requests.set(request.id, this.#now() + this.#watchForMs);
     if (target !== undefined) pending.byTarget.set(target, { request, at: this.#now() });
     // The first check after the user acts should not wait for the interval.
     pending.lastPollAt = Number.NEGATIVE_INFINITY;
+    pending.newestAt = this.#now();
     this.#pending.set(tenant, pending);
   }
 
@@ -103,7 +115,10 @@ export class ConnectionWatch {
     if (!pending || pending.requests.size === 0) return false;
     if (pending.polling) return await pending.polling;
     const now = this.#now();
-    if (!options.force && now - pending.lastPollAt < this.#pollIntervalMs) return false;
+    const interval = now - pending.newestAt < this.#recentForMs
+      ? this.#pollIntervalMs
+      : this.#slowPollIntervalMs;
+    if (!options.force && now - pending.lastPollAt < interval) return false;
     pending.lastPollAt = now;
     pending.polling = this.#poll(tenant, pending, api).finally(() => pending.polling = undefined);
     return await pending.polling;

@@ -60,3 +60,21 @@ Deno.test("a pending request is reused for the same target for a while, then mad
   now += 10 * 60 * 1000;
   assert.equal(watch.reusable("t", "gmail"), undefined);
 });
+
+Deno.test("a request nobody finishes is polled less often after a while", async () => {
+  let now = 0;
+  const watch = new ConnectionWatch({
+    pollIntervalMs: 2_000,
+    slowPollIntervalMs: 15_000,
+    recentForMs: 60_000,
+    now: () => now,
+  });
+  const polls: string[] = [];
+  const api = apiAnswering({ cr1: "pending" }, polls);
+  watch.expect("t", { id: "cr1", url: "u" });
+  for (now = 0; now < 120_000; now += 1_000) await watch.completed("t", api);
+  // 30 polls in the first minute (every 2 s), 4 in the second (every 15 s).
+  assert.equal(polls.length, 30 + 4);
+  assert.equal(await watch.completed("t", api, { force: true }), false);
+  assert.equal(polls.length, 35, "force polls at once");
+});
