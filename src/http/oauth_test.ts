@@ -56,3 +56,18 @@ Deno.test("the resource metadata URL follows PUBLIC_URL when set", () => {
     "https://mcp.example.com/.well-known/oauth-protected-resource/mcp",
   );
 });
+
+Deno.test("a client-ID metadata document URL passes through authorize unchanged", () => {
+  const clientId = "https://claude.ai/oauth/mcp-oauth-client-metadata";
+  const query = new URLSearchParams({
+    response_type: "code",
+    client_id: clientId,
+    redirect_uri: "https://claude.ai/api/mcp/auth_callback",
+    code_challenge: "abc",
+    code_challenge_method: "S256",
+  });
+  const response = authorizeRedirect(new Request(`http://h/oauth/authorize?${query}`), options);
+  const location = new URL(response.headers.get("location") ?? "");
+  assert.equal(location.searchParams.get("client_id"), clientId);
+  assert.equal(location.searchParams.has("scope"), false, "no scope asked, none added");
+});
