@@ -272,3 +272,37 @@ export async function missingConnectionResult(
   return await brokenConnectionResult(context, catalog, name) ??
     await unconnectedAppResult(context, name);
 }
+
+/**
+ * For names `enable-tools` could not find: the apps among them the customer has not
+ * connected (or whose connection is broken), as a hint to call `connect-app`; `undefined`
+ * when there are none. Looks at five names at most.
+ */
+export async function connectHint(
+  context: McpSessionContext,
+  catalog: IndexedCatalog,
+  names: readonly string[],
+): Promise<string | undefined> {
+  const apps = new Map<string, string>();
+  for (const name of names.slice(0, 5)) {
+    const lower = name.toLowerCase();
+    const broken = (catalog.connections ?? []).find((c) =>
+      c.status === "broken" && lower.startsWith(`${c.integrationKey.toLowerCase()}_`)
+    );
+    if (broken) {
+      apps.set(broken.integrationKey, `${broken.integrationName} (its connection is broken)`);
+      continue;
+    }
+    try {
+      const app = await context.unconnectedAppOf?.(name);
+      if (app) apps.set(app.integrationKey, `${app.integrationName} (not connected yet)`);
+    } catch {
+      // Only a hint.
+    }
+  }
+  const allowed = context.session.apps;
+  const entries = [...apps].filter(([key]) => !allowed || allowed.includes(key));
+  if (entries.length === 0) return undefined;
+  return `To use ${entries.map(([, what]) => what).join(", ")}: call ${CONNECT_APP_NAME} with ` +
+    `${entries.map(([key]) => `{"app": "${key}"}`).join(" or ")} and give the user its link.`;
+}

@@ -16,6 +16,7 @@ import {
   answerConnectApp,
   CONNECT_APP_NAME,
   CONNECT_APP_TOOL,
+  connectHint,
   elicitConnection,
   missingConnectionResult,
   reconnectRequest,
@@ -198,6 +199,17 @@ export async function answerCallTool(
     if (outcome.enabled) {
       await context.saveEnabledTools(outcome.enabled);
       await notify();
+    }
+    const named = Array.isArray(args.tools) ? args.tools.slice(0, 20) : [];
+    const unknown = named.filter((n): n is string =>
+      typeof n === "string" && findTool(catalog, n) === undefined
+    );
+    const hint = unknown.length > 0 ? await connectHint(context, catalog, unknown) : undefined;
+    if (hint) {
+      return {
+        ...outcome.result,
+        content: [...outcome.result.content, { type: "text", text: hint }],
+      };
     }
     return outcome.result;
   }

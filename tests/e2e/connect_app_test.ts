@@ -212,3 +212,23 @@ Deno.test("calling a tool of a workspace app the customer never connected offers
   await assert.rejects(client.callTool({ name: "zoom_x", arguments: {} }), /Unknown tool/);
   assert.equal(server.fake.count(/^GET \/integrations$/), 1, "the app list is cached");
 });
+
+Deno.test("enable-tools names of apps the customer lacks point at connect-app", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const client = await server.connect(await server.fake.token("bob"), { query: "?mode=dynamic" });
+  const result = await client.callTool({
+    name: "enable-tools",
+    arguments: { tools: ["hubspot_create-contact", "gmail_send-email", "nothing_here"] },
+  });
+  assert.equal(result.isError, undefined, textOf(result));
+  assert.match(
+    textOf(result),
+    /To use HubSpot \(not connected yet\): call connect-app with \{"app": "hubspot"\}/,
+  );
+  const none = await client.callTool({
+    name: "enable-tools",
+    arguments: { tools: ["slack_post-message"] },
+  });
+  assert.equal(none.isError, true);
+  assert.match(textOf(none), /call connect-app with \{"app": "slack"\}/);
+});
