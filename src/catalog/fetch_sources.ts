@@ -11,6 +11,7 @@ import type {
   IntegrationAppApi,
   IntegrationInfo,
 } from "../integration_app/types.ts";
+import { toUpstreamError } from "../integration_app/errors.ts";
 import type { ConnectionActions, ConnectionStatus } from "../tools/catalog.ts";
 import { mapConcurrent } from "../util/concurrency.ts";
 
@@ -63,6 +64,34 @@ function connectorApp(connection: Connection): IntegrationInfo | undefined {
   const key = slug(info?.key) ?? slug(info?.name) ?? slug(connection.name) ?? slug(id);
   if (!key) return undefined;
   return { id, key, name: info?.name ?? connection.name ?? key };
+}
+
+/**
+ * The actions a connection-level listing returned that belong to `connection`: an answer
+ * that ignored the `connectionId` filter (an older API version) must not hand one
+ * connection the actions of another connection or another integration.
+ */
+export function ownActions(connection: Connection, listed: Action[]): Action[] {
+  return listed.filter((action) =>
+    (action.connectionId === undefined || action.connectionId === connection.id) &&
+    (action.isUniversal === true || action.integrationId === undefined ||
+      action.integrationId === connection.integrationId)
+  );
+}
+
+/** The connection-level actions of `connection`; none when the API does not list them. */
+async function connectionActions(
+  api: IntegrationAppApi,
+  connection: Connection,
+): Promise<Action[]> {
+  try {
+    return ownActions(connection, await api.listConnectionActions(connection.id));
+  } catch (error) {
+    const upstream = toUpstreamError(error);
+    // Not supported or not known here: the integration's actions still make the tools.
+    if (upstream.kind === "bad_request" || upstream.kind === "not_found") return [];
+    throw upstream;
+  }
 }
 
 /**
@@ -138,8 +167,7 @@ export async function fetchConnectionActions(
     mapConcurrent(
       active,
       options.concurrency,
-      async ({ connection }) =>
-        [connection.id, await api.listConnectionActions(connection.id)] as const,
+      async ({ connection }) => [connection.id, await connectionActions(api, connection)] as const,
     ),
   ]);
   const byIntegration = new Map(integrationLists);
