@@ -251,3 +251,21 @@ Deno.test("fix 8: runs keep actionRunId in _meta, every call names the API versi
   const versions = new Set(server.fake.requests.map((r) => r.apiVersion));
   assert.deepEqual([...versions], [FAKE_API_VERSION]);
 });
+
+Deno.test("issue 17 finding 7: the tenant is the customer /self names, whatever the token claims", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const alice = await server.connect(await server.fake.token("alice"), {
+    headers: { "x-chat-id": "alice-chat" },
+  });
+  await alice.listTools();
+  // A token whose claims say alice, while Integration.app says it belongs to mallory.
+  const token = await server.fake.token("alice", { expiresInSeconds: 1200 });
+  server.fake.selfAnswer = (_id, workspaceKey) => ({
+    id: "cust_mallory",
+    internalId: "mallory",
+    workspaceKey,
+  });
+  const res = await rawRequest(`${server.url}/mcp/sessions`, { token });
+  assert.equal(res.status, 200, res.text);
+  assert.deepEqual(res.json, {}, "mallory has no chats; alice's are not listed");
+});

@@ -183,6 +183,8 @@ export class FakeIntegrationApp {
   connectionRequests = new Map<string, FakeConnectionRequest>();
   /** The customer the fake's OAuth consent screen signs in as. */
   oauthCustomer = "alice";
+  /** Replaces the fake's `/self` answer (to test that the server believes only `/self`). */
+  selfAnswer?: (customerId: string, workspaceKey: string) => Record<string, unknown>;
   #opaqueTokens = new Map<string, TokenOwner>();
   #oauthClients = new Map<string, FakeOAuthClient>();
   #oauthCodes = new Map<
@@ -512,6 +514,7 @@ export class FakeIntegrationApp {
     if (method === "GET" && path === "/self") {
       // `id` is Integration.app's own; `internalId` is the workspace's id of the customer
       // (the `id` claim). The workspace fields are inferred (see the module doc).
+      if (this.selfAnswer) return this.selfAnswer(customer.id, owner.workspaceKey);
       return {
         id: `cust_${customer.id}`,
         name: customer.name,
