@@ -41,6 +41,9 @@ export function narrowScope(scope: string): string | undefined {
   return SCOPE_PREFERENCE.find((preferred) => scopes.includes(preferred)) ?? scopes[0];
 }
 
+/** Longest authorize request URL accepted. */
+const MAX_AUTHORIZE_URL = 8 * 1024;
+
 const METADATA_HEADERS = { "cache-control": "public, max-age=3600" };
 
 /** `GET /.well-known/oauth-protected-resource[/mcp]`: RFC 9728 metadata of `/mcp`. */
@@ -92,6 +95,13 @@ function invalidRequest(description: string): HttpError {
  * every other parameter unchanged (client id, redirect URI, state, resource, challenge).
  */
 export function authorizeRedirect(request: Request, options: OAuthOptions): Response {
+  // What is copied into the redirect stays small (a state, a challenge, URLs).
+  if (request.url.length > MAX_AUTHORIZE_URL) {
+    throw new HttpError(
+      414,
+      `URI Too Long: an authorize request is at most ${MAX_AUTHORIZE_URL} characters`,
+    );
+  }
   const query = new URL(request.url).searchParams;
   if (query.get("response_type") !== "code") {
     throw invalidRequest("response_type must be code");

@@ -71,3 +71,18 @@ Deno.test("a client-ID metadata document URL passes through authorize unchanged"
   assert.equal(location.searchParams.get("client_id"), clientId);
   assert.equal(location.searchParams.has("scope"), false, "no scope asked, none added");
 });
+
+Deno.test("an oversized authorize request is refused, not copied into a redirect", () => {
+  const state = "s".repeat(1_000_000);
+  assert.throws(
+    () =>
+      authorizeRedirect(
+        new Request(
+          `http://h/oauth/authorize?response_type=code&client_id=c&redirect_uri=x` +
+            `&code_challenge=a&code_challenge_method=S256&state=${state}`,
+        ),
+        options,
+      ),
+    (error) => error instanceof HttpError && error.status === 414,
+  );
+});
