@@ -67,7 +67,7 @@ export function createServices(deps: AppDependencies): Services {
       now,
     }),
     sessions,
-    connectionWatch: new ConnectionWatch({ now }),
+    connectionWatch: new ConnectionWatch({ kv, now }),
     unconnectedApps: new UnconnectedApps({
       ttlMs: config.catalogTtlMs,
       concurrency: config.upstreamConcurrency,

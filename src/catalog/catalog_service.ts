@@ -177,7 +177,7 @@ export class CatalogService {
     watch: ConnectionWatch,
     force = false,
   ): Promise<IndexedCatalog> {
-    if (watch.has(tenant) && await watch.completed(tenant, api, { force })) {
+    if (await watch.completed(tenant, api, { force })) {
       await this.invalidate(tenant);
       return await this.get(tenant, apps, api, { waitForFresh: true });
     }

@@ -4,9 +4,11 @@
  * whether it completed; when it has, the customer's catalog is rebuilt before the answer,
  * so the new tools show at once instead of after the catalog's time-to-live.
  *
- * Pending requests live in this instance's memory: a request made on one instance is watched
- * there (another instance still sees the new tools once its catalog expires, or at once when
- * a call reports the connection missing).
+ * Requests are shared through Deno KV (`["connect_pending", tenant, id]`, kept while they are
+ * watched): every instance learns of requests made elsewhere, and of their completion, when it
+ * looks there (at most once per share interval per customer, or at once when a call of a tool
+ * that is not listed asks), so a user who connected through one replica sees the new tools on
+ * any other.
  *
  * @module
  */
@@ -23,8 +25,27 @@ export interface ConnectionWatchOptions {
   recentForMs?: number;
   /** How long a request is watched before it is given up. */
   watchForMs?: number;
+  /** Where requests are shared with other instances (none: this instance only). */
+  kv?: Deno.Kv;
+  /** Least time between two looks in KV for one customer's requests made elsewhere. */
+  shareIntervalMs?: number;
   now?: () => number;
 }
+
+/** A request as shared in KV. */
+interface SharedRequest {
+  /** When it stops being watched, in ms since the epoch. */
+  until: number;
+  /** When an instance saw it complete. */
+  completedAt?: number;
+}
+
+function sharedKey(tenant: string, id: string): Deno.KvKey {
+  return ["connect_pending", tenant, id];
+}
+
+/** Requests of one customer read from KV per look, at most. */
+const SHARED_LIST_LIMIT = 20;
 
 interface Pending {
   /** Request ids and when each stops being watched. */
@@ -48,7 +69,13 @@ export class ConnectionWatch {
   readonly #recentForMs: number;
   readonly #watchForMs: number;
   readonly #now: () => number;
+  readonly #kv: Deno.Kv | undefined;
+  readonly #shareIntervalMs: number;
   readonly #pending = new LruMap<string, Pending>(10_000);
+  /** Per customer: requests whose completion this instance has accounted for. */
+  readonly #seen = new LruMap<string, Set<string>>(10_000);
+  /** Per customer: when this instance last looked in KV. */
+  readonly #sharedAt = new LruMap<string, number>(10_000);
 
   constructor(options: ConnectionWatchOptions = {}) {
     this.#pollIntervalMs = options.pollIntervalMs ?? 2_000;
@@ -56,6 +83,28 @@ export class ConnectionWatch {
     this.#recentForMs = options.recentForMs ?? 5 * 60 * 1000;
     this.#watchForMs = options.watchForMs ?? 30 * 60 * 1000;
     this.#now = options.now ?? Date.now;
+    this.#kv = options.kv;
+    this.#shareIntervalMs = options.shareIntervalMs ?? 2_000;
+  }
+
+  #seenOf(tenant: string): Set<string> {
+    let seen = this.#seen.get(tenant);
+    if (!seen) this.#seen.set(tenant, seen = new Set());
+    return seen;
+  }
+
+  #pendingOf(tenant: string): Pending {
+    let pending = this.#pending.get(tenant);
+    if (!pending) {
+      pending = {
+        requests: new Map(),
+        byTarget: new Map(),
+        lastPollAt: Number.NEGATIVE_INFINITY,
+        newestAt: this.#now(),
+      };
+      this.#pending.set(tenant, pending);
+    }
+    return pending;
   }
 
   /**
@@ -77,22 +126,22 @@ export class ConnectionWatch {
     return made.request;
   }
 
-  /** Starts watching `request` of `tenant` (made for `target`, when given). */
-  expect(tenant: string, request: ConnectionRequest, target?: string): void {
+  /**
+   * Starts watching `request` of `tenant` (made for `target`, when given). Watched here at
+   * once; resolves when it is shared with other instances.
+   */
+  async expect(tenant: string, request: ConnectionRequest, target?: string): Promise<void> {
     if (typeof request.id !== "string" || request.id.length === 0) return;
-    const pending = this.#pending.get(tenant) ??
-      {
-        requests: new Map(),
-        byTarget: new Map(),
-        lastPollAt: Number.NEGATIVE_INFINITY,
-        newestAt: this.#now(),
-      };
-    pending.requests.set(request.id, this.#now() + this.#watchForMs);
+    const pending = this.#pendingOf(tenant);
+    const until = this.#now() + this.#watchForMs;
+    pending.requests.set(request.id, until);
     if (target !== undefined) pending.byTarget.set(target, { request, at: this.#now() });
     // The first check after the user acts should not wait for the interval.
     pending.lastPollAt = Number.NEGATIVE_INFINITY;
     pending.newestAt = this.#now();
-    this.#pending.set(tenant, pending);
+    await this.#kv?.set(sharedKey(tenant, request.id), { until } satisfies SharedRequest, {
+      expireIn: this.#watchForMs,
+    });
   }
 
   /** Whether `tenant` has a request being watched. */
@@ -111,9 +160,10 @@ export class ConnectionWatch {
     api: IntegrationAppApi,
     options: { force?: boolean } = {},
   ): Promise<boolean> {
+    const seenElsewhere = await this.#discover(tenant, options.force ?? false);
     const pending = this.#pending.get(tenant);
-    if (!pending || pending.requests.size === 0) return false;
-    if (pending.polling) return await pending.polling;
+    if (!pending || pending.requests.size === 0) return seenElsewhere;
+    if (pending.polling) return await pending.polling || seenElsewhere;
     const now = this.#now();
     const interval = now - pending.newestAt < this.#recentForMs
       ? this.#pollIntervalMs
@@ -121,7 +171,60 @@ export class ConnectionWatch {
     if (!options.force && now - pending.lastPollAt < interval) return false;
     pending.lastPollAt = now;
     pending.polling = this.#poll(tenant, pending, api).finally(() => pending.polling = undefined);
-    return await pending.polling;
+    return await pending.polling || seenElsewhere;
+  }
+
+  /**
+   * Looks in KV for `tenant`'s requests made or completed on other instances (at most once per
+   * share interval, unless `force`): watches the pending ones here too; resolves `true` when
+   * one completed that this instance had not accounted for. Never throws.
+   */
+  async #discover(tenant: string, force: boolean): Promise<boolean> {
+    if (!this.#kv) return false;
+    const now = this.#now();
+    if (
+      !force &&
+      now - (this.#sharedAt.get(tenant) ?? Number.NEGATIVE_INFINITY) < this.#shareIntervalMs
+    ) {
+      return false;
+    }
+    this.#sharedAt.set(tenant, now);
+    let done = false;
+    try {
+      const entries = this.#kv.list<SharedRequest>(
+        { prefix: ["connect_pending", tenant] },
+        { limit: SHARED_LIST_LIMIT },
+      );
+      for await (const entry of entries) {
+        const id = String(entry.key[2]);
+        const seen = this.#seenOf(tenant);
+        if (seen.has(id)) continue;
+        if (typeof entry.value?.completedAt === "number") {
+          seen.add(id);
+          this.#pending.get(tenant)?.requests.delete(id);
+          done = true;
+        } else if (typeof entry.value?.until === "number" && entry.value.until > now) {
+          const pending = this.#pendingOf(tenant);
+          if (!pending.requests.has(id)) pending.requests.set(id, entry.value.until);
+        }
+      }
+    } catch {
+      // KV trouble: looked at again at the next interval.
+    }
+    return done;
+  }
+
+  /** Shares that `id` completed (kept while others may still need to learn it). */
+  async #shareCompleted(tenant: string, id: string, until: number): Promise<void> {
+    const now = this.#now();
+    if (!this.#kv || until <= now) return;
+    await this.#kv.set(sharedKey(tenant, id), { until, completedAt: now } satisfies SharedRequest, {
+      expireIn: until - now,
+    }).catch(() => undefined);
+  }
+
+  async #forget(tenant: string, id: string): Promise<void> {
+    await this.#kv?.delete(sharedKey(tenant, id)).catch(() => undefined);
   }
 
   async #poll(tenant: string, pending: Pending, api: IntegrationAppApi): Promise<boolean> {
@@ -129,6 +232,7 @@ export class ConnectionWatch {
     for (const [id, until] of [...pending.requests]) {
       if (until <= this.#now()) {
         pending.requests.delete(id);
+        await this.#forget(tenant, id);
         continue;
       }
       try {
@@ -136,9 +240,12 @@ export class ConnectionWatch {
         const status = String(request.status ?? "").toLowerCase();
         if (FINISHED.has(status) || (typeof request.connectionId === "string" && !status)) {
           pending.requests.delete(id);
+          this.#seenOf(tenant).add(id);
+          await this.#shareCompleted(tenant, id, until);
           done = true;
         } else if (ABANDONED.has(status)) {
           pending.requests.delete(id);
+          await this.#forget(tenant, id);
         }
       } catch {
         // Asked again at the next interval.

@@ -244,7 +244,10 @@ export class McpEndpoint {
           toolName,
         ),
       onConnectionRequest: (request, target) =>
-        connectionWatch.expect(session.tenant, request, target),
+        background.run(
+          connectionWatch.expect(session.tenant, request, target),
+          (error) => logger.warn("cannot share a connection request", { error }),
+        ),
       reusableConnectionRequest: (target) => connectionWatch.reusable(session.tenant, target),
       saveEnabledTools: async (names) => {
         // Change the served record only once the new set is stored.

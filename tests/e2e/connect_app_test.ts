@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { Client, StreamableHTTPClientTransport } from "../../src/mcp/sdk_client.ts";
+import { FakeIntegrationApp } from "../support/fake_integration_app.ts";
 import { fixtureWorkspace } from "../support/fixtures.ts";
 import { startTestServer, textOf } from "../support/harness.ts";
 
@@ -231,4 +232,28 @@ Deno.test("enable-tools names of apps the customer lacks point at connect-app", 
   });
   assert.equal(none.isError, true);
   assert.match(textOf(none), /call connect-app with \{"app": "slack"\}/);
+});
+
+Deno.test("a user who connects through one replica sees the new tools on another at once", async () => {
+  await using fake = new FakeIntegrationApp(fixtureWorkspace()).start();
+  // Two replicas on one KV (as on Deno Deploy or a shared KV server).
+  using kv = await Deno.openKv(":memory:");
+  const env = { CATALOG_TTL_SECONDS: "3600" };
+  await using first = await startTestServer({ fakeApp: fake, kv, env });
+  await using second = await startTestServer({ fakeApp: fake, kv, env });
+  const token = await fake.token("bob");
+  const onSecond = await second.connect(token);
+  assert.ok(!(await onSecond.listTools()).tools.some((t) => t.name.startsWith("hubspot_")));
+
+  const onFirst = await first.connect(token, { query: "?mode=dynamic" });
+  const link = await onFirst.callTool({ name: "connect-app", arguments: { app: "hubspot" } });
+  await first.services.background.drain(); // the request is shared through KV
+  await openLink(linkIn(textOf(link)));
+
+  const created = await onSecond.callTool({
+    name: "hubspot_create-contact",
+    arguments: { email: "ada@example.com" },
+  });
+  assert.equal(created.isError, undefined, textOf(created));
+  assert.ok((await onSecond.listTools()).tools.some((t) => t.name === "hubspot_create-contact"));
 });
