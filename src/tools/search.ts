@@ -295,11 +295,22 @@ function expandQuery(query: string): [string, number][][] {
   return terms.map((term) => SYNONYMS.get(term) ?? [[term, 1]]);
 }
 
+/** Options of `searchTools`. */
+export interface SearchOptions {
+  /** Only tools it accepts are returned. */
+  filter?: (tool: ToolEntry) => boolean;
+}
+
 /**
  * The best `limit` tools for `query`, best first; equal scores are ordered by name. Each
  * query word scores by its best match among itself and its synonyms (a synonym counts less).
  */
-export function searchTools(index: SearchIndex, query: string, limit: number): SearchHit[] {
+export function searchTools(
+  index: SearchIndex,
+  query: string,
+  limit: number,
+  options: SearchOptions = {},
+): SearchHit[] {
   const n = index.tools.length;
   if (n === 0 || limit <= 0) return [];
   const scores = new Float64Array(n);
@@ -339,7 +350,9 @@ export function searchTools(index: SearchIndex, query: string, limit: number): S
       matched.add(doc);
     }
   }
+  const { filter } = options;
   return [...matched]
+    .filter((doc) => !filter || filter(index.tools[doc] as ToolEntry))
     .map((doc) => ({ tool: index.tools[doc] as ToolEntry, score: scores[doc] as number }))
     .sort((x, y) =>
       y.score - x.score || (x.tool.name < y.tool.name ? -1 : x.tool.name > y.tool.name ? 1 : 0)
