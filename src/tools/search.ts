@@ -107,17 +107,55 @@ function stem1(input: string): string {
   return word;
 }
 
-/** Splits text into words: `-`, `_`, punctuation and camelCase split, lower case. */
+const OTHER = 0;
+const LOWER = 1;
+const UPPER = 2;
+const DIGIT = 3;
+
+function kindOf(code: number): number {
+  if (code >= 97 && code <= 122) return LOWER;
+  if (code >= 65 && code <= 90) return UPPER;
+  if (code >= 48 && code <= 57) return DIGIT;
+  return OTHER;
+}
+
+/**
+ * Splits text into words: `-`, `_`, punctuation and camelCase split, lower case. One pass over
+ * the text (linear time, whatever its length): `threadTs` -> thread ts, `HTTPRequest` -> http
+ * request, `labelIDs` -> label ids (a plural acronym stays whole).
+ */
 export function splitWords(text: string): string[] {
-  return text
-    .replace(/([A-Z])s\b/g, "$1S") // plural acronyms: labelIDs -> label IDS
-    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
-    .toLowerCase()
-    .replace(/\be-mail/g, "email")
-    .replace(/\bto-?do/g, "todo")
-    .split(/[^a-z0-9]+/)
-    .filter((word) => word.length > 0);
+  const source = text.replace(/\b(e)-(mail)/gi, "email").replace(/\b(to)-?(do)/gi, "todo");
+  const words: string[] = [];
+  const length = source.length;
+  let start = -1;
+  let previous = OTHER;
+  let beforePrevious = OTHER;
+  for (let i = 0; i < length; i++) {
+    const kind = kindOf(source.charCodeAt(i));
+    if (kind === OTHER) {
+      if (start >= 0) words.push(source.slice(start, i).toLowerCase());
+      start = -1;
+    } else if (start < 0) {
+      start = i;
+    } else if (kind === UPPER && previous !== UPPER) {
+      // fooBar, v2Beta
+      words.push(source.slice(start, i).toLowerCase());
+      start = i;
+    } else if (
+      kind === LOWER && previous === UPPER && beforePrevious === UPPER && i - 2 >= start &&
+      !(source.charCodeAt(i) === 115 && kindOf(source.charCodeAt(i + 1)) === OTHER &&
+        source.charCodeAt(i + 1) !== 95)
+    ) {
+      // HTTPRequest -> HTTP Request; but labelIDs stays IDs
+      words.push(source.slice(start, i - 1).toLowerCase());
+      start = i - 1;
+    }
+    beforePrevious = previous;
+    previous = kind;
+  }
+  if (start >= 0) words.push(source.slice(start).toLowerCase());
+  return words;
 }
 
 /** Splits text into search terms: words, without stop words, stemmed. */
