@@ -6,6 +6,7 @@
  * @module
  */
 import type { ToolEntry } from "./catalog.ts";
+import { hasEntry, relatedTerms } from "./thesaurus.ts";
 
 /** The fields a tool is indexed by, with their weight and length normalization. */
 const FIELDS = [
@@ -26,6 +27,8 @@ const MAX_FIELD_CHARS = 4000;
 /** A prepared search index over some tools. */
 export interface SearchIndex {
   tools: ToolEntry[];
+  /** 1 for each tool that only reads (by its hints, or by the verb its action starts with). */
+  reads: Uint8Array;
   /** Term -> the tools that contain it and their field-weighted, length-normalized frequency. */
   postings: Map<string, Posting>;
 }
@@ -160,8 +163,12 @@ export function splitWords(text: string): string[] {
 
 /** Splits text into search terms: words, without stop words, stemmed. */
 export function tokenize(text: string): string[] {
+  return termsOf(splitWords(text));
+}
+
+function termsOf(words: string[]): string[] {
   const terms: string[] = [];
-  for (const word of splitWords(text)) {
+  for (const word of words) {
     if (word.length < 2 && !/[0-9]/.test(word)) continue;
     if (STOP_WORDS.has(word)) continue;
     terms.push(stem(word));
@@ -206,6 +213,10 @@ const CLOSE_SYNONYM_GROUPS: string[] = [
 /** Weight of a synonym relative to the word the query used. */
 const SYNONYM_WEIGHT = 0.6;
 const CLOSE_SYNONYM_WEIGHT = 0.8;
+/** Score factor of a tool that only reads, for a query that asks a question. */
+const QUESTION_READ_BOOST = 1.3;
+/** Weight of the thesaurus's related words, on top of their tier's weight. */
+const THESAURUS_WEIGHT = 1;
 
 /** Stem -> [alternative stem, weight] pairs (the stem itself first, weight 1). */
 const SYNONYMS: Map<string, [string, number][]> = (() => {
@@ -316,7 +327,34 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
   for (const [term, { docs, weights }] of builders) {
     postings.set(term, { docs: Int32Array.from(docs), weights: Float64Array.from(weights) });
   }
-  return { tools, postings };
+  return { tools, postings, reads: Uint8Array.from(tools, (tool) => readsOnly(tool) ? 1 : 0) };
+}
+
+/** Verbs an action that only reads starts with, when its type says nothing. */
+const READ_VERBS = new Set(
+  ("list get search find read fetch retrieve query lookup look view show count estimate " +
+    "download export describe check preview browse")
+    .split(" "),
+);
+
+/** Whether running the tool only reads: its hint, else its action's first verb. */
+function readsOnly(tool: ToolEntry): boolean {
+  const hint = tool.annotations.readOnlyHint;
+  if (hint !== undefined) return hint;
+  const first = splitWords(tool.actionKey)[0] ?? "";
+  return READ_VERBS.has(first);
+}
+
+/** Words that open a question (a need to read, not to change). */
+const QUESTION_WORDS = new Set(
+  "who whom whose what which when where why how is are was were does do did has have any".split(
+    " ",
+  ),
+);
+
+/** Whether the query asks a question (so tools that only read fit it better). */
+function isQuestion(words: string[], query: string): boolean {
+  return query.trimEnd().endsWith("?") || QUESTION_WORDS.has(words[0] ?? "");
 }
 
 function idf(n: number, df: number): number {
@@ -327,10 +365,101 @@ function saturate(tf: number): number {
   return tf * (K1 + 1) / (tf + K1);
 }
 
-/** The query's terms, each with its alternatives (synonyms) and their weights. */
-function expandQuery(query: string): [string, number][][] {
-  const terms = [...new Set(tokenize(query))].slice(0, MAX_QUERY_TERMS);
-  return terms.map((term) => SYNONYMS.get(term) ?? [[term, 1]]);
+/** One scored part of a query: a word (or a phrase) and the terms that stand for it. */
+interface QueryTerm {
+  /** The word itself, when it is a term of its own (a phrase is not). */
+  exact?: string;
+  /** Terms that count for it, with their weights (the word itself first, weight 1). */
+  alternatives: [string, number][];
+}
+
+/** Alternatives per query word, at most (bounds the cost of a search). */
+const MAX_ALTERNATIVES = 48;
+/** Pronouns that may split a phrasal verb (`clock me out`). */
+const PHRASE_GAP_WORDS = new Set(["me", "it", "him", "her", "them", "us", "this", "that"]);
+const expansions = new Map<string, [string, number][]>();
+
+/** The word's alternatives: itself, the curated synonyms, then the thesaurus. */
+function alternativesOf(term: string): [string, number][] {
+  let result = expansions.get(term);
+  if (result) return result;
+  const weights = new Map<string, number>([[term, 1]]);
+  for (const [other, weight] of SYNONYMS.get(term) ?? []) {
+    weights.set(other, Math.max(weight, weights.get(other) ?? 0));
+  }
+  for (const [other, weight] of relatedTerms(term)) {
+    const scaled = weight * THESAURUS_WEIGHT;
+    if (scaled > (weights.get(other) ?? 0)) weights.set(other, scaled);
+  }
+  result = [...weights].slice(0, MAX_ALTERNATIVES);
+  if (expansions.size >= MAX_CACHED_STEMS) expansions.clear();
+  expansions.set(term, result);
+  return result;
+}
+
+/** Two-word phrases of the query that the thesaurus knows (`wrap up`, `clock me out`). */
+function phrasesOf(words: string[]): string[] {
+  const phrases: string[] = [];
+  for (let i = 0; i + 1 < words.length && phrases.length < MAX_QUERY_TERMS; i++) {
+    const first = words[i]!;
+    if (first.length < 2 || /[0-9]/.test(first)) continue;
+    const next = PHRASE_GAP_WORDS.has(words[i + 1]!) && i + 2 < words.length ? i + 2 : i + 1;
+    for (const at of next === i + 1 ? [i + 1] : [i + 1, next]) {
+      const key = `${stem(first)}_${stem(words[at]!)}`;
+      if (hasEntry(key)) phrases.push(key);
+    }
+  }
+  return phrases;
+}
+
+/** Words that negate what follows (`n't` splits into a word ending in `n` and `t`). */
+const NEGATIONS = new Set(["not", "never", "without", "no", "nor"]);
+/** Content words after a negation that it covers. */
+const NEGATION_REACH = 2;
+
+/**
+ * The terms of the query that it only names as what not to do (`draft it but don't send it`):
+ * the first content words after a negation, unless the query also uses them plainly.
+ */
+function negatedTerms(words: string[]): Set<string> {
+  const negated = new Set<string>();
+  const plain = new Set<string>();
+  let reach = 0;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (NEGATIONS.has(word) || (word === "t" && words[i - 1]?.endsWith("n"))) {
+      reach = NEGATION_REACH;
+      continue;
+    }
+    const [term] = termsOf([word]);
+    if (term === undefined) continue;
+    if (reach > 0) {
+      negated.add(term);
+      reach--;
+    } else {
+      plain.add(term);
+    }
+  }
+  for (const term of plain) negated.delete(term);
+  return negated;
+}
+
+/** The query's words and phrases, each with its alternatives and their weights. */
+function expandQuery(query: string): QueryTerm[] {
+  const words = splitWords(query);
+  const negated = negatedTerms(words);
+  const terms = [...new Set(termsOf(words))].filter((term) => !negated.has(term))
+    .slice(0, MAX_QUERY_TERMS);
+  const result: QueryTerm[] = terms.map((term) => ({
+    exact: term,
+    alternatives: alternativesOf(term),
+  }));
+  for (const phrase of new Set(phrasesOf(words))) {
+    const alternatives = relatedTerms(phrase).slice(0, MAX_ALTERNATIVES)
+      .map(([term, weight]): [string, number] => [term, weight * THESAURUS_WEIGHT]);
+    if (alternatives.length > 0) result.push({ alternatives });
+  }
+  return result;
 }
 
 /** Options of `searchTools`. */
@@ -353,40 +482,33 @@ export function searchTools(
   if (n === 0 || limit <= 0) return [];
   const scores = new Float64Array(n);
   const best = new Float64Array(n);
-  const exactScores = new Float64Array(n);
   const touched: number[] = [];
   const matched = new Set<number>();
-  for (const alternatives of expandQuery(query)) {
-    // The word itself scores with its own rarity; its synonyms score less, with the rarity
-    // of the whole group (a rare synonym of a common word must not outweigh the word).
+  for (const { exact, alternatives } of expandQuery(query)) {
+    // Each alternative scores with its own rarity, times its weight; a rare synonym of a
+    // common word is capped at the word's rarity, so it never outweighs the word itself.
     touched.length = 0;
-    const [exact] = alternatives;
+    const exactPosting = exact !== undefined ? index.postings.get(exact) : undefined;
+    const cap = exactPosting ? idf(n, exactPosting.docs.length) : Infinity;
     for (const [term, factor] of alternatives) {
       const posting = index.postings.get(term);
       if (!posting) continue;
+      const weight = factor * Math.min(cap, idf(n, posting.docs.length));
       for (let i = 0; i < posting.docs.length; i++) {
         const doc = posting.docs[i]!;
-        const value = factor * posting.weights[i]!;
+        const value = weight * saturate(posting.weights[i]!);
         if (best[doc] === 0) touched.push(doc);
         if (value > best[doc]!) best[doc] = value;
       }
     }
-    const groupIdf = idf(n, touched.length);
-    const exactPosting = exact ? index.postings.get(exact[0]) : undefined;
-    if (exactPosting) {
-      const exactIdf = idf(n, exactPosting.docs.length);
-      for (let i = 0; i < exactPosting.docs.length; i++) {
-        const doc = exactPosting.docs[i]!;
-        const tf = exactPosting.weights[i]!;
-        exactScores[doc] = exactIdf * saturate(tf);
-      }
-    }
     for (const doc of touched) {
-      scores[doc]! += Math.max(exactScores[doc]!, groupIdf * saturate(best[doc]!));
+      scores[doc]! += best[doc]!;
       best[doc] = 0;
-      exactScores[doc] = 0;
       matched.add(doc);
     }
+  }
+  if (isQuestion(splitWords(query.slice(0, 200)), query)) {
+    for (const doc of matched) if (index.reads[doc] === 1) scores[doc]! *= QUESTION_READ_BOOST;
   }
   const { filter } = options;
   return [...matched]
