@@ -6,7 +6,10 @@
  * @module
  */
 import type { ToolEntry } from "./catalog.ts";
-import { hasEntry, relatedTerms } from "./thesaurus.ts";
+import { hasEntry, relatedTerms, TIER_WEIGHTS } from "./thesaurus.ts";
+
+/** Weight of the words related to an action's name, relative to a word of its description. */
+const RELATED_FIELD_WEIGHT = 1;
 
 /** The fields a tool is indexed by, with their weight and length normalization. */
 const FIELDS = [
@@ -15,10 +18,12 @@ const FIELDS = [
   { name: "action", weight: 3, b: 0.3 },
   { name: "description", weight: 1, b: 0.75 },
   { name: "inputs", weight: 0.5, b: 0.75 },
+  // Words related to the action's name (thesaurus), so a request in other words finds it.
+  { name: "related", weight: RELATED_FIELD_WEIGHT, b: 0 },
 ] as const;
 
 /** BM25 term-frequency saturation. */
-const K1 = 1.2;
+const K1 = 0.6;
 /** Query terms beyond this many are ignored (bounds the cost of a search). */
 const MAX_QUERY_TERMS = 64;
 /** Text taken from one field of one tool, at most. */
@@ -271,6 +276,35 @@ function fieldTexts(tool: ToolEntry): string[] {
   ].map((text) => text.slice(0, MAX_FIELD_CHARS));
 }
 
+const ACTION_FIELD = FIELDS.findIndex((field) => field.name === "action");
+const RELATED_FIELD = FIELDS.findIndex((field) => field.name === "related");
+
+/** Prefixes that undo or repeat a verb (`unarchive`, `reopen`), with the word they add. */
+const VERB_PREFIXES: [string, string][] = [["un", "undo"], ["re", "again"]];
+
+/**
+ * The words related to an action name's terms, with weights: the thesaurus's, and for a verb
+ * with a prefix that undoes or repeats it (`unreject`), the verb and that meaning (`reject`,
+ * `undo`).
+ */
+function relatedToAction(terms: string[]): Map<string, number> {
+  const related = new Map<string, number>();
+  const add = (term: string, weight: number) => {
+    if (!terms.includes(term) && weight > (related.get(term) ?? 0)) related.set(term, weight);
+  };
+  for (const term of terms) {
+    for (const [other, weight] of relatedTerms(term)) add(other, weight);
+    for (const [prefix, meaning] of VERB_PREFIXES) {
+      const rest = term.slice(prefix.length);
+      if (term.startsWith(prefix) && rest.length >= 4 && hasEntry(rest)) {
+        add(rest, TIER_WEIGHTS[0]);
+        add(meaning, TIER_WEIGHTS[0]);
+      }
+    }
+  }
+  return related;
+}
+
 /** Fields whose words count once however often they repeat (names say a thing once). */
 const PRESENCE_FIELDS = new Set(["name", "app", "action"]);
 
@@ -283,17 +317,24 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
   tools.forEach((tool, doc) => {
     const slots = new Map<string, number>();
     const counts: number[] = [];
+    const add = (term: string, field: number, count: number) => {
+      let slot = slots.get(term);
+      if (slot === undefined) {
+        slots.set(term, slot = slots.size);
+        for (let f = 0; f < fieldCount; f++) counts.push(0);
+      }
+      const at = slot * fieldCount + field;
+      counts[at] = field === RELATED_FIELD ? Math.max(counts[at]!, count) : counts[at]! + count;
+    };
     fieldTexts(tool).forEach((text, field) => {
       let terms = tokenize(text);
       if (PRESENCE_FIELDS.has(FIELDS[field]!.name)) terms = [...new Set(terms)];
       lengths[doc * fieldCount + field] = terms.length;
-      for (const term of terms) {
-        let slot = slots.get(term);
-        if (slot === undefined) {
-          slots.set(term, slot = slots.size);
-          for (let f = 0; f < fieldCount; f++) counts.push(0);
-        }
-        counts[slot * fieldCount + field]! += 1;
+      for (const term of terms) add(term, field, 1);
+      if (field === ACTION_FIELD) {
+        const related = relatedToAction(terms);
+        lengths[doc * fieldCount + RELATED_FIELD] = related.size;
+        for (const [term, weight] of related) add(term, RELATED_FIELD, weight);
       }
     });
     docTerms.push([...slots.keys()]);
