@@ -8,7 +8,10 @@
 import type { ToolEntry } from "./catalog.ts";
 import { hasEntry, relatedTerms, TIER_WEIGHTS } from "./thesaurus.ts";
 
-/** Weight of the words related to an action's name, relative to a word of its description. */
+/**
+ * Weight of a word related to an action's name (by the thesaurus), as if the action's name had
+ * it, relative to a word of its description.
+ */
 const RELATED_FIELD_WEIGHT = 1;
 
 /** The fields a tool is indexed by, with their weight and length normalization. */
@@ -18,8 +21,6 @@ const FIELDS = [
   { name: "action", weight: 3, b: 0.3 },
   { name: "description", weight: 1, b: 0.75 },
   { name: "inputs", weight: 0.5, b: 0.75 },
-  // Words related to the action's name (thesaurus), so a request in other words finds it.
-  { name: "related", weight: RELATED_FIELD_WEIGHT, b: 0 },
 ] as const;
 
 /** BM25 term-frequency saturation. */
@@ -32,6 +33,10 @@ const MAX_FIELD_CHARS = 4000;
 /** A prepared search index over some tools. */
 export interface SearchIndex {
   tools: ToolEntry[];
+  /** Term of an action name -> the tools whose action name has it. */
+  actionDocs: Map<string, Int32Array>;
+  /** Word -> the action-name terms it is related to, with the relation's weight. */
+  relatedToActions: Map<string, [string, number][]>;
   /** 1 for each tool that only reads (by its hints, or by the verb its action starts with). */
   reads: Uint8Array;
   /** Term -> the tools that contain it and their field-weighted, length-normalized frequency. */
@@ -41,7 +46,7 @@ export interface SearchIndex {
 /** The tools containing one term. */
 export interface Posting {
   docs: Int32Array;
-  /** BM25F pseudo term frequency per doc (same order as `docs`). */
+  /** BM25F pseudo term frequency per doc, saturated (same order as `docs`). */
   weights: Float64Array;
 }
 
@@ -222,6 +227,7 @@ const CLOSE_SYNONYM_WEIGHT = 0.8;
 const QUESTION_READ_BOOST = 1.3;
 /** Weight of the thesaurus's related words, on top of their tier's weight. */
 const THESAURUS_WEIGHT = 1;
+const QUERY_MIN_TIER_WEIGHT = 0.4;
 
 /** Stem -> [alternative stem, weight] pairs (the stem itself first, weight 1). */
 const SYNONYMS: Map<string, [string, number][]> = (() => {
@@ -277,22 +283,21 @@ function fieldTexts(tool: ToolEntry): string[] {
 }
 
 const ACTION_FIELD = FIELDS.findIndex((field) => field.name === "action");
-const RELATED_FIELD = FIELDS.findIndex((field) => field.name === "related");
 
 /** Prefixes that undo or repeat a verb (`unarchive`, `reopen`), with the word they add. */
 const VERB_PREFIXES: [string, string][] = [["un", "undo"], ["re", "again"]];
 
 /**
- * The words related to an action name's terms, with weights: the thesaurus's, and for a verb
+ * The words related to a term of an action name, with weights: the thesaurus's, and for a verb
  * with a prefix that undoes or repeats it (`unreject`), the verb and that meaning (`reject`,
  * `undo`).
  */
-function relatedToAction(terms: string[]): Map<string, number> {
+function relatedToAction(term: string): Map<string, number> {
   const related = new Map<string, number>();
-  const add = (term: string, weight: number) => {
-    if (!terms.includes(term) && weight > (related.get(term) ?? 0)) related.set(term, weight);
+  const add = (other: string, weight: number) => {
+    if (other !== term && weight > (related.get(other) ?? 0)) related.set(other, weight);
   };
-  for (const term of terms) {
+  {
     for (const [other, weight] of relatedTerms(term)) add(other, weight);
     for (const [prefix, meaning] of VERB_PREFIXES) {
       const rest = term.slice(prefix.length);
@@ -314,27 +319,26 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
   const lengths = new Float64Array(tools.length * fieldCount);
   const docTerms: string[][] = [];
   const docCounts: number[][] = [];
+  const actionBuilders = new Map<string, number[]>();
   tools.forEach((tool, doc) => {
     const slots = new Map<string, number>();
     const counts: number[] = [];
-    const add = (term: string, field: number, count: number) => {
-      let slot = slots.get(term);
-      if (slot === undefined) {
-        slots.set(term, slot = slots.size);
-        for (let f = 0; f < fieldCount; f++) counts.push(0);
-      }
-      const at = slot * fieldCount + field;
-      counts[at] = field === RELATED_FIELD ? Math.max(counts[at]!, count) : counts[at]! + count;
-    };
     fieldTexts(tool).forEach((text, field) => {
       let terms = tokenize(text);
       if (PRESENCE_FIELDS.has(FIELDS[field]!.name)) terms = [...new Set(terms)];
       lengths[doc * fieldCount + field] = terms.length;
-      for (const term of terms) add(term, field, 1);
-      if (field === ACTION_FIELD) {
-        const related = relatedToAction(terms);
-        lengths[doc * fieldCount + RELATED_FIELD] = related.size;
-        for (const [term, weight] of related) add(term, RELATED_FIELD, weight);
+      for (const term of terms) {
+        let slot = slots.get(term);
+        if (slot === undefined) {
+          slots.set(term, slot = slots.size);
+          for (let f = 0; f < fieldCount; f++) counts.push(0);
+        }
+        counts[slot * fieldCount + field]! += 1;
+        if (field === ACTION_FIELD) {
+          let docs = actionBuilders.get(term);
+          if (!docs) actionBuilders.set(term, docs = []);
+          docs.push(doc);
+        }
       }
     });
     docTerms.push([...slots.keys()]);
@@ -366,9 +370,29 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
   }
   const postings = new Map<string, Posting>();
   for (const [term, { docs, weights }] of builders) {
-    postings.set(term, { docs: Int32Array.from(docs), weights: Float64Array.from(weights) });
+    postings.set(term, {
+      docs: Int32Array.from(docs),
+      weights: Float64Array.from(weights, saturate),
+    });
   }
-  return { tools, postings, reads: Uint8Array.from(tools, (tool) => readsOnly(tool) ? 1 : 0) };
+  // Related words are looked up once per distinct term of the action names, not per tool.
+  const actionDocs = new Map<string, Int32Array>();
+  const relatedToActions = new Map<string, [string, number][]>();
+  for (const [term, docs] of actionBuilders) {
+    actionDocs.set(term, Int32Array.from(docs));
+    for (const [other, weight] of relatedToAction(term)) {
+      let list = relatedToActions.get(other);
+      if (!list) relatedToActions.set(other, list = []);
+      list.push([term, weight]);
+    }
+  }
+  return {
+    tools,
+    postings,
+    actionDocs,
+    relatedToActions,
+    reads: Uint8Array.from(tools, (tool) => readsOnly(tool) ? 1 : 0),
+  };
 }
 
 /** Verbs an action that only reads starts with, when its type says nothing. */
@@ -429,6 +453,7 @@ function alternativesOf(term: string): [string, number][] {
     weights.set(other, Math.max(weight, weights.get(other) ?? 0));
   }
   for (const [other, weight] of relatedTerms(term)) {
+    if (weight < QUERY_MIN_TIER_WEIGHT) continue;
     const scaled = weight * THESAURUS_WEIGHT;
     if (scaled > (weights.get(other) ?? 0)) weights.set(other, scaled);
   }
@@ -523,8 +548,9 @@ export function searchTools(
   if (n === 0 || limit <= 0) return [];
   const scores = new Float64Array(n);
   const best = new Float64Array(n);
+  const seen = new Uint8Array(n);
   const touched: number[] = [];
-  const matched = new Set<number>();
+  const matched: number[] = [];
   for (const { exact, alternatives } of expandQuery(query)) {
     // Each alternative scores with its own rarity, times its weight; a rare synonym of a
     // common word is capped at the word's rarity, so it never outweighs the word itself.
@@ -534,10 +560,23 @@ export function searchTools(
     for (const [term, factor] of alternatives) {
       const posting = index.postings.get(term);
       if (!posting) continue;
-      const weight = factor * Math.min(cap, idf(n, posting.docs.length));
-      for (let i = 0; i < posting.docs.length; i++) {
-        const doc = posting.docs[i]!;
-        const value = weight * saturate(posting.weights[i]!);
+      const { docs, weights } = posting;
+      const weight = factor * Math.min(cap, idf(n, docs.length));
+      for (let i = 0; i < docs.length; i++) {
+        const doc = docs[i]!;
+        const value = weight * weights[i]!;
+        if (best[doc] === 0) touched.push(doc);
+        if (value > best[doc]!) best[doc] = value;
+      }
+    }
+    // Actions whose names have a word the thesaurus relates to this one.
+    for (
+      const [term, factor] of exact !== undefined ? index.relatedToActions.get(exact) ?? [] : []
+    ) {
+      const docs = index.actionDocs.get(term)!;
+      const value = saturate(RELATED_FIELD_WEIGHT * factor) * Math.min(cap, idf(n, docs.length));
+      for (let i = 0; i < docs.length; i++) {
+        const doc = docs[i]!;
         if (best[doc] === 0) touched.push(doc);
         if (value > best[doc]!) best[doc] = value;
       }
@@ -545,20 +584,34 @@ export function searchTools(
     for (const doc of touched) {
       scores[doc]! += best[doc]!;
       best[doc] = 0;
-      matched.add(doc);
+      if (seen[doc] === 0) {
+        seen[doc] = 1;
+        matched.push(doc);
+      }
     }
   }
-  if (isQuestion(splitWords(query.slice(0, 200)), query)) {
-    for (const doc of matched) if (index.reads[doc] === 1) scores[doc]! *= QUESTION_READ_BOOST;
-  }
+  const boostReads = isQuestion(splitWords(query.slice(0, 200)), query);
   const { filter } = options;
-  return [...matched]
-    .filter((doc) => !filter || filter(index.tools[doc] as ToolEntry))
-    .map((doc) => ({ tool: index.tools[doc] as ToolEntry, score: scores[doc] as number }))
-    .sort((x, y) =>
-      y.score - x.score || (x.tool.name < y.tool.name ? -1 : x.tool.name > y.tool.name ? 1 : 0)
-    )
-    .slice(0, limit);
+  // The best `limit` in order, kept in a small sorted array (limit is small).
+  const top: SearchHit[] = [];
+  for (const doc of matched) {
+    const score = boostReads && index.reads[doc] === 1
+      ? scores[doc]! * QUESTION_READ_BOOST
+      : scores[doc]!;
+    if (top.length === limit && !ranksBefore(score, index.tools[doc]!, top[limit - 1]!)) continue;
+    const tool = index.tools[doc]!;
+    if (filter && !filter(tool)) continue;
+    let at = top.length;
+    while (at > 0 && ranksBefore(score, tool, top[at - 1]!)) at--;
+    top.splice(at, 0, { tool, score });
+    if (top.length > limit) top.pop();
+  }
+  return top;
+}
+
+/** Whether a tool with `score` ranks before `hit`: higher score, then name. */
+function ranksBefore(score: number, tool: ToolEntry, hit: SearchHit): boolean {
+  return score > hit.score || (score === hit.score && tool.name < hit.tool.name);
 }
 
 const indexes = new WeakMap<readonly ToolEntry[], SearchIndex>();

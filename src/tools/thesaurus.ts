@@ -35,10 +35,27 @@ export function hasEntry(key: string): boolean {
   return table().has(key);
 }
 
-/** The stems related to `key`, each with the weight of its closest tier; empty when unknown. */
-export function relatedTerms(key: string): [string, number][] {
+const cache = new Map<string, [string, number][]>();
+const MAX_CACHED = 20_000;
+const NONE: [string, number][] = [];
+
+/**
+ * The stems related to `key`, each with the weight of its closest tier; empty when unknown.
+ * The array is shared: do not change it.
+ */
+export function relatedTerms(key: string): readonly [string, number][] {
+  let result = cache.get(key);
+  if (result === undefined) {
+    result = parse(key);
+    if (cache.size >= MAX_CACHED) cache.clear();
+    cache.set(key, result);
+  }
+  return result;
+}
+
+function parse(key: string): [string, number][] {
   const line = table().get(key);
-  if (line === undefined) return [];
+  if (line === undefined) return NONE;
   const result: [string, number][] = [];
   const seen = new Set<string>();
   line.split("\t").forEach((tier, at) => {
