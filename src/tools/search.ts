@@ -39,6 +39,12 @@ export interface SearchIndex {
   relatedToActions: Map<string, [string, number][]>;
   /** 1 for each tool that only reads (by its hints, or by the verb its action starts with). */
   reads: Uint8Array;
+  /** Per tool, the index of its app in the app postings. */
+  appOf: Int32Array;
+  /** Number of apps. */
+  appCount: number;
+  /** Term -> the apps whose tools use it, with a saturated, length-normalized frequency. */
+  appPostings: Map<string, Posting>;
   /** Term -> the tools that contain it and their field-weighted, length-normalized frequency. */
   postings: Map<string, Posting>;
 }
@@ -283,6 +289,11 @@ function fieldTexts(tool: ToolEntry): string[] {
 }
 
 const ACTION_FIELD = FIELDS.findIndex((field) => field.name === "action");
+const DESCRIPTION_FIELD = FIELDS.findIndex((field) => field.name === "description");
+/** Length normalization of an app's vocabulary. */
+const APP_B = 0.5;
+/** Weight of how well the request fits a tool's app as a whole (its domain words). */
+const APP_CONTEXT_WEIGHT = 0.15;
 
 /** Prefixes that undo or repeat a verb (`unarchive`, `reopen`), with the word they add. */
 const VERB_PREFIXES: [string, string][] = [["un", "undo"], ["re", "again"]];
@@ -320,6 +331,10 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
   const docTerms: string[][] = [];
   const docCounts: number[][] = [];
   const actionBuilders = new Map<string, number[]>();
+  const appIds = new Map<string, number>();
+  const appTerms: Map<string, number>[] = [];
+  const appLengths: number[] = [];
+  const appOf = new Int32Array(tools.length);
   tools.forEach((tool, doc) => {
     const slots = new Map<string, number>();
     const counts: number[] = [];
@@ -343,7 +358,43 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
     });
     docTerms.push([...slots.keys()]);
     docCounts.push(counts);
+    let app = appIds.get(tool.integrationKey);
+    if (app === undefined) {
+      appIds.set(tool.integrationKey, app = appTerms.length);
+      appTerms.push(new Map());
+      appLengths.push(0);
+    }
+    appOf[doc] = app;
+    // The app's vocabulary: the words of its tools' action names and descriptions.
+    const terms = appTerms[app]!;
+    for (const [term, slot] of slots) {
+      if (
+        counts[slot * fieldCount + ACTION_FIELD] === 0 &&
+        counts[slot * fieldCount + DESCRIPTION_FIELD] === 0
+      ) continue;
+      terms.set(term, (terms.get(term) ?? 0) + 1);
+      appLengths[app]! += 1;
+    }
   });
+  const appAverage = appLengths.reduce((sum, length) => sum + length, 0) /
+      Math.max(1, appLengths.length) || 1;
+  const appBuilders = new Map<string, { docs: number[]; weights: number[] }>();
+  appTerms.forEach((terms, app) => {
+    const norm = 1 - APP_B + APP_B * appLengths[app]! / appAverage;
+    for (const [term, count] of terms) {
+      let builder = appBuilders.get(term);
+      if (!builder) appBuilders.set(term, builder = { docs: [], weights: [] });
+      builder.docs.push(app);
+      builder.weights.push(count / norm);
+    }
+  });
+  const appPostings = new Map<string, Posting>();
+  for (const [term, { docs, weights }] of appBuilders) {
+    appPostings.set(term, {
+      docs: Int32Array.from(docs),
+      weights: Float64Array.from(weights, saturate),
+    });
+  }
   const averages = FIELDS.map((_, field) => {
     let sum = 0;
     for (let doc = 0; doc < tools.length; doc++) sum += lengths[doc * fieldCount + field]!;
@@ -392,6 +443,9 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
     actionDocs,
     relatedToActions,
     reads: Uint8Array.from(tools, (tool) => readsOnly(tool) ? 1 : 0),
+    appOf,
+    appCount: appTerms.length,
+    appPostings,
   };
 }
 
@@ -551,7 +605,8 @@ export function searchTools(
   const seen = new Uint8Array(n);
   const touched: number[] = [];
   const matched: number[] = [];
-  for (const { exact, alternatives } of expandQuery(query)) {
+  const expanded = expandQuery(query);
+  for (const { exact, alternatives } of expanded) {
     // Each alternative scores with its own rarity, times its weight; a rare synonym of a
     // common word is capped at the word's rarity, so it never outweighs the word itself.
     touched.length = 0;
@@ -591,13 +646,21 @@ export function searchTools(
     }
   }
   const boostReads = isQuestion(splitWords(query.slice(0, 200)), query);
+  const appScores = new Float64Array(index.appCount);
+  for (const { exact } of expanded) {
+    const posting = exact !== undefined ? index.appPostings.get(exact) : undefined;
+    if (!posting) continue;
+    const weight = idf(index.appCount, posting.docs.length);
+    for (let i = 0; i < posting.docs.length; i++) {
+      appScores[posting.docs[i]!]! += weight * posting.weights[i]!;
+    }
+  }
   const { filter } = options;
   // The best `limit` in order, kept in a small sorted array (limit is small).
   const top: SearchHit[] = [];
   for (const doc of matched) {
-    const score = boostReads && index.reads[doc] === 1
-      ? scores[doc]! * QUESTION_READ_BOOST
-      : scores[doc]!;
+    const own = scores[doc]! + APP_CONTEXT_WEIGHT * appScores[index.appOf[doc]!]!;
+    const score = boostReads && index.reads[doc] === 1 ? own * QUESTION_READ_BOOST : own;
     if (top.length === limit && !ranksBefore(score, index.tools[doc]!, top[limit - 1]!)) continue;
     const tool = index.tools[doc]!;
     if (filter && !filter(tool)) continue;
