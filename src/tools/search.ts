@@ -290,6 +290,8 @@ function fieldTexts(tool: ToolEntry): string[] {
 
 const ACTION_FIELD = FIELDS.findIndex((field) => field.name === "action");
 const DESCRIPTION_FIELD = FIELDS.findIndex((field) => field.name === "description");
+/** Alternatives of a query word at least this close also find actions by related words. */
+const RELATED_MIN_CLOSENESS = 0.5;
 /** Length normalization of an app's vocabulary. */
 const APP_B = 0.5;
 /** Weight of how well the request fits a tool's app as a whole (its domain words). */
@@ -624,16 +626,19 @@ export function searchTools(
         if (value > best[doc]!) best[doc] = value;
       }
     }
-    // Actions whose names have a word the thesaurus relates to this one.
-    for (
-      const [term, factor] of exact !== undefined ? index.relatedToActions.get(exact) ?? [] : []
-    ) {
-      const docs = index.actionDocs.get(term)!;
-      const value = saturate(RELATED_FIELD_WEIGHT * factor) * Math.min(cap, idf(n, docs.length));
-      for (let i = 0; i < docs.length; i++) {
-        const doc = docs[i]!;
-        if (best[doc] === 0) touched.push(doc);
-        if (value > best[doc]!) best[doc] = value;
+    // Actions whose names have a word the thesaurus relates to this one (or to a close
+    // alternative of it).
+    for (const [alternative, closeness] of alternatives) {
+      if (closeness < RELATED_MIN_CLOSENESS) continue;
+      for (const [term, factor] of index.relatedToActions.get(alternative) ?? []) {
+        const docs = index.actionDocs.get(term)!;
+        const value = saturate(RELATED_FIELD_WEIGHT * factor * closeness) *
+          Math.min(cap, idf(n, docs.length));
+        for (let i = 0; i < docs.length; i++) {
+          const doc = docs[i]!;
+          if (best[doc] === 0) touched.push(doc);
+          if (value > best[doc]!) best[doc] = value;
+        }
       }
     }
     for (const doc of touched) {
