@@ -243,7 +243,9 @@ export function enableTools(
       result: {
         content: [{
           type: "text",
-          text: "Disabled every tool enabled before: only enable-tools is listed now.",
+          text:
+            "Disabled every tool enabled before: only enable-tools, search-tools and call-tool " +
+            "are listed now.",
         }],
         structuredContent: { enabled: [], unknown: [] },
       },
