@@ -64,10 +64,15 @@ Deno.test("the sandbox prints a token and commands that work against its server"
       const inspector = output.split("\n").filter((line) =>
         line.includes("npm:@modelcontextprotocol/inspector@2.12.0 --cli")
       );
-      assert.equal(inspector.length, 3);
+      assert.equal(inspector.length, 4);
       for (const line of inspector) assert.ok(line.includes(mcpUrl), line);
       assert.match(output, /--method tools\/list --header "Authorization: Bearer \$MCP_TOKEN"/);
       assert.match(output, /--method tools\/call --tool-name hubspot_create-contact/);
+      assert.match(
+        output,
+        /--tool-name search-tools --tool-args-json '\{"query":"send an email"\}'/,
+      );
+      assert.match(output, /--tool-name call-tool --tool-args-json/);
       assert.ok(output.includes(`new StreamableHTTPClientTransport(new URL("${mcpUrl}")`));
       const json = output.slice(output.indexOf('{\n  "mcpServers"'), output.indexOf("\n}\n") + 2);
       const claude = JSON.parse(json).mcpServers["integration-app-sandbox"];
