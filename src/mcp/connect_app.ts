@@ -13,6 +13,7 @@ import type { WorkspaceApp } from "../catalog/unconnected_apps.ts";
 import type { ConnectionRequest, ConnectionRequestTarget } from "../integration_app/types.ts";
 import type { IndexedCatalog } from "../tools/catalog.ts";
 import type { McpSessionContext } from "./mcp_server.ts";
+import type { MetaTool } from "./meta_tool.ts";
 import { type CallToolResult, type Tool, UrlElicitationRequiredError } from "./sdk.ts";
 import { errorResult, reconnectAdvice } from "./tool_result.ts";
 
@@ -117,6 +118,23 @@ async function unknownAppMessage(context: McpSessionContext, app: string): Promi
   }
   return `No app "${app.slice(0, 60)}" in this Integration.app workspace.${known}`;
 }
+
+/** The `connect-app` meta-tool (registered in `meta_tools.ts`). */
+export const connectAppMetaTool: MetaTool = {
+  name: CONNECT_APP_NAME,
+  tool: CONNECT_APP_TOOL,
+  changesToolList: false,
+  async handler(args, context) {
+    // A retried call (after URL elicitation) must see the connection the user just made.
+    let catalog = context.catalog;
+    try {
+      catalog = await context.session.catalog({ checkConnections: true });
+    } catch {
+      // The catalog the call was served with will do.
+    }
+    return await answerConnectApp(context.session, catalog, args);
+  },
+};
 
 /** Answers `connect-app`. */
 export async function answerConnectApp(

@@ -12,16 +12,10 @@ import type { SessionRecord } from "../store/session_store.ts";
 import { checkArguments } from "../tools/arguments.ts";
 import { type IndexedCatalog, toMcpTool, type ToolEntry } from "../tools/catalog.ts";
 import { WRAPPED_INPUT_FIELD } from "../tools/input_schema.ts";
-import {
-  answerConnectApp,
-  CONNECT_APP_NAME,
-  CONNECT_APP_TOOL,
-  connectHint,
-  elicitConnection,
-  missingConnectionResult,
-  reconnectRequest,
-} from "./connect_app.ts";
-import { ENABLE_TOOLS_NAME, ENABLE_TOOLS_TOOL, enableTools, findTool } from "./enable_tools.ts";
+import { elicitConnection, missingConnectionResult, reconnectRequest } from "./connect_app.ts";
+import { ENABLE_TOOLS_NAME, findTool } from "./enable_tools.ts";
+import type { MetaToolContext } from "./meta_tool.ts";
+import { META_TOOL_LISTING, metaTool } from "./meta_tools.ts";
 import {
   AjvJsonSchemaValidator,
   CallToolRequestSchema,
@@ -44,10 +38,12 @@ export const SERVER_INFO = { name: "Integration App MCP Server", version: "0.1.0
 
 const INSTRUCTIONS =
   "Tools run actions of the user's connected apps through Integration.app. Tool names are " +
-  "`{app}_{action}`. In dynamic mode only `enable-tools` is listed at first: call it with tool " +
-  "names or a `query` describing the task to enable the tools you need; `connect-app` gives " +
-  "the user a link to connect an app they lack. When a tool fails because its connection is " +
-  "broken, the result holds a link the user opens to reconnect.";
+  "`{app}_{action}`. In dynamic mode only `enable-tools`, `search-tools`, `call-tool` and " +
+  "`connect-app` are listed at first: find tools with `search-tools` (a `query` describing " +
+  "the task) and run them with `call-tool`, or enable them with `enable-tools` so they are " +
+  "listed; `connect-app` gives the user a link to connect an app they lack. When a tool " +
+  "fails because its connection is broken, the result holds a link the user opens to " +
+  "reconnect.";
 
 /**
  * One JSON Schema validator for every `Server`: without it each construction (one per request)
@@ -104,16 +100,13 @@ export async function loadCatalog(
   }
 }
 
-/** The tools dynamic mode lists before any is enabled (meta-tools register here). */
-export const DYNAMIC_META_TOOLS: readonly Tool[] = [ENABLE_TOOLS_TOOL, CONNECT_APP_TOOL];
-
 function listTools(context: McpSessionContext, catalog: IndexedCatalog): Tool[] {
   if (context.session.mode === "static") return catalog.listing;
   const enabled = context.session.enabledTools
     .map((name) => catalog.byName.get(name))
     .filter((tool) => tool !== undefined)
     .map(toMcpTool);
-  return [...DYNAMIC_META_TOOLS, ...enabled];
+  return [...META_TOOL_LISTING, ...enabled];
 }
 
 function resolveCallable(
@@ -124,20 +117,25 @@ function resolveCallable(
   const tool = findTool(catalog, name);
   if (!tool) {
     const hint = context.session.mode === "dynamic"
-      ? `: call ${ENABLE_TOOLS_NAME} with a query to find and enable the tools you need`
+      ? `: find tools with search-tools, then run them with call-tool (or enable them with ${ENABLE_TOOLS_NAME})`
       : "";
     throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}${hint}`);
   }
   if (context.session.mode === "dynamic" && !context.session.enabledTools.includes(tool.name)) {
     throw new McpError(
       ErrorCode.InvalidParams,
-      `Tool ${tool.name} is not enabled in this session: call ${ENABLE_TOOLS_NAME} with it first`,
+      `Tool ${tool.name} is not enabled in this session: call ${ENABLE_TOOLS_NAME} with it ` +
+        `first, or run it through call-tool`,
     );
   }
   return tool;
 }
 
-async function runTool(
+/**
+ * Runs a catalog tool: argument checks, the action run and its result or error. The one path
+ * of every call of an app's tool, direct or through `call-tool`.
+ */
+export async function runTool(
   context: McpSessionContext,
   tool: ToolEntry,
   args: Record<string, unknown>,
@@ -194,32 +192,19 @@ export async function answerCallTool(
   const args = params.arguments ?? {};
   context.onToolCall?.(name);
   const catalog = await loadCatalog(context);
-  if (name === ENABLE_TOOLS_NAME && context.session.mode === "dynamic") {
-    const outcome = enableTools(catalog, args, { apps: context.session.apps });
-    if (outcome.enabled) {
-      await context.saveEnabledTools(outcome.enabled);
-      await notify();
-    }
-    const named = Array.isArray(args.tools) ? args.tools.slice(0, 20) : [];
-    const unknown = named.filter((n): n is string =>
-      typeof n === "string" && findTool(catalog, n) === undefined
-    );
-    const hint = unknown.length > 0 ? await connectHint(context, catalog, unknown) : undefined;
-    if (hint) {
-      return {
-        ...outcome.result,
-        content: [...outcome.result.content, { type: "text", text: hint }],
-      };
-    }
-    return outcome.result;
-  }
-  if (name === CONNECT_APP_NAME && context.session.mode === "dynamic") {
-    // A retried call (after URL elicitation) must see the connection the user just made.
-    return await answerConnectApp(
-      context,
-      await loadCatalog(context, { checkConnections: true }),
-      args,
-    );
+  const meta = context.session.mode === "dynamic" ? metaTool(name) : undefined;
+  if (meta) {
+    const metaContext: MetaToolContext = {
+      session: context,
+      catalog,
+      notifyListChanged: notify,
+      runTool: (tool, toolArgs) => {
+        context.onToolCall?.(tool.name);
+        return runTool(context, tool, toolArgs);
+      },
+      isMetaTool: (other) => metaTool(other) !== undefined,
+    };
+    return await meta.handler(args, metaContext);
   }
   let current = catalog;
   if (!findTool(current, name)) {

@@ -91,10 +91,12 @@ Deno.test("re-initializing a chat maps it to the new session and keeps its enabl
   assert.deepEqual(sessions.json, { "chat-r": sessionIdOf(second) });
   const names = (await second.listTools()).tools.map((t) => t.name).sort();
   assert.deepEqual(names, [
+    "call-tool",
     "connect-app",
     "enable-tools",
     "gmail_send-email",
     "hubspot_create-contact",
+    "search-tools",
   ]);
   const sent = await second.callTool({
     name: "gmail_send-email",

@@ -257,3 +257,44 @@ Deno.test("a user who connects through one replica sees the new tools on another
   assert.equal(created.isError, undefined, textOf(created));
   assert.ok((await onSecond.listTools()).tools.some((t) => t.name === "hubspot_create-contact"));
 });
+
+Deno.test("search-tools also finds actions of apps the customer lacks, marked as needing a connection", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const client = await server.connect(await server.fake.token("bob"), { query: "?mode=dynamic" });
+  const result = await client.callTool({
+    name: "search-tools",
+    arguments: { query: "create a contact" },
+  });
+  assert.equal(result.isError, undefined, textOf(result));
+  const structured = result.structuredContent as {
+    tools: { name: string }[];
+    notConnected?: { name: string; app: string; needsConnection: boolean; connect: unknown }[];
+  };
+  assert.ok(!structured.tools.some((t) => t.name.startsWith("hubspot_")), "not bob's own");
+  const hubspot = structured.notConnected?.find((t) => t.name === "hubspot_create-contact");
+  assert.ok(hubspot, textOf(result));
+  assert.equal(hubspot.needsConnection, true);
+  assert.deepEqual(hubspot.connect, { tool: "connect-app", arguments: { app: "hubspot" } });
+  assert.match(textOf(result), /not connected the app yet \(call connect-app/);
+  // The JSON of bob's own tools stays the last line.
+  assert.deepEqual(JSON.parse(textOf(result).split("\n").at(-1)!), { tools: structured.tools });
+
+  // call-tool on such a tool gives the link instead of "unknown tool".
+  const via = await client.callTool({
+    name: "call-tool",
+    arguments: { name: "hubspot_create-contact", arguments: { email: "ada@example.com" } },
+  });
+  assert.equal(via.isError, true);
+  assert.match(textOf(via), /HubSpot is not connected yet\. The user must connect HubSpot/);
+  linkIn(textOf(via));
+
+  // With ?apps=gmail, other apps are not offered.
+  const limited = await server.connect(await server.fake.token("bob"), {
+    query: "?mode=dynamic&apps=gmail",
+  });
+  const narrow = await limited.callTool({
+    name: "search-tools",
+    arguments: { query: "create a contact" },
+  });
+  assert.equal((narrow.structuredContent as { notConnected?: unknown }).notConnected, undefined);
+});
