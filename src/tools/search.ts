@@ -112,7 +112,9 @@ export function splitWords(text: string): string[] {
   return text
     .replace(/([A-Z])s\b/g, "$1S") // plural acronyms: labelIDs -> label IDS
     .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
+    // HTMLParser -> HTML Parser. A lookahead, not `([A-Z]+)([A-Z][a-z])`: that one backtracks
+    // over every run of capitals and takes quadratic time on a long one.
+    .replace(/([A-Z])(?=[A-Z][a-z])/g, "$1 ")
     .toLowerCase()
     .replace(/\be-mail/g, "email")
     .replace(/\bto-?do/g, "todo")
