@@ -84,6 +84,13 @@ const CASES: Case[] = [
     message: /at most 100 messages/,
   },
   {
+    name: "a batch of two tools/list requests",
+    body: `[${rpc("tools/list", {}, 1)}, ${rpc("ping", {}, 2)}, ${rpc("tools/list", {}, 3)}]`,
+    status: 400,
+    code: -32600,
+    message: /at most one tools\/list request, not 2/,
+  },
+  {
     name: "deeply nested arrays",
     body: "[".repeat(500) + "]".repeat(500),
     status: 400,
