@@ -5,8 +5,15 @@
  */
 import { HttpError, JsonRpcCode } from "./errors.ts";
 
-/** Reads the body as text, refusing more than `maxBytes` with 413. */
-export async function readBodyText(request: Request, maxBytes: number): Promise<string> {
+/**
+ * Reads the body as text, refusing more than `maxBytes` with 413, a body still arriving after
+ * `timeoutMs` with 408, and one cut short (the client closed or reset the connection) with 400.
+ */
+export async function readBodyText(
+  request: Request,
+  maxBytes: number,
+  timeoutMs = Number.POSITIVE_INFINITY,
+): Promise<string> {
   const tooLarge = (): HttpError =>
     new HttpError(413, `Payload too large: the limit is ${maxBytes} bytes`, {
       rpcCode: JsonRpcCode.InvalidRequest,
@@ -20,15 +27,36 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new HttpError(
+    408,
+    `Request Timeout: the body did not arrive within ${Math.round(timeoutMs / 1000)} s`,
+    { rpcCode: JsonRpcCode.InvalidRequest },
+  );
+  const deadline = Number.isFinite(timeoutMs)
+    ? new Promise<never>((_, reject) => timer = setTimeout(() => reject(late), timeoutMs))
+    : undefined;
+  try {
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await (deadline ? Promise.race([reader.read(), deadline]) : reader.read());
+      } catch (error) {
+        if (error === late) throw late;
+        throw new HttpError(400, "Bad Request: the request body ended before its Content-Length", {
+          rpcCode: JsonRpcCode.InvalidRequest,
+        });
+      }
+      if (chunk.done) break;
+      size += chunk.value.length;
+      if (size > maxBytes) throw tooLarge();
+      chunks.push(chunk.value);
     }
-    chunks.push(value);
+  } catch (error) {
+    await reader.cancel().catch(() => {});
+    throw error;
+  } finally {
+    clearTimeout(timer);
   }
   const bytes = new Uint8Array(size);
   let offset = 0;
