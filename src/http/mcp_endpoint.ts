@@ -25,6 +25,7 @@ import { HttpError, JsonRpcCode } from "./errors.ts";
 import { checkAccept, parseMessages } from "./mcp_messages.ts";
 import { parseApps, parseChatId, parseMode } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
+import { clip, summarizeMethods } from "../util/text.ts";
 
 /** Who is calling, already authenticated. */
 export interface Caller {
@@ -89,7 +90,9 @@ export class McpEndpoint {
     const messages = parseMessages(parseJson(
       await readBodyText(request, config.maxBodyBytes, config.bodyTimeoutMs),
     ));
-    context.mcpMethod = messages.map(methodOf).filter(Boolean).join(",") || "response";
+    context.mcpMethod = summarizeMethods(
+      messages.map(methodOf).filter((method) => method !== undefined),
+    ) || "response";
     const toolCalls = messages.filter((message) => methodOf(message) === "tools/call").length;
     const { burst } = this.#services.limits.toolCalls;
     if (toolCalls > burst) {
@@ -247,7 +250,7 @@ export class McpEndpoint {
           ),
           (error) => logger.warn("cannot invalidate catalog", { error }),
         ),
-      onToolCall: (name) => context.tool = name,
+      onToolCall: (name) => context.tool = clip(name, 64),
     };
     if (!stream && messages.length === 1) {
       const direct = answerDirectly(request, messages[0] as JSONRPCMessage, mcpContext);

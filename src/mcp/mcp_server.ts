@@ -11,6 +11,7 @@ import type { SessionRecord } from "../store/session_store.ts";
 import { checkArguments } from "../tools/arguments.ts";
 import { type IndexedCatalog, toMcpTool, type ToolEntry } from "../tools/catalog.ts";
 import { WRAPPED_INPUT_FIELD } from "../tools/input_schema.ts";
+import { clip } from "../util/text.ts";
 import { ENABLE_TOOLS_NAME, ENABLE_TOOLS_TOOL, enableTools, findTool } from "./enable_tools.ts";
 import {
   AjvJsonSchemaValidator,
@@ -91,7 +92,7 @@ function resolveCallable(
     const hint = context.session.mode === "dynamic"
       ? `: call ${ENABLE_TOOLS_NAME} with a query to find and enable the tools you need`
       : "";
-    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}${hint}`);
+    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${clip(name, 100)}${hint}`);
   }
   if (context.session.mode === "dynamic" && !context.session.enabledTools.includes(tool.name)) {
     throw new McpError(

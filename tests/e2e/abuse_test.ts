@@ -191,3 +191,51 @@ Deno.test("a customer's requests in flight are capped: more get 429, others are 
   assert.deepEqual(await Promise.all(uploads), [408, 408, 408]);
   assert.equal((await rawRequest(`${server.url}/mcp/sessions`, { token: alice })).status, 200);
 });
+
+Deno.test("long method and tool names grow the log, span names and errors by a bounded amount", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const token = await server.fake.token("alice");
+  const init = await rawRequest(server.mcpUrl, {
+    method: "POST",
+    token,
+    headers: mcpHeaders(),
+    body: initializeBody(),
+  });
+  const headers = mcpHeaders({
+    "mcp-session-id": init.headers.get("mcp-session-id") as string,
+    "mcp-protocol-version": "2025-06-18",
+  });
+  const logSize = () => server.logs.reduce((sum, line) => sum + line.length, 0);
+
+  const before = logSize();
+  const notifications = Array.from({ length: 100 }, (_, i) => ({
+    jsonrpc: "2.0",
+    method: `notifications/${i}`.padEnd(41_000, "x"),
+  }));
+  const batch = await rawRequest(server.mcpUrl, {
+    method: "POST",
+    token,
+    headers,
+    body: JSON.stringify(notifications),
+  });
+  assert.equal(batch.status, 202);
+  assert.ok(logSize() - before < 2_000, `the log grew by ${logSize() - before} characters`);
+
+  const middle = logSize();
+  const longName = "t".repeat(4_000_000);
+  const call = await rawRequest(server.mcpUrl, {
+    method: "POST",
+    token,
+    headers,
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: { name: longName, arguments: {} },
+    }),
+  });
+  assert.equal(call.status, 200);
+  assert.ok(call.text.length < 1_000, `the error echoed ${call.text.length} characters`);
+  assert.match(call.text, /Unknown tool: t+…/);
+  assert.ok(logSize() - middle < 2_000, `the log grew by ${logSize() - middle} characters`);
+});
