@@ -128,7 +128,10 @@ export function createHandler(services: Services): Handler {
     const started = performance.now();
     const context: RequestContext = {};
     addresses.set(request, clientAddress(request, info, config.clientAddressHeader));
-    const isMcp = URL.parse(request.url)?.pathname === "/mcp";
+    const pathname = URL.parse(request.url)?.pathname;
+    const isMcp = pathname === "/mcp";
+    // Only the MCP routes check the Origin: only they may tell a browser it is allowed.
+    const isMcpPath = isMcp || (pathname?.startsWith("/mcp/") ?? false);
     let response: Response;
     try {
       response = await dispatch(request, context);
@@ -146,7 +149,7 @@ export function createHandler(services: Services): Handler {
       }
     }
     const origin = request.headers.get("origin");
-    if (origin && response.status !== 403) {
+    if (origin && isMcpPath && response.status !== 403) {
       for (const [name, value] of Object.entries(corsHeaders(origin))) {
         response.headers.set(name, value);
       }
