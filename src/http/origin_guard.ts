@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { clip } from "../util/text.ts";
 import { HttpError } from "./errors.ts";
 
 /** What the guard needs from the configuration. */
@@ -66,7 +67,7 @@ export function createOriginGuard(policy: OriginPolicy): (request: Request) => v
   const allowedHosts = new Set(policy.allowedHosts.map((h) => h.toLowerCase()));
   const allowedOrigins = new Set(policy.allowedOrigins);
   const forbidden = (what: string): HttpError =>
-    new HttpError(403, `Forbidden: ${what} is not allowed`);
+    new HttpError(403, `Forbidden: ${clip(what, 120)} is not allowed`);
 
   return (request: Request): void => {
     const hostHeader = request.headers.get("host");
@@ -86,7 +87,7 @@ export function createOriginGuard(policy: OriginPolicy): (request: Request) => v
     const normalized = originHeader.replace(/\/+$/, "").toLowerCase();
     if (allowedOrigins.has(normalized)) return;
     const origin = parseOrigin(originHeader);
-    if (!origin) throw forbidden(`Origin ${originHeader.slice(0, 100)}`);
+    if (!origin) throw forbidden(`Origin ${originHeader}`);
     if (loopbackOnly) {
       if (!isLoopbackName(origin.hostname)) throw forbidden(`Origin ${origin.origin}`);
       return;
