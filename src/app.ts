@@ -74,6 +74,11 @@ export function createServices(deps: AppDependencies): Services {
       toolCallBurst: config.toolCallRateLimitBurst,
       maxSessionsPerTenant: config.maxSessionsPerTenant,
       maxInFlightPerTenant: config.maxInFlightPerTenant,
+      // One body of the largest size always fits.
+      maxBodyBytesInFlightPerTenant: Math.max(
+        config.maxBodyBytesInFlightPerTenant,
+        config.maxBodyBytes,
+      ),
       maxChatsPerTenant: config.maxChatsPerTenant,
       countSessions: (tenant, limit) => sessions.countSessions(tenant, limit),
       countChats: (tenant, limit) => sessions.countChats(tenant, limit),

@@ -57,6 +57,7 @@ const EnvSchema = z.object({
   MAX_IN_FLIGHT_PER_TENANT: integer(256, 1),
   MAX_CHATS_PER_TENANT: integer(10_000, 1),
   BODY_TIMEOUT_SECONDS: seconds(20),
+  MAX_BODY_BYTES_IN_FLIGHT_PER_TENANT: integer(32 * 1024 * 1024, 1024),
   UNVERIFIED_RATE_LIMIT_PER_SECOND: integer(10, 1),
   UNVERIFIED_RATE_LIMIT_BURST: integer(50, 1),
   IDENTITY_CHECK_CONCURRENCY: integer(16, 1),
@@ -97,6 +98,8 @@ export interface Config {
   maxChatsPerTenant: number;
   /** Requests of one customer being served at once; more get 429. */
   maxInFlightPerTenant: number;
+  /** Bytes of one customer's request bodies read at once; past it, 429. */
+  maxBodyBytesInFlightPerTenant: number;
   /** How long a request body may take to arrive; a slower one gets 408. */
   bodyTimeoutMs: number;
   /** Per client address: requests without a verified token per second, and the burst. */
@@ -154,6 +157,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxInFlightPerTenant: e.MAX_IN_FLIGHT_PER_TENANT,
     maxChatsPerTenant: e.MAX_CHATS_PER_TENANT,
     bodyTimeoutMs: e.BODY_TIMEOUT_SECONDS * 1000,
+    maxBodyBytesInFlightPerTenant: e.MAX_BODY_BYTES_IN_FLIGHT_PER_TENANT,
     unverifiedRatePerSecond: e.UNVERIFIED_RATE_LIMIT_PER_SECOND,
     unverifiedBurst: e.UNVERIFIED_RATE_LIMIT_BURST,
     identityCheckConcurrency: e.IDENTITY_CHECK_CONCURRENCY,

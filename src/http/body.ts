@@ -5,6 +5,22 @@
  */
 import { HttpError, JsonRpcCode } from "./errors.ts";
 
+/** Memory shared by the bodies of one customer's requests while they arrive. */
+export interface BodyBudget {
+  /** Takes `bytes` more; throws (e.g. a `LimitExceededError`) when they do not fit. */
+  take(bytes: number): void;
+  /** Gives back `bytes` taken before. */
+  give(bytes: number): void;
+}
+
+/** Options of `readBodyText`. */
+export interface ReadBodyOptions {
+  /** How long the body may take to arrive (default: no limit). */
+  timeoutMs?: number;
+  /** Where the bytes read are counted while the body is read. */
+  budget?: BodyBudget;
+}
+
 /**
  * Reads the body as text, refusing more than `maxBytes` with 413, a body still arriving after
  * `timeoutMs` with 408, and one cut short (the client closed or reset the connection) with 400.
@@ -12,8 +28,9 @@ import { HttpError, JsonRpcCode } from "./errors.ts";
 export async function readBodyText(
   request: Request,
   maxBytes: number,
-  timeoutMs = Number.POSITIVE_INFINITY,
+  options: ReadBodyOptions = {},
 ): Promise<string> {
+  const { timeoutMs = Number.POSITIVE_INFINITY, budget } = options;
   const tooLarge = (): HttpError =>
     new HttpError(413, `Payload too large: the limit is ${maxBytes} bytes`, {
       rpcCode: JsonRpcCode.InvalidRequest,
@@ -27,6 +44,7 @@ export async function readBodyText(
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
+  let taken = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new HttpError(
     408,
@@ -50,6 +68,8 @@ export async function readBodyText(
       if (chunk.done) break;
       size += chunk.value.length;
       if (size > maxBytes) throw tooLarge();
+      budget?.take(chunk.value.length);
+      taken += chunk.value.length;
       chunks.push(chunk.value);
     }
   } catch (error) {
@@ -57,6 +77,7 @@ export async function readBodyText(
     throw error;
   } finally {
     clearTimeout(timer);
+    budget?.give(taken);
   }
   const bytes = new Uint8Array(size);
   let offset = 0;

@@ -88,7 +88,10 @@ export class McpEndpoint {
       throw new HttpError(415, "Unsupported Media Type: Content-Type must be application/json");
     }
     const messages = parseMessages(parseJson(
-      await readBodyText(request, config.maxBodyBytes, config.bodyTimeoutMs),
+      await readBodyText(request, config.maxBodyBytes, {
+        timeoutMs: config.bodyTimeoutMs,
+        budget: this.#services.limits.bodyBudget(caller.identity.tenant),
+      }),
     ));
     context.mcpMethod = summarizeMethods(
       messages.map(methodOf).filter((method) => method !== undefined),

@@ -24,6 +24,8 @@ export interface LimitsOptions {
   maxSessionsPerTenant: number;
   /** Requests of one tenant served at once. */
   maxInFlightPerTenant?: number;
+  /** Bytes of request bodies of one tenant being read at once. */
+  maxBodyBytesInFlightPerTenant?: number;
   /** Live chats per tenant. */
   maxChatsPerTenant?: number;
   /** Counts a tenant's live chats (stopping at the limit it is given). */
@@ -49,6 +51,8 @@ export class Limits {
   readonly #background: BackgroundTasks;
   readonly maxInFlight: number;
   readonly #inFlight = new Map<string, number>();
+  readonly maxBodyBytesInFlight: number;
+  readonly #bodyBytes = new Map<string, number>();
 
   constructor(options: LimitsOptions) {
     const instanceId = crypto.randomUUID();
@@ -71,6 +75,7 @@ export class Limits {
       burst: options.toolCallBurst,
     });
     this.maxInFlight = options.maxInFlightPerTenant ?? Number.POSITIVE_INFINITY;
+    this.maxBodyBytesInFlight = options.maxBodyBytesInFlightPerTenant ?? Number.POSITIVE_INFINITY;
     this.#logger = options.logger;
     this.#background = options.background;
     this.sessions = new SessionCap({
@@ -135,6 +140,32 @@ export class Limits {
       const remaining = (this.#inFlight.get(tenant) ?? 1) - 1;
       if (remaining > 0) this.#inFlight.set(tenant, remaining);
       else this.#inFlight.delete(tenant);
+    };
+  }
+
+  /**
+   * The memory `tenant`'s request bodies may take while they arrive: taking more than
+   * `maxBodyBytesInFlight` throws `LimitExceededError`.
+   */
+  bodyBudget(tenant: string): { take(bytes: number): void; give(bytes: number): void } {
+    const held = () => this.#bodyBytes.get(tenant) ?? 0;
+    return {
+      take: (bytes) => {
+        if (held() + bytes > this.maxBodyBytesInFlight) {
+          throw new LimitExceededError(
+            `Too many request bodies arriving at once: this customer may send ` +
+              `${Math.floor(this.maxBodyBytesInFlight / 1024 / 1024)} MiB of bodies at a time; ` +
+              `retry when earlier requests have finished`,
+            1,
+          );
+        }
+        this.#bodyBytes.set(tenant, held() + bytes);
+      },
+      give: (bytes) => {
+        const remaining = held() - bytes;
+        if (remaining > 0) this.#bodyBytes.set(tenant, remaining);
+        else this.#bodyBytes.delete(tenant);
+      },
     };
   }
 

@@ -239,3 +239,38 @@ Deno.test("long method and tool names grow the log, span names and errors by a b
   assert.match(call.text, /Unknown tool: t+…/);
   assert.ok(logSize() - middle < 2_000, `the log grew by ${logSize() - middle} characters`);
 });
+
+Deno.test("a customer's request bodies share a memory budget while they arrive", async () => {
+  await using server = await startTestServer({
+    fake: fixtureWorkspace(),
+    env: {
+      MAX_BODY_BYTES: "100000",
+      MAX_BODY_BYTES_IN_FLIGHT_PER_TENANT: "150000",
+      BODY_TIMEOUT_SECONDS: "1",
+    },
+  });
+  const alice = await server.fake.token("alice");
+  const bob = await server.fake.token("bob");
+  for (const token of [alice, bob]) {
+    assert.equal((await rawRequest(`${server.url}/mcp/sessions`, { token })).status, 200);
+  }
+  const part = "[" + " ".repeat(60_000);
+  const upload = (token: string) =>
+    partialPost(server, token, { body: part, declared: 90_000, closeWrite: false });
+  const first = [upload(alice), upload(alice)];
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  // A third body of alice's does not fit in 150,000 bytes; bob has his own budget.
+  const [third, bobs] = await Promise.all([upload(alice), upload(bob)]);
+  assert.equal(third, 429);
+  assert.equal(bobs, 408);
+  assert.deepEqual(await Promise.all(first), [408, 408]);
+  // The budget is given back: a whole request fits again.
+  assert.equal((await rawRequest(`${server.url}/mcp/sessions`, { token: alice })).status, 200);
+  const init = await rawRequest(server.mcpUrl, {
+    method: "POST",
+    token: alice,
+    headers: mcpHeaders(),
+    body: initializeBody(),
+  });
+  assert.equal(init.status, 200);
+});
