@@ -58,21 +58,23 @@ export interface AuthenticatedCaller {
 export interface AuthenticatorOptions {
   identities: IdentityResolver;
   unverified: UnverifiedLimits;
-  now?: () => number;
 }
 
 /** Authenticates requests, limiting unverified ones per client address. */
 export class Authenticator {
   readonly #identities: IdentityResolver;
   readonly #unverified: UnverifiedLimits;
-  readonly #now: () => number;
-  /** Token hash -> until when the token is known good on this instance. */
-  readonly #verified = new LruMap<string, number>(10_000);
+  /**
+   * Hashes of tokens Integration.app accepted before on this instance. Their checks (served
+   * from the identity cache, or asked again after `IDENTITY_TTL_SECONDS`) count against no
+   * address and wait for no slot: a platform that connects thousands of its users from one
+   * address re-checks their tokens all the time, and a forged token is never in here.
+   */
+  readonly #accepted = new LruMap<string, true>(50_000);
 
   constructor(options: AuthenticatorOptions) {
     this.#identities = options.identities;
     this.#unverified = options.unverified;
-    this.#now = options.now ?? Date.now;
   }
 
   /**
@@ -94,27 +96,29 @@ export class Authenticator {
       this.#unverified.charge(address);
       throw unauthorized(`Unauthorized: malformed token (${malformed})`, true);
     }
-    const hash = sha256Hex(token);
-    const verifiedUntil = this.#verified.get(hash);
-    if (verifiedUntil !== undefined && verifiedUntil > this.#now()) {
-      return { identity: await this.#resolve(token), token };
-    }
-    this.#unverified.charge(address);
+    const hash = sha256Hex(token).slice(0, 32);
+    const known = this.#accepted.get(hash) === true;
+    // Given back when the token is accepted: only refusals stay counted against the address.
+    const refund = known ? undefined : this.#unverified.charge(address);
     let identity: Identity;
     try {
-      identity = await this.#unverified.check(() => this.#resolve(token));
+      identity = known
+        ? await this.#resolve(token)
+        : await this.#unverified.check(() => this.#resolve(token));
     } catch (error) {
       if (error instanceof ChecksBusyError) {
         throw new HttpError(
           503,
-          "Cannot check the token now: too many token checks are " +
-            "waiting; retry in a moment",
+          "Cannot check the token now: too many token checks are waiting; retry in a moment",
           { headers: { "retry-after": "1" } },
         );
       }
+      // Refused now (revoked or expired): from here on it counts against its address again.
+      if (error instanceof HttpError && error.status === 401) this.#accepted.delete(hash);
       throw error;
     }
-    this.#verified.set(hash, identity.expiresAt);
+    refund?.();
+    this.#accepted.set(hash, true);
     return { identity, token };
   }
 

@@ -32,8 +32,8 @@ type GuardedHandler = (
 
 /** Builds the server's request handler. */
 export function createHandler(services: Services): Handler {
-  const { config, logger, identities, sessions, kv, limits, unverified, now } = services;
-  const authenticator = new Authenticator({ identities, unverified, now });
+  const { config, logger, identities, sessions, kv, limits, unverified } = services;
+  const authenticator = new Authenticator({ identities, unverified });
   const guardOrigin = createOriginGuard({
     bindHost: config.host,
     allowedHosts: config.allowedHosts,

@@ -1,9 +1,11 @@
 /**
  * Limits on traffic whose token is not already verified: requests without a token, with a
- * malformed or refused one, and first uses of a token (which cost Integration.app a `/self`
- * call). Each client address has a token bucket for them, and at most a few such checks run
- * at once in the whole instance, so a flood of forged tokens costs Integration.app a bounded
- * number of calls per second. Requests with a token verified before pass without either.
+ * malformed or refused one, and first uses of a token (which may cost Integration.app a
+ * `/self` call). Each client address has a token bucket for them: a check takes a token
+ * before it runs and gives it back when the token is accepted, so refusals drain the bucket
+ * and a flood of forged tokens costs Integration.app a bounded number of calls per second,
+ * while real customers' first requests only count while they are being checked. At most a
+ * few checks run at once in the whole instance. Tokens accepted before pass without either.
  *
  * @module
  */
@@ -66,14 +68,24 @@ export class UnverifiedLimits {
     this.#now = options.now ?? Date.now;
   }
 
-  /** Counts one unverified request from `address`; throws `LimitExceededError` over the limit. */
-  charge(address: string): void {
+  /**
+   * Counts one unverified request from `address`; throws `LimitExceededError` over the limit.
+   * The returned function gives the count back (for a token Integration.app then accepted).
+   */
+  charge(address: string): () => void {
     const key = addressKey(address);
     const now = this.#now();
     let bucket = this.#buckets.get(key);
     if (!bucket) this.#buckets.set(key, bucket = new TokenBucket(this.perSecond, this.burst, now));
     const waitMs = bucket.take(1, now);
-    if (waitMs === 0) return;
+    if (waitMs === 0) {
+      let refunded = false;
+      return () => {
+        if (refunded) return;
+        refunded = true;
+        bucket.refund(1, this.#now());
+      };
+    }
     throw new LimitExceededError(
       `Too many requests without a verified token from this address: at most ` +
         `${this.perSecond} per second (bursts of ${this.burst}); retry in ` +

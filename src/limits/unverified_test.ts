@@ -65,3 +65,20 @@ Deno.test("token checks run a few at a time, and a full queue is refused", async
   assert.equal(peak, 2);
   assert.equal(limits.running, 0);
 });
+
+Deno.test("a count given back (an accepted token) frees its place at once", () => {
+  const limits = new UnverifiedLimits({
+    perSecond: 1,
+    burst: 2,
+    concurrentChecks: 1,
+    now: () => 0,
+  });
+  for (let i = 0; i < 10; i++) limits.charge("10.0.0.1")(); // each accepted
+  const refund = limits.charge("10.0.0.1");
+  limits.charge("10.0.0.1"); // refused: stays counted
+  assert.throws(() => limits.charge("10.0.0.1"), LimitExceededError);
+  refund();
+  refund(); // a second call gives nothing more
+  limits.charge("10.0.0.1");
+  assert.throws(() => limits.charge("10.0.0.1"), LimitExceededError);
+});

@@ -109,6 +109,51 @@ Deno.test("a token that no kind of Integration.app token can be never reaches In
   }
 });
 
+Deno.test("tokens Integration.app accepts never use up their address's limit", async () => {
+  await using server = await startTestServer({
+    fake: fixtureWorkspace(),
+    env: { UNVERIFIED_RATE_LIMIT_PER_SECOND: "1", UNVERIFIED_RATE_LIMIT_BURST: "2" },
+  });
+  // Many customers of one platform, all connecting from its one address (distinct tokens).
+  const tokens = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => server.fake.token("alice", { expiresInSeconds: 600 + i })),
+  );
+  for (const token of tokens) {
+    assert.equal((await rawRequest(`${server.url}/mcp/sessions`, { token })).status, 200);
+  }
+  // Refusals do use it up.
+  const forged = await server.fake.token("alice", { secret: "not-the-workspace-secret" });
+  const statuses = [];
+  for (let i = 0; i < 3; i++) {
+    statuses.push((await rawRequest(`${server.url}/mcp/sessions`, { token: forged })).status);
+  }
+  assert.deepEqual(statuses, [401, 401, 429]);
+  assert.equal((await rawRequest(`${server.url}/mcp/sessions`, { token: tokens[0] })).status, 200);
+});
+
+Deno.test("token checks that miss the cache run at most IDENTITY_CHECK_CONCURRENCY at once", async () => {
+  await using server = await startTestServer({
+    fake: fixtureWorkspace(),
+    env: { IDENTITY_CHECK_CONCURRENCY: "4", UNVERIFIED_RATE_LIMIT_BURST: "1000" },
+  });
+  server.fake.faults.push({ match: /^GET \/self$/, delayMs: 150 });
+  const forged = await Promise.all(
+    Array.from(
+      { length: 24 },
+      (_, i) => server.fake.token(`mallory-${i}`, { secret: "not-the-workspace-secret" }),
+    ),
+  );
+  const started = performance.now();
+  const statuses = await Promise.all(
+    forged.map(async (token) => (await rawRequest(`${server.url}/mcp/sessions`, { token })).status),
+  );
+  const elapsed = performance.now() - started;
+  assert.deepEqual([...new Set(statuses)], [401]);
+  assert.equal(server.fake.count(/^GET \/self$/), 24);
+  // 24 checks of 150 ms, 4 at a time: at least 6 rounds (all at once would take one).
+  assert.ok(elapsed >= 6 * 150 * 0.9, `took ${Math.round(elapsed)} ms`);
+});
+
 Deno.test("unauthenticated requests are limited per client address", async () => {
   await using server = await startTestServer({
     fake: fixtureWorkspace(),
