@@ -1,7 +1,8 @@
 /**
- * Bearer authentication of HTTP requests. A token verified before passes at once; anything
+ * Bearer authentication of HTTP requests. A token accepted before passes at once; anything
  * else (no token, a malformed one, one not seen yet) counts against its client address's
- * limit, and new tokens are checked with Integration.app a few at a time.
+ * limit (given back when Integration.app accepts the token), and tokens not seen yet are
+ * checked a few at a time.
  *
  * @module
  */
