@@ -37,6 +37,20 @@ export interface LimitsOptions {
   now?: () => number;
 }
 
+/** Runs `create` within `cap`: its slot becomes a record, or is given back when it fails. */
+async function admit<T>(cap: SessionCap, tenant: string, create: () => Promise<T>): Promise<T> {
+  await cap.admit(tenant);
+  let result: T;
+  try {
+    result = await create();
+  } catch (error) {
+    cap.release(tenant);
+    throw error;
+  }
+  cap.created(tenant);
+  return result;
+}
+
 function seconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
 }
@@ -186,34 +200,16 @@ export class Limits {
    * Creates a session of `tenant` with `create` if the session cap allows it (concurrent
    * calls count each other); throws `LimitExceededError` at the cap.
    */
-  async admitSession<T>(tenant: string, create: () => Promise<T>): Promise<T> {
-    await this.sessions.admit(tenant);
-    let result: T;
-    try {
-      result = await create();
-    } catch (error) {
-      this.sessions.release(tenant);
-      throw error;
-    }
-    this.sessions.created(tenant);
-    return result;
+  admitSession<T>(tenant: string, create: () => Promise<T>): Promise<T> {
+    return admit(this.sessions, tenant, create);
   }
 
   /**
    * Runs `create`, which makes a new chat of `tenant`, if the chat cap allows it; throws
    * `LimitExceededError` at the cap.
    */
-  async admitChat<T>(tenant: string, create: () => Promise<T>): Promise<T> {
-    await this.chats.admit(tenant);
-    let result: T;
-    try {
-      result = await create();
-    } catch (error) {
-      this.chats.release(tenant);
-      throw error;
-    }
-    this.chats.created(tenant);
-    return result;
+  admitChat<T>(tenant: string, create: () => Promise<T>): Promise<T> {
+    return admit(this.chats, tenant, create);
   }
 
   /** Syncs both rate limits with KV now (tests, shutdown). */

@@ -172,13 +172,16 @@ export class SessionStore {
   }
 
   /** The live sessions of `tenant`, counted up to `limit`. */
-  async countSessions(tenant: string, limit: number): Promise<number> {
+  countSessions(tenant: string, limit: number): Promise<number> {
+    return this.#countLive(["sessions", tenant], this.#sessionTtlMs, limit);
+  }
+
+  /** The live records under `prefix`, counted up to `limit`. */
+  async #countLive(prefix: Deno.KvKey, ttlMs: number, limit: number): Promise<number> {
     let count = 0;
-    const entries = this.#kv.list<SessionRecord>({ prefix: ["sessions", tenant] }, {
-      batchSize: 500,
-    });
+    const entries = this.#kv.list<{ lastSeenAt: number }>({ prefix }, { batchSize: 500 });
     for await (const entry of entries) {
-      if (this.#live(entry.value, this.#sessionTtlMs) && ++count >= limit) break;
+      if (this.#live(entry.value, ttlMs) && ++count >= limit) break;
     }
     return count;
   }
@@ -255,13 +258,8 @@ export class SessionStore {
   }
 
   /** The live chats of `tenant`, counted up to `limit`. */
-  async countChats(tenant: string, limit: number): Promise<number> {
-    let count = 0;
-    const entries = this.#kv.list<ChatRecord>({ prefix: ["chats", tenant] }, { batchSize: 500 });
-    for await (const entry of entries) {
-      if (this.#live(entry.value, this.#chatTtlMs) && ++count >= limit) break;
-    }
-    return count;
+  countChats(tenant: string, limit: number): Promise<number> {
+    return this.#countLive(["chats", tenant], this.#chatTtlMs, limit);
   }
 
   /** Ends a chat and its current session. Returns false when the chat does not exist. */
