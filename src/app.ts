@@ -10,6 +10,7 @@ import { UnconnectedApps } from "./catalog/unconnected_apps.ts";
 import type { Config } from "./config.ts";
 import type { IntegrationAppApiFactory } from "./integration_app/types.ts";
 import { Limits } from "./limits/limits.ts";
+import { UnverifiedLimits } from "./limits/unverified.ts";
 import type { Logger } from "./log.ts";
 import { SessionStore } from "./store/session_store.ts";
 import { BackgroundTasks } from "./util/background.ts";
@@ -36,6 +37,8 @@ export interface Services extends Required<AppDependencies> {
   connectionWatch: ConnectionWatch;
   /** The workspace's apps a customer has not connected, with their actions. */
   unconnectedApps: UnconnectedApps;
+  /** Per-address limits of requests without a verified token. */
+  unverified: UnverifiedLimits;
 }
 
 /** Creates the services of one instance. */
@@ -82,7 +85,21 @@ export function createServices(deps: AppDependencies): Services {
       toolCallsPerSecond: config.toolCallRateLimitPerSecond,
       toolCallBurst: config.toolCallRateLimitBurst,
       maxSessionsPerTenant: config.maxSessionsPerTenant,
+      maxInFlightPerTenant: config.maxInFlightPerTenant,
+      // One body of the largest size always fits.
+      maxBodyBytesInFlightPerTenant: Math.max(
+        config.maxBodyBytesInFlightPerTenant,
+        config.maxBodyBytes,
+      ),
+      maxChatsPerTenant: config.maxChatsPerTenant,
       countSessions: (tenant, limit) => sessions.countSessions(tenant, limit),
+      countChats: (tenant, limit) => sessions.countChats(tenant, limit),
+      now,
+    }),
+    unverified: new UnverifiedLimits({
+      perSecond: config.unverifiedRatePerSecond,
+      burst: config.unverifiedBurst,
+      concurrentChecks: config.identityCheckConcurrency,
       now,
     }),
   };

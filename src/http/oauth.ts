@@ -44,7 +44,27 @@ export function narrowScope(scope: string): string | undefined {
 /** Longest authorize request URL accepted. */
 const MAX_AUTHORIZE_URL = 8 * 1024;
 
-const METADATA_HEADERS = { "cache-control": "public, max-age=3600" };
+/**
+ * Public metadata, readable by any page (browser-based MCP clients read it cross-site): `*`,
+ * never an echoed origin, and no credentials.
+ */
+const METADATA_HEADERS = {
+  "cache-control": "public, max-age=3600",
+  "access-control-allow-origin": "*",
+};
+
+/** The answer to a CORS preflight of the metadata documents. */
+export function metadataPreflight(): Response {
+  return new Response(null, {
+    status: 204,
+    headers: {
+      "access-control-allow-origin": "*",
+      "access-control-allow-methods": "GET, OPTIONS",
+      "access-control-allow-headers": "MCP-Protocol-Version",
+      "access-control-max-age": "600",
+    },
+  });
+}
 
 /** `GET /.well-known/oauth-protected-resource[/mcp]`: RFC 9728 metadata of `/mcp`. */
 export function protectedResourceMetadata(request: Request, options: OAuthOptions): Response {

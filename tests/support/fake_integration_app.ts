@@ -209,7 +209,7 @@ export class FakeIntegrationApp {
   }
 
   #nextId(prefix: string): string {
-    return `${prefix}${++this.#ids}${crypto.randomUUID().slice(0, 8)}`;
+    return `${prefix}${++this.#ids}${crypto.randomUUID().replaceAll("-", "")}`;
   }
 
   #customerOf(id: string): FakeCustomer {
