@@ -492,6 +492,8 @@ interface QueryTerm {
   exact?: string;
   /** Terms that count for it, with their weights (the word itself first, weight 1). */
   alternatives: [string, number][];
+  /** How much the word counts (less when it is only part of a quoted value or a name). */
+  weight: number;
 }
 
 /** Alternatives per query word, at most (bounds the cost of a search). */
@@ -566,20 +568,51 @@ function negatedTerms(words: string[]): Set<string> {
   return negated;
 }
 
+/** Weight of a word that the query only uses inside a value (a quoted text, a given name). */
+const VALUE_WEIGHT = 0.3;
+/** A quoted value: quotes that open after a space and close before one (not `it's`). */
+const QUOTED =
+  /(^|[\s(\[:=,])(['"\u2018\u201c`])([^'"\u2019\u201d`\n]{1,200}?)['"\u2019\u201d`](?=$|[\s.,;:!?)\]])/g;
+/** A name given after a naming word: `a project called Website Redesign`. */
+const NAMED = /\b(?:called|named|titled|entitled)\s+((?:[A-Z0-9][\w.'-]*(?:\s+|$)){1,5})/g;
+
+/**
+ * The query without its values (quoted texts, names given after `called`/`named`), and the
+ * values' text: words a request uses only inside a value say little about the tool it needs.
+ */
+export function splitValues(query: string): { plain: string; values: string } {
+  const values: string[] = [];
+  const plain = query.replace(QUOTED, (_, before: string, _quote: string, inner: string) => {
+    values.push(inner);
+    return `${before} `;
+  }).replace(NAMED, (_, name: string) => {
+    values.push(name);
+    return " ";
+  });
+  return { plain, values: values.join(" ") };
+}
+
 /** The query's words and phrases, each with its alternatives and their weights. */
 function expandQuery(query: string): QueryTerm[] {
-  const words = splitWords(query);
-  const negated = negatedTerms(words);
-  const terms = [...new Set(termsOf(words))].filter((term) => !negated.has(term))
+  const { plain, values } = query.length <= MAX_FIELD_CHARS
+    ? splitValues(query)
+    : { plain: query, values: "" };
+  const plainWords = splitWords(plain);
+  const valueWords = values ? splitWords(values) : [];
+  const negated = negatedTerms(plainWords);
+  const plainTerms = new Set(termsOf(plainWords));
+  const terms = [...new Set([...plainTerms, ...termsOf(valueWords)])]
+    .filter((term) => !negated.has(term))
     .slice(0, MAX_QUERY_TERMS);
   const result: QueryTerm[] = terms.map((term) => ({
     exact: term,
     alternatives: alternativesOf(term),
+    weight: plainTerms.has(term) ? 1 : VALUE_WEIGHT,
   }));
-  for (const phrase of new Set(phrasesOf(words))) {
+  for (const phrase of new Set(phrasesOf(plainWords))) {
     const alternatives = relatedTerms(phrase).slice(0, MAX_ALTERNATIVES)
       .map(([term, weight]): [string, number] => [term, weight * THESAURUS_WEIGHT]);
-    if (alternatives.length > 0) result.push({ alternatives });
+    if (alternatives.length > 0) result.push({ alternatives, weight: 1 });
   }
   return result;
 }
@@ -608,7 +641,7 @@ export function searchTools(
   const touched: number[] = [];
   const matched: number[] = [];
   const expanded = expandQuery(query);
-  for (const { exact, alternatives } of expanded) {
+  for (const { exact, alternatives, weight: termWeight } of expanded) {
     // Each alternative scores with its own rarity, times its weight; a rare synonym of a
     // common word is capped at the word's rarity, so it never outweighs the word itself.
     touched.length = 0;
@@ -642,7 +675,7 @@ export function searchTools(
       }
     }
     for (const doc of touched) {
-      scores[doc]! += best[doc]!;
+      scores[doc]! += termWeight * best[doc]!;
       best[doc] = 0;
       if (seen[doc] === 0) {
         seen[doc] = 1;

@@ -5,6 +5,7 @@ import {
   buildSearchIndex,
   searchIndexFor,
   searchTools,
+  splitValues,
   splitWords,
   stem,
   tokenize,
@@ -199,6 +200,28 @@ Deno.test("a question favours tools that only read", () => {
   };
   assert.ok(ratio("which envelopes do we have?") > 1.2 * ratio("envelopes we have"));
   assert.ok(ratio("envelopes we have?") > 1.2 * ratio("envelopes we have"));
+});
+
+Deno.test("quoted texts and names given after `called` are values, not what the request asks for", () => {
+  assert.deepEqual(splitValues(`rename 'draft v7' to "final call" (it's mine)`), {
+    plain: "rename   to   (it's mine)",
+    values: "draft v7 final call",
+  });
+  assert.deepEqual(splitValues("create a project called Website Redesign for Acme"), {
+    plain: "create a project  for Acme",
+    values: "Website Redesign ",
+  });
+  assert.deepEqual(splitValues("who called me?"), { plain: "who called me?", values: "" });
+  const tools = appTools("work", [
+    ["create-project", "Create Project", "Creates a project.", "create-data-record"],
+    ["log-call", "Log Call", "Logs a phone call.", "create-data-record"],
+    ["list-pages", "List Pages", "Lists the landing pages of a site.", "list-data-records"],
+    ["update-task", "Update Task", "Updates a task.", "update-data-record"],
+  ]);
+  assert.equal(names(tools, "create a project called Call Center Pages")[0], "work_create-project");
+  assert.equal(names(tools, "update the task 'Landing pages'")[0], "work_update-task");
+  // Unquoted, the same words are part of the request.
+  assert.equal(names(tools, "list the landing pages")[0], "work_list-pages");
 });
 
 Deno.test("a filter keeps only the tools it accepts, best first", () => {
