@@ -570,9 +570,9 @@ function negatedTerms(words: string[]): Set<string> {
 
 /** Weight of a word that the query only uses inside a value (a quoted text, a given name). */
 const VALUE_WEIGHT = 0.3;
-/** A quoted value: quotes that open after a space and close before one (not `it's`). */
+/** A quoted value (with the naming word before it): quotes open after a space, close before one. */
 const QUOTED =
-  /(^|[\s(\[:=,])(['"\u2018\u201c`])([^'"\u2019\u201d`\n]{1,200}?)['"\u2019\u201d`](?=$|[\s.,;:!?)\]])/g;
+  /(^|[\s(\[:=,])(?:(?:called|named|titled|entitled)\s+)?(['"\u2018\u201c`])([^'"\u2019\u201d`\n]{1,200}?)['"\u2019\u201d`](?=$|[\s.,;:!?)\]])/g;
 /** A name given after a naming word: `a project called Website Redesign`. */
 const NAMED = /\b(?:called|named|titled|entitled)\s+((?:[A-Z0-9][\w.'-]*(?:\s+|$)){1,5})/g;
 

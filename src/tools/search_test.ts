@@ -212,14 +212,16 @@ Deno.test("quoted texts and names given after `called` are values, not what the 
     values: "Website Redesign ",
   });
   assert.deepEqual(splitValues("who called me?"), { plain: "who called me?", values: "" });
+  assert.deepEqual(splitValues("a list named 'VIP'"), { plain: "a list  ", values: "VIP" });
   const tools = appTools("work", [
     ["create-project", "Create Project", "Creates a project.", "create-data-record"],
     ["log-call", "Log Call", "Logs a phone call.", "create-data-record"],
     ["list-pages", "List Pages", "Lists the landing pages of a site.", "list-data-records"],
     ["update-task", "Update Task", "Updates a task.", "update-data-record"],
   ]);
-  assert.equal(names(tools, "create a project called Call Center Pages")[0], "work_create-project");
-  assert.equal(names(tools, "update the task 'Landing pages'")[0], "work_update-task");
+  assert.equal(names(tools, "create one called Call Center")[0], "work_create-project");
+  assert.equal(names(tools, "create one named 'Call Center'")[0], "work_create-project");
+  assert.equal(names(tools, "rename it to 'landing pages'")[0], "work_update-task");
   // Unquoted, the same words are part of the request.
   assert.equal(names(tools, "list the landing pages")[0], "work_list-pages");
 });
