@@ -229,7 +229,7 @@ const CLOSE_SYNONYM_GROUPS: string[] = [
 /** Weight of a synonym relative to the word the query used. */
 const SYNONYM_WEIGHT = 0.6;
 const CLOSE_SYNONYM_WEIGHT = 0.8;
-/** Score factor of a tool that only reads, for a query that asks a question. */
+/** Score factor of a tool that only reads, for a request that asks a question or opens with a verb that reads. */
 const QUESTION_READ_BOOST = 1.3;
 /** Weight of the thesaurus's related words, on top of their tier's weight. */
 const THESAURUS_WEIGHT = 1;
@@ -473,6 +473,14 @@ const QUESTION_WORDS = new Set(
   ),
 );
 
+/** Whether the request opens with a verb that only reads (`show`, `find`, `list`). */
+function readsFirst(words: string[]): boolean {
+  const [first] = termsOf(words.slice(0, 3));
+  return first !== undefined && READ_STEMS.has(first);
+}
+
+const READ_STEMS = new Set([...READ_VERBS].map(stem));
+
 /** Whether the query asks a question (so tools that only read fit it better). */
 function isQuestion(words: string[], query: string): boolean {
   return query.trimEnd().endsWith("?") || QUESTION_WORDS.has(words[0] ?? "");
@@ -683,7 +691,8 @@ export function searchTools(
       }
     }
   }
-  const boostReads = isQuestion(splitWords(query.slice(0, 200)), query);
+  const opening = splitWords(query.slice(0, 200));
+  const boostReads = isQuestion(opening, query) || readsFirst(opening);
   const appScores = new Float64Array(index.appCount);
   for (const { exact } of expanded) {
     const posting = exact !== undefined ? index.appPostings.get(exact) : undefined;

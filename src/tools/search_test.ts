@@ -202,6 +202,18 @@ Deno.test("a question favours tools that only read", () => {
   assert.ok(ratio("envelopes we have?") > 1.2 * ratio("envelopes we have"));
 });
 
+Deno.test("a request that opens with a verb that only reads favours tools that only read", () => {
+  const index = buildSearchIndex(SIGNING);
+  const ratio = (query: string) => {
+    const hits = searchTools(index, query, 10);
+    const score = (key: string) => hits.find((hit) => hit.tool.actionKey === key)?.score ?? 0;
+    return score("list-envelopes") / score("send-envelope");
+  };
+  // `describe` and `preview` match no tool: only the boost moves the ratio.
+  assert.ok(ratio("describe the envelopes we sent") > 1.2 * ratio("the envelopes we sent"));
+  assert.ok(ratio("please preview envelopes we sent") > 1.2 * ratio("envelopes we sent"));
+});
+
 Deno.test("quoted texts and names given after `called` are values, not what the request asks for", () => {
   assert.deepEqual(splitValues(`rename 'draft v7' to "final call" (it's mine)`), {
     plain: "rename   to   (it's mine)",
