@@ -39,6 +39,8 @@ export interface SearchIndex {
   relatedToActions: Map<string, [string, number][]>;
   /** 1 for each tool that only reads (by its hints, or by the verb its action starts with). */
   reads: Uint8Array;
+  /** Per app, its display name as written (to find it named in a request). */
+  appNames: string[];
   /** Per tool, the index of its app in the app postings. */
   appOf: Int32Array;
   /** Number of apps. */
@@ -337,6 +339,7 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
   const appTerms: Map<string, number>[] = [];
   const appLengths: number[] = [];
   const appOf = new Int32Array(tools.length);
+  const appNames: string[] = [];
   tools.forEach((tool, doc) => {
     const slots = new Map<string, number>();
     const counts: number[] = [];
@@ -364,6 +367,7 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
     if (app === undefined) {
       appIds.set(tool.integrationKey, app = appTerms.length);
       appTerms.push(new Map());
+      appNames.push(tool.integrationName);
       appLengths.push(0);
     }
     appOf[doc] = app;
@@ -447,6 +451,7 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
     reads: Uint8Array.from(tools, (tool) => readsOnly(tool) ? 1 : 0),
     appOf,
     appCount: appTerms.length,
+    appNames,
     appPostings,
   };
 }
@@ -702,11 +707,13 @@ export function searchTools(
       appScores[posting.docs[i]!]! += weight * posting.weights[i]!;
     }
   }
+  const named = namedApps(index, query);
   const { filter } = options;
   // The best `limit` in order, kept in a small sorted array (limit is small).
   const top: SearchHit[] = [];
   for (const doc of matched) {
-    const own = scores[doc]! + APP_CONTEXT_WEIGHT * appScores[index.appOf[doc]!]!;
+    const own = scores[doc]! + APP_CONTEXT_WEIGHT * appScores[index.appOf[doc]!]! +
+      (named.has(index.appOf[doc]!) ? NAMED_APP_WEIGHT : 0);
     const score = boostReads && index.reads[doc] === 1 ? own * QUESTION_READ_BOOST : own;
     if (top.length === limit && !ranksBefore(score, index.tools[doc]!, top[limit - 1]!)) continue;
     const tool = index.tools[doc]!;
@@ -717,6 +724,31 @@ export function searchTools(
     if (top.length > limit) top.pop();
   }
   return top;
+}
+
+/**
+ * Score a tool gains when the request names its app as the app writes its name (`Close`, not
+ * `close`): small, as a request may name other apps for context.
+ */
+const NAMED_APP_WEIGHT = 1;
+
+/** The apps the request names, written as the apps write their names, as whole words. */
+function namedApps(index: SearchIndex, query: string): Set<number> {
+  const named = new Set<number>();
+  if (query.length > MAX_FIELD_CHARS) return named;
+  index.appNames.forEach((name, app) => {
+    if (name.length < 2) return;
+    for (let at = query.indexOf(name); at >= 0; at = query.indexOf(name, at + 1)) {
+      const before = at === 0 ? OTHER : kindOf(query.charCodeAt(at - 1));
+      const end = at + name.length;
+      const after = end >= query.length ? OTHER : kindOf(query.charCodeAt(end));
+      if (before === OTHER && after === OTHER) {
+        named.add(app);
+        return;
+      }
+    }
+  });
+  return named;
 }
 
 /** Whether a tool with `score` ranks before `hit`: higher score, then name. */

@@ -238,6 +238,25 @@ Deno.test("quoted texts and names given after `called` are values, not what the 
   assert.equal(names(tools, "list the landing pages")[0], "work_list-pages");
 });
 
+Deno.test("an app named as it writes its name counts for its tools, a common word does not", () => {
+  const tools = buildTools(
+    [["close", "Close", "add-note", "Add Note", "Adds a note to a lead."], [
+      "tracker",
+      "Tracker",
+      "close-item",
+      "Close Item",
+      "Closes an item with a note.",
+    ]].map(([key, name, action, actionName, description]) => ({
+      connection: { id: `conn_${key}` },
+      integration: { id: `int_${key}`, key: key!, name },
+      actions: [{ id: `${key}_${action}`, key: action!, name: actionName, description }],
+    })),
+  );
+  assert.equal(names(tools, "put a note in Close")[0], "close_add-note");
+  assert.equal(names(tools, "put a note in close")[0], "tracker_close-item");
+  assert.equal(names(tools, "put a note in Closed")[0], "tracker_close-item");
+});
+
 Deno.test("a filter keeps only the tools it accepts, best first", () => {
   const hits = searchTools(buildSearchIndex(SIGNING), "envelope", 2, {
     filter: (tool) => tool.actionKey !== "send-envelope",
