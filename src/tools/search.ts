@@ -605,8 +605,25 @@ export function splitValues(query: string): { plain: string; values: string } {
   return { plain, values: values.join(" ") };
 }
 
-/** The query's words and phrases, each with its alternatives and their weights. */
-function expandQuery(query: string): QueryTerm[] {
+/** Two words written apart, by a space, neither a stop word: lower case, at most 64 pairs. */
+function pairsOf(text: string): [string, string][] {
+  const pairs: [string, string][] = [];
+  const words = text.split(/\s+/);
+  for (let i = 0; i + 1 < words.length && pairs.length < MAX_QUERY_TERMS; i++) {
+    const first = words[i]!.toLowerCase();
+    const second = words[i + 1]!.toLowerCase();
+    if (!/^[a-z]{2,}$/.test(first) || !/^[a-z]{2,}$/.test(second)) continue;
+    if (STOP_WORDS.has(first) || STOP_WORDS.has(second)) continue;
+    pairs.push([first, second]);
+  }
+  return pairs;
+}
+
+/**
+ * The query's words and phrases, each with its alternatives and their weights; two words the
+ * catalog writes as one (`status page`, `Statuspage`) count as that word too.
+ */
+function expandQuery(query: string, known: (term: string) => boolean): QueryTerm[] {
   const { plain, values } = query.length <= MAX_FIELD_CHARS
     ? splitValues(query)
     : { plain: query, values: "" };
@@ -622,6 +639,14 @@ function expandQuery(query: string): QueryTerm[] {
     alternatives: alternativesOf(term),
     weight: plainTerms.has(term) ? 1 : VALUE_WEIGHT,
   }));
+  const seen = new Set(terms);
+  for (const [first, second] of pairsOf(plain)) {
+    const joined = stem(first + second);
+    if (seen.has(joined) || !known(joined)) continue;
+    seen.add(joined);
+    // It stands for both words.
+    result.push({ exact: joined, alternatives: [[joined, 1]], weight: 2 });
+  }
   for (const phrase of new Set(phrasesOf(plainWords))) {
     const alternatives = relatedTerms(phrase).slice(0, MAX_ALTERNATIVES)
       .map(([term, weight]): [string, number] => [term, weight * THESAURUS_WEIGHT]);
@@ -653,7 +678,7 @@ export function searchTools(
   const seen = new Uint8Array(n);
   const touched: number[] = [];
   const matched: number[] = [];
-  const expanded = expandQuery(query);
+  const expanded = expandQuery(query, (term) => index.postings.has(term));
   for (const { exact, alternatives, weight: termWeight } of expanded) {
     // Each alternative scores with its own rarity, times its weight; a rare synonym of a
     // common word is capped at the word's rarity, so it never outweighs the word itself.

@@ -257,6 +257,30 @@ Deno.test("an app named as it writes its name counts for its tools, a common wor
   assert.equal(names(tools, "put a note in Closed")[0], "tracker_close-item");
 });
 
+Deno.test("two words the catalog writes as one count as that word (status page, Statuspage)", () => {
+  const tools = [
+    ...searchFixtureTools(),
+    ...buildTools(
+      [["statuspage", "Statuspage", "create-incident", "Create Incident", "Creates an incident."], [
+        "web",
+        "Website",
+        "update-page-status",
+        "Update Page Status",
+        "Updates the status of a page.",
+      ]].map(([key, name, action, actionName, description]) => ({
+        connection: { id: `conn_${key}` },
+        integration: { id: `int_${key}`, key: key!, name },
+        actions: [{ id: `${key}_${action}`, key: action!, name: actionName, description }],
+      })),
+    ),
+  ];
+  assert.equal(
+    names(tools, "tell customers on the status page that logins fail")[0],
+    "statuspage_create-incident",
+  );
+  assert.equal(names(tools, "set the status of the page")[0], "web_update-page-status");
+});
+
 Deno.test("a filter keeps only the tools it accepts, best first", () => {
   const hits = searchTools(buildSearchIndex(SIGNING), "envelope", 2, {
     filter: (tool) => tool.actionKey !== "send-envelope",
