@@ -39,6 +39,10 @@ export interface SearchIndex {
   relatedToActions: Map<string, [string, number][]>;
   /** 1 for each tool that only reads (by its hints, or by the verb its action starts with). */
   reads: Uint8Array;
+  /** The action-name terms, sorted (to find the ones a shortened word begins). */
+  actionTermList: string[];
+  /** Initials of two or three words in a row of an action name (`dm`) -> its tools. */
+  initialisms: Map<string, Int32Array>;
   /** Per app, its display name as written (to find it named in a request). */
   appNames: string[];
   /** Per tool, the index of its app in the app postings. */
@@ -340,6 +344,7 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
   const appLengths: number[] = [];
   const appOf = new Int32Array(tools.length);
   const appNames: string[] = [];
+  const initialBuilders = new Map<string, Set<number>>();
   tools.forEach((tool, doc) => {
     const slots = new Map<string, number>();
     const counts: number[] = [];
@@ -361,6 +366,11 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
         }
       }
     });
+    for (const initials of initialismsOf(tool.actionName)) {
+      let docs = initialBuilders.get(initials);
+      if (!docs) initialBuilders.set(initials, docs = new Set());
+      docs.add(doc);
+    }
     docTerms.push([...slots.keys()]);
     docCounts.push(counts);
     let app = appIds.get(tool.integrationKey);
@@ -452,6 +462,8 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
     appOf,
     appCount: appTerms.length,
     appNames,
+    actionTermList: [...actionDocs.keys()].sort(),
+    initialisms: new Map([...initialBuilders].map(([key, docs]) => [key, Int32Array.from(docs)])),
     appPostings,
   };
 }
@@ -655,6 +667,64 @@ function expandQuery(query: string, known: (term: string) => boolean): QueryTerm
   return result;
 }
 
+/** Weight of an action-name word that a shortened query word may stand for. */
+const SHORTENED_WEIGHT = 0.8;
+/** A shortened word is less than this share of the longer word (`ack` of acknowledge). */
+const MAX_SHORTENED_SHARE = 0.6;
+/** Longer words a shortened word may stand for, at most. */
+const MAX_EXPANSIONS = 8;
+
+/** Initials of each run of two or three words of an action's name (`Direct Message` -> dm). */
+function initialismsOf(name: string): string[] {
+  const words = splitWords(name).filter((word) => !STOP_WORDS.has(word));
+  const result: string[] = [];
+  for (let i = 0; i + 1 < words.length; i++) {
+    const two = words[i]![0]! + words[i + 1]![0]!;
+    result.push(two);
+    if (i + 2 < words.length) result.push(two + words[i + 2]![0]!);
+  }
+  return result;
+}
+
+/**
+ * The tools (as doc lists) of the action-name words a shortened word may stand for: longer
+ * words it begins (`ack` -> acknowledge) and runs of words it gives the initials of (`dm`).
+ */
+function shortenedDocs(index: SearchIndex, word: string): Int32Array[] {
+  const result: Int32Array[] = [];
+  if (word.length < 2 || word.length > 6 || /[0-9]/.test(word)) return result;
+  const initials = word.length <= 3 ? index.initialisms.get(word) : undefined;
+  if (initials) result.push(initials);
+  if (word.length >= 3) {
+    const list = index.actionTermList;
+    let low = 0;
+    let high = list.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (list[middle]! < word) low = middle + 1;
+      else high = middle;
+    }
+    for (let at = low; at < list.length && result.length < MAX_EXPANSIONS; at++) {
+      const term = list[at]!;
+      if (!term.startsWith(word)) break;
+      if (term.length * MAX_SHORTENED_SHARE > word.length) {
+        result.push(index.actionDocs.get(term)!);
+      }
+    }
+  }
+  return result;
+}
+
+/** Letters that start an identifier (`INV` of INV-2231, `q` of Q2X9): not shortened words. */
+function idPartsOf(query: string): Set<string> {
+  const parts = new Set<string>();
+  if (query.length > MAX_FIELD_CHARS) return parts;
+  for (const [, letters] of query.matchAll(/\b([A-Za-z]{1,8})[-_#]?[0-9]/g)) {
+    parts.add(letters!.toLowerCase());
+  }
+  return parts;
+}
+
 /** Options of `searchTools`. */
 export interface SearchOptions {
   /** Only tools it accepts are returned. */
@@ -679,6 +749,7 @@ export function searchTools(
   const touched: number[] = [];
   const matched: number[] = [];
   const expanded = expandQuery(query, (term) => index.postings.has(term));
+  const idParts = idPartsOf(query);
   for (const { exact, alternatives, weight: termWeight } of expanded) {
     // Each alternative scores with its own rarity, times its weight; a rare synonym of a
     // common word is capped at the word's rarity, so it never outweighs the word itself.
@@ -705,6 +776,19 @@ export function searchTools(
         const docs = index.actionDocs.get(term)!;
         const value = saturate(RELATED_FIELD_WEIGHT * factor * closeness) *
           Math.min(cap, idf(n, docs.length));
+        for (let i = 0; i < docs.length; i++) {
+          const doc = docs[i]!;
+          if (best[doc] === 0) touched.push(doc);
+          if (value > best[doc]!) best[doc] = value;
+        }
+      }
+    }
+    // A word neither the catalog nor the thesaurus knows may be shortened (`ack`, `dm`).
+    if (
+      exact !== undefined && !exactPosting && alternatives.length === 1 && !idParts.has(exact)
+    ) {
+      for (const docs of shortenedDocs(index, exact)) {
+        const value = saturate(RELATED_FIELD_WEIGHT * SHORTENED_WEIGHT) * idf(n, docs.length);
         for (let i = 0; i < docs.length; i++) {
           const doc = docs[i]!;
           if (best[doc] === 0) touched.push(doc);

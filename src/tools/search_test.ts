@@ -281,6 +281,23 @@ Deno.test("two words the catalog writes as one count as that word (status page, 
   assert.equal(names(tools, "set the status of the page")[0], "web_update-page-status");
 });
 
+Deno.test("a shortened word finds the action words it begins or gives the initials of", () => {
+  const tools = appTools("chat", [
+    ["acknowledge-alert", "Acknowledge Alert", "Acknowledges an alert."],
+    ["create-direct-message-channel", "Create Direct Message Channel", "Opens a chat."],
+    ["create-channel", "Create Channel", "Creates a channel."],
+    ["send-reply", "Send Reply", "Replies in a thread."],
+    ["list-invoices", "List Invoices", "Lists invoices."],
+    ["abort-alert", "Abort Alert", "Aborts an alert."],
+  ]);
+  assert.equal(names(tools, "ack the alert")[0], "chat_acknowledge-alert");
+  assert.equal(names(tools, "chat dm")[0], "chat_create-direct-message-channel");
+  // Too short a share of the longer word, or the letters of an identifier: not shortened.
+  assert.ok(!names(tools, "rep").includes("chat_send-reply"));
+  assert.ok(!names(tools, "alert for INV-22").includes("chat_list-invoices"));
+  assert.ok(names(tools, "inv").includes("chat_list-invoices"));
+});
+
 Deno.test("a filter keeps only the tools it accepts, best first", () => {
   const hits = searchTools(buildSearchIndex(SIGNING), "envelope", 2, {
     filter: (tool) => tool.actionKey !== "send-envelope",
