@@ -344,7 +344,8 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
   const appLengths: number[] = [];
   const appOf = new Int32Array(tools.length);
   const appNames: string[] = [];
-  const initialBuilders = new Map<string, Set<number>>();
+  const initialBuilders = new Map<string, number[]>();
+  const initialismsByName = new Map<string, string[]>();
   tools.forEach((tool, doc) => {
     const slots = new Map<string, number>();
     const counts: number[] = [];
@@ -366,10 +367,14 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
         }
       }
     });
-    for (const initials of initialismsOf(tool.actionName)) {
+    let initialisms = initialismsByName.get(tool.actionName);
+    if (!initialisms) {
+      initialismsByName.set(tool.actionName, initialisms = initialismsOf(tool.actionName));
+    }
+    for (const initials of initialisms) {
       let docs = initialBuilders.get(initials);
-      if (!docs) initialBuilders.set(initials, docs = new Set());
-      docs.add(doc);
+      if (!docs) initialBuilders.set(initials, docs = []);
+      if (docs[docs.length - 1] !== doc) docs.push(doc);
     }
     docTerms.push([...slots.keys()]);
     docCounts.push(counts);
