@@ -637,6 +637,18 @@ function pairsOf(text: string): [string, string][] {
 }
 
 /**
+ * Weight of a word only in a later clause of a request (after `;` or a dash): context, such as
+ * the other app a record came from, rather than what to do.
+ */
+const CONTEXT_WEIGHT = 0.6;
+
+/** The first clause of a request: up to a `;` or a dash between spaces (sentences stay whole). */
+export function mainClause(text: string): string {
+  const match = /;|\s[-\u2013\u2014]+\s/.exec(text);
+  return match ? text.slice(0, match.index) : text;
+}
+
+/**
  * The query's words and phrases, each with its alternatives and their weights; two words the
  * catalog writes as one (`status page`, `Statuspage`) count as that word too.
  */
@@ -648,13 +660,14 @@ function expandQuery(query: string, known: (term: string) => boolean): QueryTerm
   const valueWords = values ? splitWords(values) : [];
   const negated = negatedTerms(plainWords);
   const plainTerms = new Set(termsOf(plainWords));
+  const mainTerms = new Set(termsOf(splitWords(mainClause(plain))));
   const terms = [...new Set([...plainTerms, ...termsOf(valueWords)])]
     .filter((term) => !negated.has(term))
     .slice(0, MAX_QUERY_TERMS);
   const result: QueryTerm[] = terms.map((term) => ({
     exact: term,
     alternatives: alternativesOf(term),
-    weight: plainTerms.has(term) ? 1 : VALUE_WEIGHT,
+    weight: mainTerms.has(term) ? 1 : plainTerms.has(term) ? CONTEXT_WEIGHT : VALUE_WEIGHT,
   }));
   const seen = new Set(terms);
   for (const [first, second] of pairsOf(plain)) {

@@ -3,6 +3,7 @@ import { INTENT_QUERIES, searchFixtureTools } from "../../tests/support/search_f
 import { buildTools, type ToolEntry } from "./catalog.ts";
 import {
   buildSearchIndex,
+  mainClause,
   searchIndexFor,
   searchTools,
   splitValues,
@@ -296,6 +297,21 @@ Deno.test("a shortened word finds the action words it begins or gives the initia
   assert.ok(!names(tools, "rep").includes("chat_send-reply"));
   assert.ok(!names(tools, "alert for INV-22").includes("chat_list-invoices"));
   assert.ok(names(tools, "inv").includes("chat_list-invoices"));
+});
+
+Deno.test("words after a semicolon or a dash are context and count less than the request", () => {
+  assert.equal(mainClause("send it now; the deal is in Freshsales"), "send it now");
+  assert.equal(mainClause("file a bug - the login page crashes"), "file a bug");
+  assert.equal(mainClause("send the follow-up. Then stop."), "send the follow-up. Then stop.");
+  const tools = [
+    ...searchFixtureTools(),
+    ...appTools("sign", [
+      ["send-document", "Send Document", "Sends a document to its recipients for signature."],
+    ]),
+  ];
+  const query = "send the proposal for signature now; the deal itself is in the CRM pipeline at " +
+    "the proposal stage";
+  assert.equal(names(tools, query)[0], "sign_send-document");
 });
 
 Deno.test("a filter keeps only the tools it accepts, best first", () => {
