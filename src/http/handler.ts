@@ -6,6 +6,7 @@
 import type { Services } from "../app.ts";
 import { LimitExceededError } from "../limits/limit_error.ts";
 import { authenticate } from "./auth.ts";
+import { listCalls } from "./calls_endpoint.ts";
 import { corsHeaders, preflightResponse } from "./cors.ts";
 import { errorResponse, HttpError, jsonResponse, tooManyRequests } from "./errors.ts";
 import { healthResponse } from "./health.ts";
@@ -79,6 +80,12 @@ export function createHandler(services: Services): Handler {
       guarded((_req, caller) => listChats(sessions, caller.identity.tenant)),
     ),
     route("GET", "/mcp/tools", "tools", guarded((req, caller) => getTools(req, caller, services))),
+    route(
+      "GET",
+      "/mcp/calls",
+      "calls",
+      guarded((req, caller) => listCalls(req, services.callLog, caller.identity.tenant)),
+    ),
     route(
       "GET",
       "/mcp/sessions/:chatId",

@@ -23,7 +23,7 @@ import type { SessionRecord } from "../store/session_store.ts";
 import { isJsonContentType, parseJson, readBodyText } from "./body.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
 import { checkAccept, parseMessages } from "./mcp_messages.ts";
-import { parseApps, parseChatId, parseMode } from "./params.ts";
+import { parseApps, parseChatId, parseMode, parseSessionOptions } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
 
 /** Who is calling, already authenticated. */
@@ -164,6 +164,7 @@ export class McpEndpoint {
     const tenant = caller.identity.tenant;
     const mode = parseMode(url);
     const apps = parseApps(url);
+    const options = parseSessionOptions(url);
     let enabledTools: string[] = [];
     if (chatId !== undefined && mode === "dynamic") {
       // A chat that resumes keeps the tools it had enabled.
@@ -181,6 +182,7 @@ export class McpEndpoint {
       mode,
       apps,
       enabledTools,
+      ...(options ? { options } : {}),
       chatId,
       clientInfo: {
         name: typeof clientInfo?.name === "string" ? clientInfo.name.slice(0, 200) : undefined,
@@ -196,7 +198,12 @@ export class McpEndpoint {
     };
     await this.#services.limits.admitSession(tenant, () => sessions.createSession(session));
     // Warm the catalog while the client finishes its handshake.
-    catalogs.prefetch(tenant, apps ?? undefined, this.#services.apiFactory(caller.token));
+    catalogs.prefetch(
+      tenant,
+      apps ?? undefined,
+      this.#services.apiFactory(caller.token),
+      session.options,
+    );
     return session;
   }
 
@@ -208,7 +215,8 @@ export class McpEndpoint {
     stream: boolean,
     context: RequestContext,
   ): Promise<Response> {
-    const { catalogs, sessions, logger, apiFactory, now, background } = this.#services;
+    const { catalogs, sessions, logger, apiFactory, now, background, config, results, callLog } =
+      this.#services;
     let api: IntegrationAppApi | undefined;
     const getApi = (): IntegrationAppApi => api ??= apiFactory(caller.token);
     const mcpContext: McpSessionContext = {
@@ -217,7 +225,8 @@ export class McpEndpoint {
       get api() {
         return getApi();
       },
-      catalog: () => catalogs.get(session.tenant, session.apps ?? undefined, getApi()),
+      catalog: () =>
+        catalogs.get(session.tenant, session.apps ?? undefined, getApi(), session.options),
       saveEnabledTools: async (names) => {
         // Change the served record only once the new set is stored.
         const next = { ...session, enabledTools: names, lastSeenAt: now() };
@@ -233,6 +242,11 @@ export class McpEndpoint {
           (error) => logger.warn("cannot invalidate catalog", { error }),
         ),
       onToolCall: (name) => context.tool = name,
+      results: {
+        store: results,
+        maxBytes: session.options?.maxResultBytes ?? config.maxResultBytes,
+      },
+      recordCall: (call) => callLog.record(session.tenant, call),
     };
     if (!stream && messages.length === 1) {
       const direct = answerDirectly(request, messages[0] as JSONRPCMessage, mcpContext);

@@ -11,14 +11,26 @@ import type { SessionRecord } from "../store/session_store.ts";
 import { checkArguments } from "../tools/arguments.ts";
 import { type IndexedCatalog, toMcpTool, type ToolEntry } from "../tools/catalog.ts";
 import { WRAPPED_INPUT_FIELD } from "../tools/input_schema.ts";
+import type { CallInput, CallStatus } from "../calls/call_log.ts";
 import { ENABLE_TOOLS_NAME, ENABLE_TOOLS_TOOL, enableTools, findTool } from "./enable_tools.ts";
+import {
+  READ_RESULT_NAME,
+  READ_RESULT_TOOL,
+  readResult,
+  readResultResource,
+  RESULT_RESOURCE_TEMPLATE,
+} from "./read_result.ts";
+import { cappedOutputResult, type ResultCap } from "./result_cap.ts";
 import {
   AjvJsonSchemaValidator,
   CallToolRequestSchema,
   type CallToolResult,
   ErrorCode,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
   McpError,
+  ReadResourceRequestSchema,
   Server,
   type Tool,
 } from "./sdk.ts";
@@ -56,6 +68,15 @@ export interface McpSessionContext {
   invalidateCatalog(): void;
   /** Notes the tool called, for the request log. */
   onToolCall?(name: string): void;
+  /**
+   * The session's result size cap and the store of cut results; without it results are
+   * never cut and `read-result` is not offered.
+   */
+  results?: ResultCap;
+  /** Adds a call to the customer's call log; returns at once (written in the background). */
+  recordCall?(call: CallInput): void;
+  /** The protocol generation serving the call, for the call log (default from the session). */
+  era?: string;
 }
 
 /** The session's catalog; an upstream failure becomes a JSON-RPC error saying what to do. */
@@ -72,13 +93,26 @@ export async function loadCatalog(context: McpSessionContext): Promise<IndexedCa
   }
 }
 
+/** Whether results of this session are cut (and `read-result` is offered). */
+function capOn(context: McpSessionContext): boolean {
+  return (context.results?.maxBytes ?? 0) > 0;
+}
+
+/** The session's tools that run no action (listed besides the catalog's tools). */
+export function metaTools(context: McpSessionContext): Tool[] {
+  const tools: Tool[] = [];
+  if (context.session.mode === "dynamic") tools.push(ENABLE_TOOLS_TOOL);
+  if (capOn(context)) tools.push(READ_RESULT_TOOL);
+  return tools;
+}
+
 function listTools(context: McpSessionContext, catalog: IndexedCatalog): Tool[] {
-  if (context.session.mode === "static") return catalog.listing;
+  if (context.session.mode === "static") return [...catalog.listing, ...metaTools(context)];
   const enabled = context.session.enabledTools
     .map((name) => catalog.byName.get(name))
     .filter((tool) => tool !== undefined)
     .map(toMcpTool);
-  return [ENABLE_TOOLS_TOOL, ...enabled];
+  return [...metaTools(context), ...enabled];
 }
 
 function resolveCallable(
@@ -88,6 +122,9 @@ function resolveCallable(
 ): ToolEntry {
   const tool = findTool(catalog, name);
   if (!tool) {
+    // A tool of the customer that this session's view hides: name the rule.
+    const refused = catalog.excluded?.(name);
+    if (refused) throw new McpError(ErrorCode.InvalidParams, refused);
     const hint = context.session.mode === "dynamic"
       ? `: call ${ENABLE_TOOLS_NAME} with a query to find and enable the tools you need`
       : "";
@@ -102,21 +139,32 @@ function resolveCallable(
   return tool;
 }
 
+/** How a run ended, for the call log. */
+interface RunOutcome {
+  result: CallToolResult;
+  status: CallStatus;
+  actionRunId?: string;
+  errorKind?: string;
+}
+
 async function runTool(
   context: McpSessionContext,
   tool: ToolEntry,
   args: Record<string, unknown>,
-): Promise<CallToolResult> {
+): Promise<RunOutcome> {
   const problems = checkArguments(tool.inputSchema, args);
   if (problems) {
-    return errorResult(
-      `Invalid arguments for ${tool.name}: ${problems.join("; ")}. Nothing was sent.`,
-    );
+    return {
+      status: "invalid_arguments",
+      result: errorResult(
+        `Invalid arguments for ${tool.name}: ${problems.join("; ")}. Nothing was sent.`,
+      ),
+    };
   }
   const input = tool.wrapsInput ? args[WRAPPED_INPUT_FIELD] : args;
+  let run;
   try {
-    const run = await context.api.runAction(tool.connectionId, tool.actionKey, input);
-    return outputResult(run?.output);
+    run = await context.api.runAction(tool.connectionId, tool.actionKey, input);
   } catch (error) {
     const upstream = toUpstreamError(error);
     if (invalidatesCatalog(upstream)) context.invalidateCatalog();
@@ -125,8 +173,62 @@ async function runTool(
       kind: upstream.kind,
       key: upstream.key,
     });
-    return { ...errorResult(upstreamErrorMessage(tool, upstream)) };
+    return {
+      status: "error",
+      errorKind: upstream.kind,
+      result: { ...errorResult(upstreamErrorMessage(tool, upstream)) },
+    };
   }
+  const actionRunId = typeof run?.actionRunId === "string" ? run.actionRunId : undefined;
+  const result = await cappedOutputResult(
+    run?.output,
+    tool,
+    { actionRunId },
+    context.session.tenant,
+    context.results,
+  );
+  return { status: result.isError ? "error" : "ok", actionRunId, result };
+}
+
+function eraOf(context: McpSessionContext): string {
+  return context.era ??
+    (context.session.protocolVersion?.startsWith("2026") ? "stateless" : "sessions");
+}
+
+/**
+ * Runs a tool of the session's catalog: the one path of every call of an action, whether it
+ * comes as a direct `tools/call` or through a meta-tool. It resolves the name in the
+ * session's view (so `readOnly` and `tools` apply, and a refusal names its rule), checks the
+ * arguments, runs the action, applies the result size cap, and records the call in the
+ * customer's call log.
+ */
+export async function callCatalogTool(
+  context: McpSessionContext,
+  catalog: IndexedCatalog,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<CallToolResult> {
+  const started = performance.now();
+  const record = (outcome: Omit<RunOutcome, "result">, tool: string): void =>
+    context.recordCall?.({
+      tool,
+      chatId: context.session.chatId,
+      sessionId: context.session.id,
+      era: eraOf(context),
+      durationMs: performance.now() - started,
+      arguments: args,
+      ...outcome,
+    });
+  let tool: ToolEntry;
+  try {
+    tool = resolveCallable(context, catalog, name);
+  } catch (error) {
+    record({ status: "refused" }, name.slice(0, 200));
+    throw error;
+  }
+  const outcome = await runTool(context, tool, args);
+  record(outcome, tool.name);
+  return outcome.result;
 }
 
 /** Answers `tools/list` (one page: a cursor is refused). */
@@ -159,13 +261,16 @@ export async function answerCallTool(
     }
     return outcome.result;
   }
-  return await runTool(context, resolveCallable(context, catalog, name), args);
+  if (name === READ_RESULT_NAME && context.results && capOn(context)) {
+    return await readResult(args, context.session.tenant, context.results);
+  }
+  return await callCatalogTool(context, catalog, name, args);
 }
 
 /** Builds the MCP server that answers one request of a session. */
 export function createMcpServer(context: McpSessionContext): Server {
   const server = new Server(SERVER_INFO, {
-    capabilities: { tools: { listChanged: true } },
+    capabilities: { tools: { listChanged: true }, resources: {} },
     instructions: INSTRUCTIONS,
     jsonSchemaValidator: SHARED_SCHEMA_VALIDATOR,
   });
@@ -184,6 +289,19 @@ export function createMcpServer(context: McpSessionContext): Server {
         () => extra.sendNotification({ method: "notifications/tools/list_changed" }),
       ),
   );
+
+  // Results cut by the size cap are resources, read in pages; none is listed.
+  server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: [] }));
+  server.setRequestHandler(
+    ListResourceTemplatesRequestSchema,
+    () => ({ resourceTemplates: context.results ? [RESULT_RESOURCE_TEMPLATE] : [] }),
+  );
+  server.setRequestHandler(ReadResourceRequestSchema, (request) => {
+    if (!context.results) {
+      throw new McpError(-32002, `Resource not found: ${request.params.uri.slice(0, 200)}`);
+    }
+    return readResultResource(request.params.uri, context.session.tenant, context.results);
+  });
 
   return server;
 }

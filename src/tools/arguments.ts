@@ -53,7 +53,7 @@ function validatorFor(schema: JsonSchema): ValidateFunction | null {
   return validate;
 }
 
-function describeError(error: ErrorObject): string {
+function describeError(error: ErrorObject, root = "arguments"): string {
   const at = error.instancePath ? error.instancePath.slice(1).replace(/\//g, ".") : "";
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
@@ -64,7 +64,7 @@ function describeError(error: ErrorObject): string {
     case "enum":
       return `"${at}" must be one of ${JSON.stringify(params.allowedValues)}`;
     default:
-      return `${at ? `"${at}"` : "arguments"} ${error.message ?? "is invalid"}`;
+      return `${at ? `"${at}"` : root} ${error.message ?? "is invalid"}`;
   }
 }
 
@@ -72,6 +72,17 @@ function describeError(error: ErrorObject): string {
 export function checkArguments(schema: JsonSchema, args: unknown): string[] | undefined {
   const validate = validatorFor(schema);
   if (!validate || validate(args)) return undefined;
-  const problems = (validate.errors ?? []).map(describeError);
+  const problems = (validate.errors ?? []).map((error) => describeError(error));
+  return [...new Set(problems)].slice(0, 20);
+}
+
+/**
+ * Validates `value` against `schema` the way the MCP SDK client checks `structuredContent`
+ * (same Ajv options): `undefined` when valid, else a list of problems.
+ */
+export function checkValue(schema: JsonSchema, value: unknown): string[] | undefined {
+  const validate = validatorFor(schema);
+  if (!validate || validate(value)) return undefined;
+  const problems = (validate.errors ?? []).map((error) => describeError(error, "the output"));
   return [...new Set(problems)].slice(0, 20);
 }

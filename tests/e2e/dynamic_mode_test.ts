@@ -28,8 +28,11 @@ async function call(client: Client, name: string, args: unknown): Promise<ToolCa
   };
 }
 
+/** The listed tool names, sorted, without `read-result` (the result size cap's meta-tool). */
 async function listed(client: Client): Promise<string[]> {
-  return (await client.listTools()).tools.map((tool) => tool.name).sort();
+  return (await client.listTools()).tools.map((tool) => tool.name).filter((name) =>
+    name !== "read-result"
+  ).sort();
 }
 
 /** Counts `notifications/tools/list_changed` received by `client`. */
@@ -55,7 +58,7 @@ Deno.test("dynamic mode: enable-tools enables, replaces and reports, and tools/l
 
   await t.step("only enable-tools is listed at first", async () => {
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((tool) => tool.name), ["enable-tools"]);
+    assert.deepEqual(tools.map((tool) => tool.name), ["enable-tools", "read-result"]);
     const schema = tools[0]?.inputSchema as { properties?: Record<string, unknown> };
     assert.deepEqual(Object.keys(schema.properties ?? {}).sort(), ["limit", "query", "tools"]);
     assert.match(tools[0]?.description ?? "", /query/);

@@ -1,0 +1,59 @@
+/**
+ * Output schemas for tools: the action's output JSON Schema, declared as the tool's
+ * `outputSchema` with an object root (MCP requires one). A schema whose root is not an object
+ * is wrapped, the way input schemas are: the output is then `structuredContent.result`.
+ *
+ * @module
+ */
+import type { JsonSchema } from "./input_schema.ts";
+
+/** The field that holds a non-object output in `structuredContent`. */
+export const WRAPPED_OUTPUT_FIELD = "result";
+
+/** An action output schema made fit for MCP. */
+export interface ToolOutputSchema {
+  schema: JsonSchema;
+  /** True when the output is given as `structuredContent.result`. */
+  wrapped: boolean;
+}
+
+/** Keywords that belong to the schema document's root: `$ref`s point at them from there. */
+const ROOT_KEYWORDS = ["$schema", "$id", "definitions", "$defs"] as const;
+/** Keywords that make an untyped schema describe an object. */
+const OBJECT_KEYWORDS = ["properties", "required", "additionalProperties", "patternProperties"];
+/** Keywords that constrain an untyped schema some other way (it may not be an object). */
+const OTHER_KEYWORDS = ["anyOf", "oneOf", "allOf", "$ref", "enum", "const", "items", "not"];
+
+/**
+ * The MCP `outputSchema` of an action's `outputSchema`, or `undefined` when it says nothing
+ * (absent, not a schema object, or `{}`).
+ */
+export function toToolOutputSchema(actionSchema: unknown): ToolOutputSchema | undefined {
+  if (typeof actionSchema !== "object" || actionSchema === null || Array.isArray(actionSchema)) {
+    return undefined;
+  }
+  const schema = actionSchema as JsonSchema;
+  const type = schema.type;
+  const objectRoot = type === "object" ||
+    (type === undefined && OBJECT_KEYWORDS.some((k) => k in schema) &&
+      !OTHER_KEYWORDS.some((k) => k in schema));
+  if (objectRoot) return { schema: { ...schema, type: "object" }, wrapped: false };
+  if (type === undefined && !OTHER_KEYWORDS.some((k) => k in schema)) return undefined;
+  const inner: JsonSchema = { ...schema };
+  const root: JsonSchema = {};
+  for (const keyword of ROOT_KEYWORDS) {
+    if (keyword in inner) {
+      root[keyword] = inner[keyword];
+      delete inner[keyword];
+    }
+  }
+  return {
+    schema: {
+      ...root,
+      type: "object",
+      properties: { [WRAPPED_OUTPUT_FIELD]: inner },
+      required: [WRAPPED_OUTPUT_FIELD],
+    },
+    wrapped: true,
+  };
+}
