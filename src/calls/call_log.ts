@@ -110,6 +110,8 @@ export class CallLog {
   #queue: { tenant: string; record: CallRecord }[] = [];
   #flushing: Promise<void> | undefined;
   #dropped = 0;
+  #lastAt = 0;
+  #seq = 0;
   /** Writes per tenant since its last trim. */
   readonly #sinceTrim = new LruMap<string, number>(10_000);
 
@@ -132,10 +134,13 @@ export class CallLog {
   /** Queues a call of `tenant`; returns at once (the write happens in the background). */
   record(tenant: string, input: CallInput): void {
     if (this.#max <= 0) return;
-    const at = this.#now();
-    const random = Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, "0");
+    // Ids sort by time, then by order of recording within one millisecond.
+    const at = Math.max(this.#now(), this.#lastAt);
+    this.#seq = at === this.#lastAt ? (this.#seq + 1) & 0xffff : 0;
+    this.#lastAt = at;
+    const random = Math.floor(Math.random() * 0x10000).toString(16).padStart(4, "0");
     const record: CallRecord = {
-      id: at.toString(16).padStart(12, "0") + random,
+      id: at.toString(16).padStart(12, "0") + this.#seq.toString(16).padStart(4, "0") + random,
       at: new Date(at).toISOString(),
       tool: input.tool,
       era: input.era,
@@ -200,20 +205,23 @@ export class CallLog {
   /** Deletes the calls of `tenant` beyond the newest `maxPerTenant`. */
   async #trim(tenant: string): Promise<void> {
     let seen = 0;
-    let op = this.#kv.atomic();
-    let pending = 0;
-    for await (
-      const entry of this.#kv.list({ prefix: ["calls", tenant] }, { reverse: true, batchSize: 500 })
-    ) {
+    let stale: Deno.KvKey[] = [];
+    const entries = this.#kv.list({ prefix: ["calls", tenant] }, { reverse: true, batchSize: 500 });
+    for await (const entry of entries) {
       if (++seen <= this.#max) continue;
-      op.delete(entry.key);
-      if (++pending >= BATCH) {
-        await op.commit();
-        op = this.#kv.atomic();
-        pending = 0;
+      stale.push(entry.key);
+      if (stale.length >= BATCH) {
+        await this.#delete(stale);
+        stale = [];
       }
     }
-    if (pending > 0) await op.commit();
+    if (stale.length > 0) await this.#delete(stale);
+  }
+
+  async #delete(keys: Deno.KvKey[]): Promise<void> {
+    const op = this.#kv.atomic();
+    for (const key of keys) op.delete(key);
+    await op.commit();
   }
 
   /**

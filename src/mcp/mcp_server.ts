@@ -37,7 +37,6 @@ import {
 import {
   errorResult,
   invalidatesCatalog,
-  outputResult,
   upstreamErrorMessage,
 } from "./tool_result.ts";
 

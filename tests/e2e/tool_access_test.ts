@@ -191,3 +191,29 @@ Deno.test("a chat keeps its session's readOnly, tools and maxNameLength", async 
     maxNameLength: 40,
   });
 });
+
+Deno.test("GET /mcp/tools takes readOnly, tools and maxNameLength, and shows the names a session would", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const token = await server.fake.token("alice");
+  const readOnly = await rawRequest(`${server.url}/mcp/tools?readOnly=true`, { token });
+  assert.equal(readOnly.status, 200);
+  const body = readOnly.json as { total: number; tools: { name: string; readOnly: boolean }[] };
+  assert.deepEqual(body.tools.map((tool) => tool.name).sort(), [
+    "gmail_read-email",
+    "hubspot_list-contacts",
+  ]);
+  assert.equal(body.total, 2);
+  const allowed = await rawRequest(
+    `${server.url}/mcp/tools?tools=gmail-send-email&q=email`,
+    { token },
+  );
+  assert.deepEqual(
+    (allowed.json as { tools: { name: string }[] }).tools.map((tool) => tool.name),
+    ["gmail_send-email"],
+  );
+  const short = await rawRequest(`${server.url}/mcp/tools?maxNameLength=32&limit=200`, { token });
+  const names = (short.json as { tools: { name: string }[] }).tools.map((tool) => tool.name);
+  assert.ok(names.every((name) => name.length <= 32));
+  const bad = await rawRequest(`${server.url}/mcp/tools?maxNameLength=10`, { token });
+  assert.equal(bad.status, 400);
+});
