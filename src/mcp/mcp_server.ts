@@ -34,11 +34,7 @@ import {
   Server,
   type Tool,
 } from "./sdk.ts";
-import {
-  errorResult,
-  invalidatesCatalog,
-  upstreamErrorMessage,
-} from "./tool_result.ts";
+import { errorResult, invalidatesCatalog, upstreamErrorMessage } from "./tool_result.ts";
 
 /** Name and version announced to clients (the reference server's name). */
 export const SERVER_INFO = { name: "Integration App MCP Server", version: "0.1.0" } as const;

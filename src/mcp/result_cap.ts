@@ -55,8 +55,10 @@ export async function cappedOutputResult(
   const value = output === undefined ? null : output;
   if (!cap || cap.maxBytes <= 0) return outputResult(value, tool, meta);
   const text = JSON.stringify(value);
+  // Three bytes per UTF-16 unit at most: most results are known to fit without counting.
+  if (text.length * 3 <= cap.maxBytes) return outputResult(value, tool, meta, text);
   const totalBytes = utf8Length(text);
-  if (totalBytes <= cap.maxBytes) return outputResult(value, tool, meta);
+  if (totalBytes <= cap.maxBytes) return outputResult(value, tool, meta, text);
 
   const cut = cutJson(value, cap.maxBytes - noteReserve(cap.maxBytes));
   const shown = cut?.value ?? value;

@@ -37,14 +37,16 @@ export function structuredOutput(
  * an output schema (then it validates against it) or the output is an object. `actionRunId`
  * goes to `_meta`. An output that breaks the tool's declared schema comes back as an error
  * result saying the action did run, with the output as text: an SDK client would reject it.
+ * `json` is the output's JSON text when the caller has it already.
  */
 export function outputResult(
   output: unknown,
   tool?: Pick<ToolEntry, "name" | "outputSchema" | "wrapsOutput">,
   meta?: RunMeta,
+  json?: string,
 ): CallToolResult {
   const value = output === undefined ? null : output;
-  const text = JSON.stringify(value);
+  const text = json ?? JSON.stringify(value);
   const structured = structuredOutput(value, tool);
   if (tool?.outputSchema) {
     const problems = structured === undefined
