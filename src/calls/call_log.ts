@@ -198,8 +198,13 @@ export class CallLog {
     }
   }
 
+  /**
+   * Writes of a tenant between two trims: a trim reads the tenant's whole log, so it runs
+   * once per half a log of writes (a few entries read per write), and the log holds at most
+   * 1.5 times its bound (per replica) between trims.
+   */
   get #trimEvery(): number {
-    return Math.max(1, Math.min(100, Math.ceil(this.#max / 10)));
+    return Math.max(1, Math.ceil(this.#max / 2));
   }
 
   /** Deletes the calls of `tenant` beyond the newest `maxPerTenant`. */

@@ -247,6 +247,10 @@ export async function answerCallTool(
   const { name } = params;
   const args = params.arguments ?? {};
   context.onToolCall?.(name);
+  // Reading a kept result needs no catalog (it works while Integration.app is down).
+  if (name === READ_RESULT_NAME && context.results && capOn(context)) {
+    return await readResult(args, context.session.tenant, context.results);
+  }
   const catalog = await loadCatalog(context);
   if (name === ENABLE_TOOLS_NAME && context.session.mode === "dynamic") {
     const outcome = enableTools(catalog, args, { apps: context.session.apps });
@@ -255,9 +259,6 @@ export async function answerCallTool(
       await notify();
     }
     return outcome.result;
-  }
-  if (name === READ_RESULT_NAME && context.results && capOn(context)) {
-    return await readResult(args, context.session.tenant, context.results);
   }
   return await callCatalogTool(context, catalog, name, args);
 }

@@ -217,3 +217,17 @@ Deno.test("GET /mcp/tools takes readOnly, tools and maxNameLength, and shows the
   const bad = await rawRequest(`${server.url}/mcp/tools?maxNameLength=10`, { token });
   assert.equal(bad.status, 400);
 });
+
+Deno.test("GET /mcp/sessions/{chatId} shows the chat's readOnly, tools and maxNameLength", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const token = await server.fake.token("alice");
+  await server.connect(token, {
+    query: "?readOnly=1&maxNameLength=48",
+    headers: { "x-chat-id": "c9" },
+  });
+  const chat = await rawRequest(`${server.url}/mcp/sessions/c9`, { token });
+  assert.deepEqual((chat.json as { options?: unknown }).options, {
+    readOnly: true,
+    maxNameLength: 48,
+  });
+});
