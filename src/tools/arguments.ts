@@ -86,3 +86,8 @@ export function checkValue(schema: JsonSchema, value: unknown): string[] | undef
   const problems = (validate.errors ?? []).map((error) => describeError(error, "the output"));
   return [...new Set(problems)].slice(0, 20);
 }
+
+/** Whether `schema` compiles (an unresolvable `$ref` or a bad `pattern` does not). */
+export function schemaCompiles(schema: JsonSchema): boolean {
+  return validatorFor(schema) !== null;
+}

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { schemaCompiles } from "./arguments.ts";
 import type { JsonSchema } from "./input_schema.ts";
 
 /** The field that holds a non-object output in `structuredContent`. */
@@ -26,9 +27,21 @@ const OTHER_KEYWORDS = ["anyOf", "oneOf", "allOf", "$ref", "enum", "const", "ite
 
 /**
  * The MCP `outputSchema` of an action's `outputSchema`, or `undefined` when it says nothing
- * (absent, not a schema object, or `{}`).
+ * (absent, not a schema object, or `{}`) or cannot be compiled: SDK clients compile every
+ * output schema of a listing, and one that fails would fail the whole `tools/list`. Only
+ * schemas with `$ref` or `pattern` can fail that way, so only those are compiled here.
  */
 export function toToolOutputSchema(actionSchema: unknown): ToolOutputSchema | undefined {
+  const result = outputSchemaOf(actionSchema);
+  if (!result) return undefined;
+  const json = JSON.stringify(result.schema);
+  if (/"(\$ref|pattern|patternProperties)"/.test(json) && !schemaCompiles(result.schema)) {
+    return undefined;
+  }
+  return result;
+}
+
+function outputSchemaOf(actionSchema: unknown): ToolOutputSchema | undefined {
   if (typeof actionSchema !== "object" || actionSchema === null || Array.isArray(actionSchema)) {
     return undefined;
   }

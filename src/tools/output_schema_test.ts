@@ -34,3 +34,12 @@ Deno.test("no output schema comes of a missing or empty one", () => {
   assert.equal(toToolOutputSchema("string"), undefined);
   assert.equal(toToolOutputSchema([]), undefined);
 });
+
+Deno.test("an output schema that cannot compile is not declared (it would fail SDK listings)", () => {
+  assert.equal(
+    toToolOutputSchema({ type: "object", properties: { a: { $ref: "#/nope" } } }),
+    undefined,
+  );
+  assert.equal(toToolOutputSchema({ type: "string", pattern: "([" }), undefined);
+  assert.ok(toToolOutputSchema({ type: "string", pattern: "^a+$" }));
+});
