@@ -245,7 +245,7 @@ export class CallLog {
     let more = false;
     for await (const entry of this.#kv.list<CallRecord>(selector, { reverse: true })) {
       // The log is bounded; the scan is too, even with a chat filter.
-      if (++scanned > this.#max * 2 + options.limit) break;
+      if (++scanned > this.#max * 3 + options.limit) break;
       if (options.chatId !== undefined && entry.value.chatId !== options.chatId) continue;
       if (calls.length === options.limit) {
         more = true;

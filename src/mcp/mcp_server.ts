@@ -221,7 +221,13 @@ export async function callCatalogTool(
     record({ status: "refused" }, name.slice(0, 200));
     throw error;
   }
-  const outcome = await runTool(context, tool, args);
+  let outcome: RunOutcome;
+  try {
+    outcome = await runTool(context, tool, args);
+  } catch (error) {
+    record({ status: "error", errorKind: "internal" }, tool.name);
+    throw error;
+  }
   record(outcome, tool.name);
   return outcome.result;
 }

@@ -38,7 +38,8 @@ function noteReserve(maxBytes: number): number {
 
 function minutes(ms: number): string {
   const value = Math.round(ms / 60_000);
-  return value >= 120 ? `${Math.round(value / 60)} hours` : `${value} minutes`;
+  if (value >= 120) return `${Math.round(value / 60)} hours`;
+  return value === 1 ? "1 minute" : `${Math.max(1, value)} minutes`;
 }
 
 /**
@@ -75,7 +76,17 @@ export async function cappedOutputResult(
     });
     return result;
   }
-  const handle = await cap.store.save(tenant, tool.name, text);
+  let handle: string;
+  try {
+    handle = await cap.store.save(tenant, tool.name, text);
+  } catch {
+    result.content.push({
+      type: "text",
+      text: `${head} The full result could not be kept (storage is unavailable): the action ` +
+        `ran; to see the rest, run it again later or ask it for less (filters, a smaller page).`,
+    });
+    return result;
+  }
   const uri = resultUri(handle);
   result.content.push(
     {
