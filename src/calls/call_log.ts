@@ -112,8 +112,11 @@ export class CallLog {
   #dropped = 0;
   #lastAt = 0;
   #seq = 0;
-  /** Writes per tenant since its last trim. */
-  readonly #sinceTrim = new LruMap<string, number>(10_000);
+  /**
+   * Per tenant: calls in its log as far as this instance knows. `known` once a full count was
+   * made; until then `count` is the writes of this instance.
+   */
+  readonly #counts = new LruMap<string, { count: number; known: boolean }>(10_000);
 
   constructor(options: CallLogOptions) {
     this.#kv = options.kv;
@@ -183,9 +186,11 @@ export class CallLog {
         await op.commit();
         const due = new Set<string>();
         for (const { tenant } of batch) {
-          const count = (this.#sinceTrim.get(tenant) ?? 0) + 1;
-          this.#sinceTrim.set(tenant, count >= this.#trimEvery ? 0 : count);
-          if (count >= this.#trimEvery) due.add(tenant);
+          const state = this.#counts.get(tenant) ?? { count: 0, known: false };
+          state.count++;
+          this.#counts.set(tenant, state);
+          const limit = state.known ? this.#max + this.#trimEvery : this.#trimEvery;
+          if (state.count >= limit) due.add(tenant);
         }
         for (const tenant of due) await this.#trim(tenant);
       }
@@ -199,21 +204,28 @@ export class CallLog {
   }
 
   /**
-   * Writes of a tenant between two trims: a trim reads the tenant's whole log, so it runs
-   * once per half a log of writes (a few entries read per write), and the log holds at most
-   * 1.5 times its bound (per replica) between trims.
+   * Writes of a tenant between two trims: the log holds at most 1.5 times its bound (per
+   * replica) between trims.
    */
   get #trimEvery(): number {
     return Math.max(1, Math.ceil(this.#max / 2));
   }
 
-  /** Deletes the calls of `tenant` beyond the newest `maxPerTenant`. */
+  /**
+   * Deletes the oldest calls of `tenant` beyond the newest `maxPerTenant`. The first time,
+   * the log is counted whole (newest first); after that the instance knows the count and
+   * reads only the calls it deletes, about one read per write.
+   */
   async #trim(tenant: string): Promise<void> {
-    let seen = 0;
+    const state = { ...(this.#counts.get(tenant) ?? { count: 0, known: false }) };
+    const prefix = ["calls", tenant];
     let stale: Deno.KvKey[] = [];
-    const entries = this.#kv.list({ prefix: ["calls", tenant] }, { reverse: true, batchSize: 500 });
+    let seen = 0;
+    const entries = state.known
+      ? this.#kv.list({ prefix }, { limit: state.count - this.#max, batchSize: 500 })
+      : this.#kv.list({ prefix }, { reverse: true, batchSize: 500 });
     for await (const entry of entries) {
-      if (++seen <= this.#max) continue;
+      if (!state.known && ++seen <= this.#max) continue;
       stale.push(entry.key);
       if (stale.length >= BATCH) {
         await this.#delete(stale);
@@ -221,6 +233,13 @@ export class CallLog {
       }
     }
     if (stale.length > 0) await this.#delete(stale);
+    // Calls recorded meanwhile count on top.
+    const current = this.#counts.get(tenant) ?? state;
+    const since = current.count - state.count;
+    this.#counts.set(tenant, {
+      count: (state.known ? this.#max : Math.min(seen, this.#max)) + since,
+      known: true,
+    });
   }
 
   async #delete(keys: Deno.KvKey[]): Promise<void> {

@@ -5,6 +5,7 @@
  */
 import type { SessionOptions, ToolMode } from "../store/session_store.ts";
 import { MAX_TOOL_NAME_LENGTH, MIN_TOOL_NAME_LENGTH } from "../tools/naming.ts";
+import type { ToolViewOptions } from "../tools/session_view.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
 
 const APP_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -135,12 +136,9 @@ export function parseMaxResultBytes(url: URL): number | undefined {
   return value;
 }
 
-/**
- * The session parameters beyond mode and apps: `readOnly`, `tools`, `maxNameLength`,
- * `maxResultBytes`; `undefined` when none is given.
- */
-export function parseSessionOptions(url: URL): SessionOptions | undefined {
-  const options: SessionOptions = {};
+/** The view parameters `readOnly`, `tools` and `maxNameLength` (what a session may see). */
+export function parseViewOptions(url: URL): ToolViewOptions {
+  const options: ToolViewOptions = {};
   if (parseReadOnly(url)) options.readOnly = true;
   const tools = parseToolsAllowlist(url);
   if (tools) options.tools = tools;
@@ -148,6 +146,15 @@ export function parseSessionOptions(url: URL): SessionOptions | undefined {
   if (maxNameLength !== undefined && maxNameLength < MAX_TOOL_NAME_LENGTH) {
     options.maxNameLength = maxNameLength;
   }
+  return options;
+}
+
+/**
+ * The session parameters beyond mode and apps: `readOnly`, `tools`, `maxNameLength`,
+ * `maxResultBytes`; `undefined` when none is given.
+ */
+export function parseSessionOptions(url: URL): SessionOptions | undefined {
+  const options: SessionOptions = parseViewOptions(url);
   const maxResultBytes = parseMaxResultBytes(url);
   if (maxResultBytes !== undefined) options.maxResultBytes = maxResultBytes;
   return Object.keys(options).length > 0 ? options : undefined;

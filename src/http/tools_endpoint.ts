@@ -12,7 +12,7 @@ import { searchIndexFor, searchTools } from "../tools/search.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
 import type { Caller } from "./mcp_endpoint.ts";
 import type { ToolViewOptions } from "../tools/session_view.ts";
-import { parseApps, parseMaxNameLength, parseReadOnly, parseToolsAllowlist } from "./params.ts";
+import { parseApps, parseViewOptions } from "./params.ts";
 
 /** Limits of `limit`: default with and without `q`, and the maximum. */
 export const TOOLS_LIMIT = { search: 10, list: 50, max: 200 } as const;
@@ -78,13 +78,7 @@ export function parseToolsQuery(url: URL): ToolsQuery {
       );
     }
   }
-  const view: ToolViewOptions = {};
-  if (parseReadOnly(url)) view.readOnly = true;
-  const tools = parseToolsAllowlist(url);
-  if (tools) view.tools = tools;
-  const maxNameLength = parseMaxNameLength(url);
-  if (maxNameLength !== undefined) view.maxNameLength = maxNameLength;
-  return { q, limit, apps: parseApps(url), view };
+  return { q, limit, apps: parseApps(url), view: parseViewOptions(url) };
 }
 
 /** The JSON description of a tool. */

@@ -9,6 +9,7 @@ import { pageOf, valueAt } from "../results/result_pages.ts";
 import { HANDLE_PATTERN } from "../results/result_store.ts";
 import {
   DEFAULT_MAX_RESULT_BYTES,
+  noteReserve,
   RESULT_URI_PREFIX,
   type ResultCap,
   resultUri,
@@ -101,7 +102,7 @@ export async function readResult(
       if (totalBytes <= max) {
         return { content: [{ type: "text", text }], _meta: { handle, path, totalBytes } };
       }
-      const cut = cutJson(part.value, max - Math.min(1000, Math.floor(max / 4)));
+      const cut = cutJson(part.value, max - noteReserve(max));
       return {
         content: [
           { type: "text", text: JSON.stringify(cut?.value) },

@@ -32,7 +32,7 @@ export function resultUri(handle: string, offset?: number): string {
 }
 
 /** Bytes set aside for the note that goes with a cut result. */
-function noteReserve(maxBytes: number): number {
+export function noteReserve(maxBytes: number): number {
   return Math.min(1200, Math.floor(maxBytes / 4));
 }
 

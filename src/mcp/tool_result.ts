@@ -74,8 +74,8 @@ export function outputResult(
 }
 
 /** A failed call, with a message that says what failed and what to do. */
-export function errorResult(message: string, meta?: RunMeta): CallToolResult {
-  return withMeta({ isError: true, content: [{ type: "text", text: message }] }, meta);
+export function errorResult(message: string): CallToolResult {
+  return { isError: true, content: [{ type: "text", text: message }] };
 }
 
 /** The advice that goes with an upstream failure of `tool`. */

@@ -53,7 +53,7 @@ function validatorFor(schema: JsonSchema): ValidateFunction | null {
   return validate;
 }
 
-function describeError(error: ErrorObject, root = "arguments"): string {
+function describeError(error: ErrorObject, root: string): string {
   const at = error.instancePath ? error.instancePath.slice(1).replace(/\//g, ".") : "";
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
@@ -68,12 +68,16 @@ function describeError(error: ErrorObject, root = "arguments"): string {
   }
 }
 
+function problemsOf(schema: JsonSchema, value: unknown, root: string): string[] | undefined {
+  const validate = validatorFor(schema);
+  if (!validate || validate(value)) return undefined;
+  const problems = (validate.errors ?? []).map((error) => describeError(error, root));
+  return [...new Set(problems)].slice(0, 20);
+}
+
 /** Validates `args` against `schema`: `undefined` when valid, else a list of problems. */
 export function checkArguments(schema: JsonSchema, args: unknown): string[] | undefined {
-  const validate = validatorFor(schema);
-  if (!validate || validate(args)) return undefined;
-  const problems = (validate.errors ?? []).map((error) => describeError(error));
-  return [...new Set(problems)].slice(0, 20);
+  return problemsOf(schema, args, "arguments");
 }
 
 /**
@@ -81,10 +85,7 @@ export function checkArguments(schema: JsonSchema, args: unknown): string[] | un
  * (same Ajv options): `undefined` when valid, else a list of problems.
  */
 export function checkValue(schema: JsonSchema, value: unknown): string[] | undefined {
-  const validate = validatorFor(schema);
-  if (!validate || validate(value)) return undefined;
-  const problems = (validate.errors ?? []).map((error) => describeError(error, "the output"));
-  return [...new Set(problems)].slice(0, 20);
+  return problemsOf(schema, value, "the output");
 }
 
 /** Whether `schema` compiles (an unresolvable `$ref` or a bad `pattern` does not). */

@@ -6,7 +6,7 @@
  * @module
  */
 import { schemaCompiles } from "./arguments.ts";
-import type { JsonSchema } from "./input_schema.ts";
+import { type JsonSchema, wrapSchema } from "./input_schema.ts";
 
 /** The field that holds a non-object output in `structuredContent`. */
 export const WRAPPED_OUTPUT_FIELD = "result";
@@ -18,8 +18,6 @@ export interface ToolOutputSchema {
   wrapped: boolean;
 }
 
-/** Keywords that belong to the schema document's root: `$ref`s point at them from there. */
-const ROOT_KEYWORDS = ["$schema", "$id", "definitions", "$defs"] as const;
 /** Keywords that make an untyped schema describe an object. */
 const OBJECT_KEYWORDS = ["properties", "required", "additionalProperties", "patternProperties"];
 /** Keywords that constrain an untyped schema some other way (it may not be an object). */
@@ -52,21 +50,5 @@ function outputSchemaOf(actionSchema: unknown): ToolOutputSchema | undefined {
       !OTHER_KEYWORDS.some((k) => k in schema));
   if (objectRoot) return { schema: { ...schema, type: "object" }, wrapped: false };
   if (type === undefined && !OTHER_KEYWORDS.some((k) => k in schema)) return undefined;
-  const inner: JsonSchema = { ...schema };
-  const root: JsonSchema = {};
-  for (const keyword of ROOT_KEYWORDS) {
-    if (keyword in inner) {
-      root[keyword] = inner[keyword];
-      delete inner[keyword];
-    }
-  }
-  return {
-    schema: {
-      ...root,
-      type: "object",
-      properties: { [WRAPPED_OUTPUT_FIELD]: inner },
-      required: [WRAPPED_OUTPUT_FIELD],
-    },
-    wrapped: true,
-  };
+  return { schema: wrapSchema(schema, WRAPPED_OUTPUT_FIELD), wrapped: true };
 }

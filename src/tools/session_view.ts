@@ -91,20 +91,23 @@ export function shapeCatalog(
   const resolve = (name: string): number[] => byLoose.get(looseToolName(name)) ?? [];
 
   const allowed = o.tools ? new Set(o.tools.flatMap(resolve)) : undefined;
+  const listed = (index: number): boolean => !allowed || allowed.has(index);
+  const readable = (index: number): boolean =>
+    o.readOnly !== true || renamed[index]!.annotations.readOnlyHint === true;
+  /** The rules that hide the tool at `index` (only made for a refusal). */
   const reasons = (index: number): string[] => {
-    const tool = renamed[index]!;
     const rules: string[] = [];
-    if (allowed && !allowed.has(index)) {
+    if (!listed(index)) {
       rules.push(
         `the tools allowlist of this session (tools=${o.tools!.join(",")}) does not name it`,
       );
     }
-    if (o.readOnly === true && tool.annotations.readOnlyHint !== true) {
+    if (!readable(index)) {
       rules.push("readOnly=true allows only read-only tools, and this one may change data");
     }
     return rules;
   };
-  const visibleIndexes = renamed.map((_, index) => index).filter((i) => reasons(i).length === 0);
+  const visibleIndexes = renamed.map((_, index) => index).filter((i) => listed(i) && readable(i));
   const visible = visibleIndexes.map((index) => renamed[index]!);
   const view = indexCatalog({ builtAt: catalog.builtAt, tools: visible });
   // The long names of shortened tools resolve too.

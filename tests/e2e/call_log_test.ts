@@ -123,13 +123,23 @@ Deno.test("the call log is bounded per customer", async () => {
   });
   const token = await server.fake.token("alice");
   const client = await server.connect(token);
-  for (let i = 0; i < 12; i++) {
+  const sizes: number[] = [];
+  let first: string | undefined;
+  for (let i = 0; i < 20; i++) {
     await client.callTool({ name: "gmail_read-email", arguments: { id: String(i) } });
+    await server.services.callLog.flush();
+    sizes.push((await Array.fromAsync(server.kv.list({ prefix: ["calls"] }))).length);
+    if (i === 0) first = (await calls(server.url, token)).calls[0]?.id;
   }
-  await server.services.callLog.flush();
-  const stored = await Array.fromAsync(server.kv.list({ prefix: ["calls"] }));
-  assert.equal(stored.length, 5);
-  assert.equal((await calls(server.url, token, "?limit=200")).calls.length, 5);
+  // At most the bound plus half of it (minus one) between two trims, and never below it.
+  assert.ok(sizes.every((size) => size <= 7), sizes.join(" "));
+  assert.ok(sizes.slice(4).every((size) => size >= 5), sizes.join(" "));
+  assert.ok(sizes.includes(5), "trimmed back to the bound");
+  // The oldest calls are the ones deleted.
+  const listed = await calls(server.url, token, "?limit=200");
+  assert.equal(listed.calls.length, sizes.at(-1));
+  assert.ok(first && !listed.calls.some((call) => call.id === first));
+  assert.ok(listed.calls.every((call) => call.id > first!));
 });
 
 Deno.test("CALL_LOG_MAX_PER_CUSTOMER=0 turns the call log off", async () => {
