@@ -64,6 +64,14 @@ const EnvSchema = z.object({
   ),
   CALL_LOG_TTL_SECONDS: seconds(7 * 24 * 60 * 60),
   CALL_LOG_MAX_PER_CUSTOMER: integer(1_000, 0),
+  MAX_IN_FLIGHT_PER_TENANT: integer(256, 1),
+  MAX_CHATS_PER_TENANT: integer(10_000, 1),
+  BODY_TIMEOUT_SECONDS: seconds(20),
+  MAX_BODY_BYTES_IN_FLIGHT_PER_TENANT: integer(32 * 1024 * 1024, 1024),
+  UNVERIFIED_RATE_LIMIT_PER_SECOND: integer(10, 1),
+  UNVERIFIED_RATE_LIMIT_BURST: integer(50, 1),
+  IDENTITY_CHECK_CONCURRENCY: integer(16, 1),
+  CLIENT_ADDRESS_HEADER: optional(),
   DENO_DEPLOYMENT_ID: optional(),
 });
 
@@ -105,6 +113,21 @@ export interface Config {
   callLogTtlMs: number;
   /** Calls kept per customer; 0 turns the call log off. */
   callLogMaxPerCustomer: number;
+  /** Live chats of one customer; a new one past it gets 429 (none is evicted). */
+  maxChatsPerTenant: number;
+  /** Requests of one customer being served at once; more get 429. */
+  maxInFlightPerTenant: number;
+  /** Bytes of one customer's request bodies read at once; past it, 429. */
+  maxBodyBytesInFlightPerTenant: number;
+  /** How long a request body may take to arrive; a slower one gets 408. */
+  bodyTimeoutMs: number;
+  /** Per client address: requests without a verified token per second, and the burst. */
+  unverifiedRatePerSecond: number;
+  unverifiedBurst: number;
+  /** Token checks with Integration.app in flight at once. */
+  identityCheckConcurrency: number;
+  /** Header a trusted reverse proxy puts the client address in (lower case), if any. */
+  clientAddressHeader: string | undefined;
 }
 
 /** Default local KV file, used when `KV_PATH` is unset outside Deno Deploy. */
@@ -155,5 +178,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logArgumentValues: e.LOG_ARGUMENT_VALUES,
     callLogTtlMs: e.CALL_LOG_TTL_SECONDS * 1000,
     callLogMaxPerCustomer: e.CALL_LOG_MAX_PER_CUSTOMER,
+    maxInFlightPerTenant: e.MAX_IN_FLIGHT_PER_TENANT,
+    maxChatsPerTenant: e.MAX_CHATS_PER_TENANT,
+    bodyTimeoutMs: e.BODY_TIMEOUT_SECONDS * 1000,
+    maxBodyBytesInFlightPerTenant: e.MAX_BODY_BYTES_IN_FLIGHT_PER_TENANT,
+    unverifiedRatePerSecond: e.UNVERIFIED_RATE_LIMIT_PER_SECOND,
+    unverifiedBurst: e.UNVERIFIED_RATE_LIMIT_BURST,
+    identityCheckConcurrency: e.IDENTITY_CHECK_CONCURRENCY,
+    clientAddressHeader: e.CLIENT_ADDRESS_HEADER?.toLowerCase(),
   };
 }

@@ -53,7 +53,7 @@ interface MemoryEntry {
   catalog: IndexedCatalog;
 }
 
-/** The key of the view of `apps` (`undefined` = every app). */
+/** The key of the view of `apps` (`undefined` = every app; no app at all is `""`). */
 export function appsKey(apps: readonly string[] | undefined): string {
   return apps ? [...new Set(apps)].sort().join(",") : "*";
 }
@@ -75,6 +75,8 @@ export class CatalogService {
   readonly #memory: LruMap<string, MemoryEntry>;
   /** Per catalog: its views by apps key; they go with it. */
   readonly #views = new WeakMap<IndexedCatalog, LruMap<string, IndexedCatalog>>();
+  /** Per catalog: the integration keys of its tools. */
+  readonly #appKeys = new WeakMap<IndexedCatalog, Set<string>>();
   /** Per catalog: tools held by the views made of it so far (a bound from above). */
   readonly #viewTools = new WeakMap<IndexedCatalog, number>();
   readonly #memoryTools: number;
@@ -116,25 +118,33 @@ export class CatalogService {
     return apps || restrictsView(view) ? this.#view(tenant, catalog, apps, view) : catalog;
   }
 
-  /** The tools of `catalog` from the integrations `apps`, seen through `options`. */
+  /**
+   * The tools of `catalog` from the integrations `apps` (keys the catalog does not hold are
+   * left out first, so junk keys cannot make new views), seen through `options`.
+   */
   #view(
     tenant: string,
     catalog: IndexedCatalog,
     apps: readonly string[] | undefined,
     options: ToolViewOptions | undefined,
   ): IndexedCatalog {
-    const key = `${appsKey(apps)}|${viewKey(options)}`;
+    let known = this.#appKeys.get(catalog);
+    if (!known) {
+      this.#appKeys.set(catalog, known = new Set(catalog.tools.map((t) => t.integrationKey)));
+    }
+    const knownApps = apps?.filter((app) => known.has(app));
+    const key = `${appsKey(knownApps)}|${viewKey(options)}`;
     let views = this.#views.get(catalog);
     if (!views) this.#views.set(catalog, views = new LruMap(VIEWS_PER_CATALOG));
     let view = views.get(key);
     if (!view) {
       let narrowed = catalog;
-      if (apps) {
-        const wanted = new Set(apps);
+      if (knownApps) {
+        const wanted = new Set(knownApps);
         const tools = catalog.tools.filter((tool) => wanted.has(tool.integrationKey));
         // A view of every app is the catalog itself: no second copy of its listing.
         if (tools.length !== catalog.tools.length) {
-          narrowed = views.get(`${appsKey(apps)}|`) ??
+          narrowed = views.get(`${appsKey(knownApps)}|`) ??
             indexCatalog({ builtAt: catalog.builtAt, tools });
         }
       }

@@ -25,6 +25,7 @@ import { HttpError, JsonRpcCode } from "./errors.ts";
 import { checkAccept, parseMessages } from "./mcp_messages.ts";
 import { parseApps, parseChatId, parseMode, parseSessionOptions } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
+import { clip, summarizeMethods } from "../util/text.ts";
 
 /** Who is calling, already authenticated. */
 export interface Caller {
@@ -82,12 +83,19 @@ export class McpEndpoint {
 
   /** Handles `POST /mcp`. */
   async post(request: Request, caller: Caller, context: RequestContext): Promise<Response> {
-    const { config, sessions, now } = this.#services;
+    const { config, sessions } = this.#services;
     if (!isJsonContentType(request.headers.get("content-type"))) {
       throw new HttpError(415, "Unsupported Media Type: Content-Type must be application/json");
     }
-    const messages = parseMessages(parseJson(await readBodyText(request, config.maxBodyBytes)));
-    context.mcpMethod = messages.map(methodOf).filter(Boolean).join(",") || "response";
+    const messages = parseMessages(parseJson(
+      await readBodyText(request, config.maxBodyBytes, {
+        timeoutMs: config.bodyTimeoutMs,
+        budget: this.#services.limits.bodyBudget(caller.identity.tenant),
+      }),
+    ));
+    context.mcpMethod = summarizeMethods(
+      messages.map(methodOf).filter((method) => method !== undefined),
+    ) || "response";
     const toolCalls = messages.filter((message) => methodOf(message) === "tools/call").length;
     const { burst } = this.#services.limits.toolCalls;
     if (toolCalls > burst) {
@@ -115,9 +123,10 @@ export class McpEndpoint {
       session = await this.#requireSession(request, caller);
       checkProtocolVersion(request);
       if (chatId !== undefined && chatId !== session.chatId) {
-        const previousChat = session.chatId;
-        session = { ...session, chatId, lastSeenAt: now() };
-        await sessions.linkChat(session, previousChat);
+        const read = session;
+        const linked = await this.#admitChat(caller, chatId, () => sessions.linkChat(read, chatId));
+        if (!linked) throw sessionNotFound();
+        session = linked;
       }
     }
     context.session = session.id.slice(0, 8);
@@ -152,6 +161,14 @@ export class McpEndpoint {
     context.session = session.id.slice(0, 8);
     await this.#services.sessions.deleteSession(session, parseChatId(request));
     return new Response(null, { status: 200 });
+  }
+
+  /** Runs `link`, which points `chatId` at a session, within the cap when the chat is new. */
+  async #admitChat<T>(caller: Caller, chatId: string, link: () => Promise<T>): Promise<T> {
+    const { sessions, limits } = this.#services;
+    const tenant = caller.identity.tenant;
+    if (await sessions.getChat(tenant, chatId)) return await link();
+    return await limits.admitChat(tenant, link);
   }
 
   async #createSession(
@@ -196,7 +213,11 @@ export class McpEndpoint {
       createdAt: at,
       lastSeenAt: at,
     };
-    await this.#services.limits.admitSession(tenant, () => sessions.createSession(session));
+    const create = () => sessions.createSession(session);
+    await this.#services.limits.admitSession(
+      tenant,
+      () => chatId === undefined ? create() : this.#admitChat(caller, chatId, create),
+    );
     // Warm the catalog while the client finishes its handshake.
     catalogs.prefetch(
       tenant,
@@ -241,7 +262,7 @@ export class McpEndpoint {
           ),
           (error) => logger.warn("cannot invalidate catalog", { error }),
         ),
-      onToolCall: (name) => context.tool = name,
+      onToolCall: (name) => context.tool = clip(name, 64),
       results: {
         store: results,
         maxBytes: session.options?.maxResultBytes ?? config.maxResultBytes,

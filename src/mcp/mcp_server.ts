@@ -12,7 +12,10 @@ import { checkArguments } from "../tools/arguments.ts";
 import { type IndexedCatalog, toMcpTool, type ToolEntry } from "../tools/catalog.ts";
 import { WRAPPED_INPUT_FIELD } from "../tools/input_schema.ts";
 import type { CallInput, CallStatus } from "../calls/call_log.ts";
-import { ENABLE_TOOLS_NAME, ENABLE_TOOLS_TOOL, enableTools, findTool } from "./enable_tools.ts";
+import { clip } from "../util/text.ts";
+import { ENABLE_TOOLS_NAME, findTool } from "./enable_tools.ts";
+import type { MetaToolContext } from "./meta_tool.ts";
+import { META_TOOL_LISTING, metaTool } from "./meta_tools.ts";
 import {
   READ_RESULT_NAME,
   READ_RESULT_TOOL,
@@ -41,8 +44,9 @@ export const SERVER_INFO = { name: "Integration App MCP Server", version: "0.1.0
 
 const INSTRUCTIONS =
   "Tools run actions of the user's connected apps through Integration.app. Tool names are " +
-  "`{app}_{action}`. In dynamic mode only `enable-tools` is listed at first: call it with tool " +
-  "names or a `query` describing the task to enable the tools you need.";
+  "`{app}_{action}`. In dynamic mode only `enable-tools`, `search-tools` and `call-tool` are " +
+  "listed at first: find tools with `search-tools` (a `query` describing the task) and run " +
+  "them with `call-tool`, or enable them with `enable-tools` so they are listed.";
 
 /**
  * One JSON Schema validator for every `Server`: without it each construction (one per request)
@@ -93,10 +97,12 @@ function capOn(context: McpSessionContext): boolean {
   return (context.results?.maxBytes ?? 0) > 0;
 }
 
-/** The session's tools that run no action (listed besides the catalog's tools). */
+/**
+ * The session's tools that run no action (listed besides the catalog's tools): dynamic
+ * mode's meta-tools, and `read-result` while the result size cap is on.
+ */
 export function metaTools(context: McpSessionContext): Tool[] {
-  const tools: Tool[] = [];
-  if (context.session.mode === "dynamic") tools.push(ENABLE_TOOLS_TOOL);
+  const tools: Tool[] = context.session.mode === "dynamic" ? [...META_TOOL_LISTING] : [];
   if (capOn(context)) tools.push(READ_RESULT_TOOL);
   return tools;
 }
@@ -121,14 +127,15 @@ function resolveCallable(
     const refused = catalog.excluded?.(name);
     if (refused) throw new McpError(ErrorCode.InvalidParams, refused);
     const hint = context.session.mode === "dynamic"
-      ? `: call ${ENABLE_TOOLS_NAME} with a query to find and enable the tools you need`
+      ? `: find tools with search-tools, then run them with call-tool (or enable them with ${ENABLE_TOOLS_NAME})`
       : "";
-    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}${hint}`);
+    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${clip(name, 100)}${hint}`);
   }
   if (context.session.mode === "dynamic" && !context.session.enabledTools.includes(tool.name)) {
     throw new McpError(
       ErrorCode.InvalidParams,
-      `Tool ${tool.name} is not enabled in this session: call ${ENABLE_TOOLS_NAME} with it first`,
+      `Tool ${tool.name} is not enabled in this session: call ${ENABLE_TOOLS_NAME} with it ` +
+        `first, or run it through call-tool`,
     );
   }
   return tool;
@@ -142,7 +149,8 @@ interface RunOutcome {
   errorKind?: string;
 }
 
-async function runTool(
+/** Argument checks, the action run, and its result (under the size cap) or error. */
+async function runAction(
   context: McpSessionContext,
   tool: ToolEntry,
   args: Record<string, unknown>,
@@ -190,12 +198,51 @@ function eraOf(context: McpSessionContext): string {
     (context.session.protocolVersion?.startsWith("2026") ? "stateless" : "sessions");
 }
 
+/** Records a call that got as far as `tool` (resolved) in the customer's call log. */
+function recordCall(
+  context: McpSessionContext,
+  tool: string,
+  args: Record<string, unknown>,
+  started: number,
+  outcome: Omit<RunOutcome, "result">,
+): void {
+  context.recordCall?.({
+    tool,
+    chatId: context.session.chatId,
+    sessionId: context.session.id,
+    era: eraOf(context),
+    durationMs: performance.now() - started,
+    arguments: args,
+    ...outcome,
+  });
+}
+
 /**
- * Runs a tool of the session's catalog: the one path of every call of an action, whether it
- * comes as a direct `tools/call` or through a meta-tool. It resolves the name in the
- * session's view (so `readOnly` and `tools` apply, and a refusal names its rule), checks the
- * arguments, runs the action, applies the result size cap, and records the call in the
- * customer's call log.
+ * Runs a catalog tool: argument checks, the action run, the result size cap, and the call
+ * log. The one path of every call of an app's tool, direct or through `call-tool`.
+ */
+export async function runTool(
+  context: McpSessionContext,
+  tool: ToolEntry,
+  args: Record<string, unknown>,
+  started: number = performance.now(),
+): Promise<CallToolResult> {
+  let outcome: RunOutcome;
+  try {
+    outcome = await runAction(context, tool, args);
+  } catch (error) {
+    recordCall(context, tool.name, args, started, { status: "error", errorKind: "internal" });
+    throw error;
+  }
+  const { result, ...logged } = outcome;
+  recordCall(context, tool.name, args, started, logged);
+  return result;
+}
+
+/**
+ * A direct call of a tool of the session's catalog: the name is resolved in the session's
+ * view (so `readOnly` and `tools` apply, and a refusal names its rule and is logged), then the
+ * tool runs through `runTool`.
  */
 export async function callCatalogTool(
   context: McpSessionContext,
@@ -204,32 +251,14 @@ export async function callCatalogTool(
   args: Record<string, unknown>,
 ): Promise<CallToolResult> {
   const started = performance.now();
-  const record = (outcome: Omit<RunOutcome, "result">, tool: string): void =>
-    context.recordCall?.({
-      tool,
-      chatId: context.session.chatId,
-      sessionId: context.session.id,
-      era: eraOf(context),
-      durationMs: performance.now() - started,
-      arguments: args,
-      ...outcome,
-    });
   let tool: ToolEntry;
   try {
     tool = resolveCallable(context, catalog, name);
   } catch (error) {
-    record({ status: "refused" }, name.slice(0, 200));
+    recordCall(context, clip(name, 200), args, started, { status: "refused" });
     throw error;
   }
-  let outcome: RunOutcome;
-  try {
-    outcome = await runTool(context, tool, args);
-  } catch (error) {
-    record({ status: "error", errorKind: "internal" }, tool.name);
-    throw error;
-  }
-  record(outcome, tool.name);
-  return outcome.result;
+  return await runTool(context, tool, args, started);
 }
 
 /** Answers `tools/list` (one page: a cursor is refused). */
@@ -258,13 +287,19 @@ export async function answerCallTool(
     return await readResult(args, context.session.tenant, context.results);
   }
   const catalog = await loadCatalog(context);
-  if (name === ENABLE_TOOLS_NAME && context.session.mode === "dynamic") {
-    const outcome = enableTools(catalog, args, { apps: context.session.apps });
-    if (outcome.enabled) {
-      await context.saveEnabledTools(outcome.enabled);
-      await notify();
-    }
-    return outcome.result;
+  const meta = context.session.mode === "dynamic" ? metaTool(name) : undefined;
+  if (meta) {
+    const metaContext: MetaToolContext = {
+      session: context,
+      catalog,
+      notifyListChanged: notify,
+      runTool: (tool, toolArgs) => {
+        context.onToolCall?.(tool.name);
+        return runTool(context, tool, toolArgs);
+      },
+      isMetaTool: (other) => metaTool(other) !== undefined || other === READ_RESULT_NAME,
+    };
+    return await meta.handler(args, metaContext);
   }
   return await callCatalogTool(context, catalog, name, args);
 }

@@ -174,3 +174,23 @@ Deno.test("GET /mcp/calls refuses bad parameters with 400 and needs a token", as
   const anonymous = await rawRequest(`${server.url}/mcp/calls`);
   assert.equal(anonymous.status, 401);
 });
+
+Deno.test("a call through call-tool is logged like a direct call, and its result is capped", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const token = await server.fake.token("alice");
+  const client = await server.connect(token, {
+    query: "?mode=dynamic&maxResultBytes=1024",
+    headers: { "x-chat-id": "via" },
+  });
+  const big = "x".repeat(5000);
+  const result = await client.callTool({
+    name: "call-tool",
+    arguments: { name: "gmail_send-email", arguments: { to: "a@b.co", subject: "s", body: big } },
+  });
+  assert.ok((result._meta as { resultCut?: unknown } | undefined)?.resultCut, "cut to the cap");
+  const [call] = (await calls(server.url, token)).calls;
+  assert.equal(call?.tool, "gmail_send-email");
+  assert.equal(call?.status, "ok");
+  assert.equal(call?.chatId, "via");
+  assert.deepEqual(call?.argumentNames, ["to", "subject", "body"]);
+});

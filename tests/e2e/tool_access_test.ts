@@ -231,3 +231,31 @@ Deno.test("GET /mcp/sessions/{chatId} shows the chat's readOnly, tools and maxNa
     maxNameLength: 48,
   });
 });
+
+Deno.test("search-tools finds and call-tool runs only what readOnly and tools allow, naming the rule", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const client = await server.connect(await server.fake.token("alice"), {
+    query: "?mode=dynamic&readOnly=true",
+  });
+  const found = await client.callTool({
+    name: "search-tools",
+    arguments: { query: "create a contact", limit: 25 },
+  });
+  const names = (found.structuredContent as { tools: { name: string }[] }).tools.map((t) => t.name);
+  assert.ok(names.length > 0 && names.every((name) => /read-email|list-contacts/.test(name)));
+  const refused = await client.callTool({
+    name: "call-tool",
+    arguments: { name: "hubspot_create-contact", arguments: { email: "a@b.test" } },
+  });
+  assert.equal(refused.isError, true);
+  assert.match(
+    textOf(refused),
+    /hubspot_create-contact is not available in this session: readOnly=true/,
+  );
+  const allowed = await client.callTool({
+    name: "call-tool",
+    arguments: { name: "hubspot_list-contacts", arguments: {} },
+  });
+  assert.equal(allowed.isError, undefined);
+  assert.equal(server.fake.count(/create-contact\/run$/), 0);
+});
