@@ -4,12 +4,14 @@
  * @module
  */
 import { IdentityResolver } from "./auth/identity.ts";
+import { CallLog } from "./calls/call_log.ts";
 import { CatalogService } from "./catalog/catalog_service.ts";
 import type { Config } from "./config.ts";
 import type { IntegrationAppApiFactory } from "./integration_app/types.ts";
 import { Limits } from "./limits/limits.ts";
 import { UnverifiedLimits } from "./limits/unverified.ts";
 import type { Logger } from "./log.ts";
+import { ResultStore } from "./results/result_store.ts";
 import { SessionStore } from "./store/session_store.ts";
 import { BackgroundTasks } from "./util/background.ts";
 
@@ -31,6 +33,10 @@ export interface Services extends Required<AppDependencies> {
   background: BackgroundTasks;
   /** Per-customer rate limits and session cap. */
   limits: Limits;
+  /** Per-customer log of tool calls. */
+  callLog: CallLog;
+  /** Full results of calls cut by the size cap. */
+  results: ResultStore;
   /** Per-address limits of requests without a verified token. */
   unverified: UnverifiedLimits;
 }
@@ -64,6 +70,16 @@ export function createServices(deps: AppDependencies): Services {
       now,
     }),
     sessions,
+    callLog: new CallLog({
+      kv,
+      logger,
+      background,
+      ttlMs: config.callLogTtlMs,
+      maxPerTenant: config.callLogMaxPerCustomer,
+      logArgumentValues: config.logArgumentValues,
+      now,
+    }),
+    results: new ResultStore({ kv, ttlMs: config.resultTtlMs, now }),
     limits: new Limits({
       kv,
       logger,

@@ -23,7 +23,7 @@ import type { SessionRecord } from "../store/session_store.ts";
 import { isJsonContentType, parseJson, readBodyText } from "./body.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
 import { checkAccept, parseMessages } from "./mcp_messages.ts";
-import { parseApps, parseChatId, parseMode } from "./params.ts";
+import { parseApps, parseChatId, parseMode, parseSessionOptions } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
 import { clip, summarizeMethods } from "../util/text.ts";
 
@@ -181,6 +181,7 @@ export class McpEndpoint {
     const tenant = caller.identity.tenant;
     const mode = parseMode(url);
     const apps = parseApps(url);
+    const options = parseSessionOptions(url);
     let enabledTools: string[] = [];
     if (chatId !== undefined && mode === "dynamic") {
       // A chat that resumes keeps the tools it had enabled.
@@ -198,6 +199,7 @@ export class McpEndpoint {
       mode,
       apps,
       enabledTools,
+      ...(options ? { options } : {}),
       chatId,
       clientInfo: {
         name: typeof clientInfo?.name === "string" ? clientInfo.name.slice(0, 200) : undefined,
@@ -217,7 +219,12 @@ export class McpEndpoint {
       () => chatId === undefined ? create() : this.#admitChat(caller, chatId, create),
     );
     // Warm the catalog while the client finishes its handshake.
-    catalogs.prefetch(tenant, apps ?? undefined, this.#services.apiFactory(caller.token));
+    catalogs.prefetch(
+      tenant,
+      apps ?? undefined,
+      this.#services.apiFactory(caller.token),
+      session.options,
+    );
     return session;
   }
 
@@ -229,7 +236,8 @@ export class McpEndpoint {
     stream: boolean,
     context: RequestContext,
   ): Promise<Response> {
-    const { catalogs, sessions, logger, apiFactory, now, background } = this.#services;
+    const { catalogs, sessions, logger, apiFactory, now, background, config, results, callLog } =
+      this.#services;
     let api: IntegrationAppApi | undefined;
     const getApi = (): IntegrationAppApi => api ??= apiFactory(caller.token);
     const mcpContext: McpSessionContext = {
@@ -238,7 +246,8 @@ export class McpEndpoint {
       get api() {
         return getApi();
       },
-      catalog: () => catalogs.get(session.tenant, session.apps ?? undefined, getApi()),
+      catalog: () =>
+        catalogs.get(session.tenant, session.apps ?? undefined, getApi(), session.options),
       saveEnabledTools: async (names) => {
         // Change the served record only once the new set is stored.
         const next = { ...session, enabledTools: names, lastSeenAt: now() };
@@ -254,6 +263,11 @@ export class McpEndpoint {
           (error) => logger.warn("cannot invalidate catalog", { error }),
         ),
       onToolCall: (name) => context.tool = clip(name, 64),
+      results: {
+        store: results,
+        maxBytes: session.options?.maxResultBytes ?? config.maxResultBytes,
+      },
+      recordCall: (call) => callLog.record(session.tenant, call),
     };
     if (!stream && messages.length === 1) {
       const direct = answerDirectly(request, messages[0] as JSONRPCMessage, mcpContext);
