@@ -4,6 +4,7 @@
  * @module
  */
 import { IdentityResolver } from "./auth/identity.ts";
+import { CallLog } from "./calls/call_log.ts";
 import { CatalogService } from "./catalog/catalog_service.ts";
 import { ConnectionWatch } from "./catalog/connection_watch.ts";
 import { UnconnectedApps } from "./catalog/unconnected_apps.ts";
@@ -12,6 +13,7 @@ import type { IntegrationAppApiFactory } from "./integration_app/types.ts";
 import { Limits } from "./limits/limits.ts";
 import { UnverifiedLimits } from "./limits/unverified.ts";
 import type { Logger } from "./log.ts";
+import { ResultStore } from "./results/result_store.ts";
 import { SessionStore } from "./store/session_store.ts";
 import { BackgroundTasks } from "./util/background.ts";
 
@@ -37,6 +39,10 @@ export interface Services extends Required<AppDependencies> {
   connectionWatch: ConnectionWatch;
   /** The workspace's apps a customer has not connected, with their actions. */
   unconnectedApps: UnconnectedApps;
+  /** Per-customer log of tool calls. */
+  callLog: CallLog;
+  /** Full results of calls cut by the size cap. */
+  results: ResultStore;
   /** Per-address limits of requests without a verified token. */
   unverified: UnverifiedLimits;
 }
@@ -76,6 +82,16 @@ export function createServices(deps: AppDependencies): Services {
       concurrency: config.upstreamConcurrency,
       now,
     }),
+    callLog: new CallLog({
+      kv,
+      logger,
+      background,
+      ttlMs: config.callLogTtlMs,
+      maxPerTenant: config.callLogMaxPerCustomer,
+      logArgumentValues: config.logArgumentValues,
+      now,
+    }),
+    results: new ResultStore({ kv, ttlMs: config.resultTtlMs, now }),
     limits: new Limits({
       kv,
       logger,

@@ -23,7 +23,7 @@ import type { SessionRecord } from "../store/session_store.ts";
 import { isJsonContentType, parseJson, readBodyText } from "./body.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
 import { checkAccept, parseMessages } from "./mcp_messages.ts";
-import { parseApps, parseChatId, parseMode } from "./params.ts";
+import { parseApps, parseChatId, parseMode, parseSessionOptions } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
 import { clip, summarizeMethods } from "../util/text.ts";
 
@@ -181,6 +181,7 @@ export class McpEndpoint {
     const tenant = caller.identity.tenant;
     const mode = parseMode(url);
     const apps = parseApps(url);
+    const options = parseSessionOptions(url);
     let enabledTools: string[] = [];
     if (chatId !== undefined && mode === "dynamic") {
       // A chat that resumes keeps the tools it had enabled.
@@ -201,6 +202,7 @@ export class McpEndpoint {
       mode,
       apps,
       enabledTools,
+      ...(options ? { options } : {}),
       chatId,
       clientInfo: {
         name: typeof clientInfo?.name === "string" ? clientInfo.name.slice(0, 200) : undefined,
@@ -221,7 +223,12 @@ export class McpEndpoint {
       () => chatId === undefined ? create() : this.#admitChat(caller, chatId, create),
     );
     // Warm the catalog while the client finishes its handshake.
-    catalogs.prefetch(tenant, apps ?? undefined, this.#services.apiFactory(caller.token));
+    catalogs.prefetch(
+      tenant,
+      apps ?? undefined,
+      this.#services.apiFactory(caller.token),
+      session.options,
+    );
     return session;
   }
 
@@ -233,8 +240,18 @@ export class McpEndpoint {
     stream: boolean,
     context: RequestContext,
   ): Promise<Response> {
-    const { catalogs, sessions, logger, apiFactory, now, background, connectionWatch } =
-      this.#services;
+    const {
+      catalogs,
+      sessions,
+      logger,
+      apiFactory,
+      now,
+      background,
+      config,
+      results,
+      callLog,
+      connectionWatch,
+    } = this.#services;
     let api: IntegrationAppApi | undefined;
     const getApi = (): IntegrationAppApi => api ??= apiFactory(caller.token);
     const mcpContext: McpSessionContext = {
@@ -244,13 +261,10 @@ export class McpEndpoint {
         return getApi();
       },
       catalog: (options) =>
-        catalogs.current(
-          session.tenant,
-          session.apps ?? undefined,
-          getApi(),
-          connectionWatch,
-          options?.checkConnections ?? false,
-        ),
+        catalogs.current(session.tenant, session.apps ?? undefined, getApi(), connectionWatch, {
+          force: options?.checkConnections ?? false,
+          view: session.options,
+        }),
       unconnectedApps: async () =>
         this.#services.unconnectedApps.list(
           session.tenant,
@@ -285,6 +299,11 @@ export class McpEndpoint {
           (error) => logger.warn("cannot invalidate catalog", { error }),
         ),
       onToolCall: (name) => context.tool = clip(name, 64),
+      results: {
+        store: results,
+        maxBytes: session.options?.maxResultBytes ?? config.maxResultBytes,
+      },
+      recordCall: (call) => callLog.record(session.tenant, call),
     };
     if (!stream && messages.length === 1) {
       const direct = answerDirectly(request, messages[0] as JSONRPCMessage, mcpContext);

@@ -5,8 +5,19 @@
  * @module
  */
 
+import type { ToolViewOptions } from "../tools/session_view.ts";
+
 /** How the session exposes tools. */
 export type ToolMode = "static" | "dynamic";
+
+/**
+ * Parameters of a session (or chat) beyond mode and apps: `readOnly`, `tools`,
+ * `maxNameLength` (its view of the catalog) and `maxResultBytes` (its result size cap).
+ */
+export interface SessionOptions extends ToolViewOptions {
+  /** Largest result text in bytes; 0 = no cap; absent = the server's `MAX_RESULT_BYTES`. */
+  maxResultBytes?: number;
+}
 
 /** An MCP session, as stored. */
 export interface SessionRecord {
@@ -17,6 +28,8 @@ export interface SessionRecord {
   apps: string[] | null;
   /** Tools enabled through `enable-tools` (dynamic mode). */
   enabledTools: string[];
+  /** `readOnly`, `tools`, `maxNameLength`, `maxResultBytes`; absent when none was given. */
+  options?: SessionOptions;
   chatId?: string;
   clientInfo?: { name?: string; version?: string };
   /** What the client declared it can do, as far as this server cares. */
@@ -37,6 +50,8 @@ export interface ChatRecord {
   apps: string[] | null;
   /** The tools its session had enabled, so a re-initialized chat resumes with them. */
   enabledTools: string[];
+  /** Its session's parameters beyond mode and apps. */
+  options?: SessionOptions;
   createdAt: number;
   lastSeenAt: number;
 }
@@ -80,6 +95,7 @@ export class SessionStore {
       mode: record.mode,
       apps: record.apps,
       enabledTools: record.enabledTools,
+      ...(record.options ? { options: record.options } : {}),
       createdAt: existing?.createdAt ?? record.createdAt,
       lastSeenAt: record.lastSeenAt,
     };

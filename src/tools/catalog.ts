@@ -8,6 +8,7 @@ import type { Action, Connection, IntegrationInfo } from "../integration_app/typ
 import type { Tool, ToolAnnotations } from "../mcp/sdk.ts";
 import { annotationsFor } from "./annotations.ts";
 import { type JsonSchema, toToolInputSchema } from "./input_schema.ts";
+import { toToolOutputSchema } from "./output_schema.ts";
 import { fitToolName, looseToolName, shortHash, toolName } from "./naming.ts";
 
 /** One tool: what clients see, plus where it runs. */
@@ -19,6 +20,10 @@ export interface ToolEntry {
   annotations: ToolAnnotations;
   /** True when the action's non-object input is passed as `arguments.input`. */
   wrapsInput: boolean;
+  /** The action's output schema with an object root, when the action declares one. */
+  outputSchema?: JsonSchema;
+  /** True when the output is given as `structuredContent.result` (non-object root). */
+  wrapsOutput?: boolean;
   connectionId: string;
   connectionName?: string;
   integrationKey: string;
@@ -65,6 +70,11 @@ export interface IndexedCatalog extends Catalog {
   byLooseName: Map<string, ToolEntry[]>;
   /** The MCP `tools/list` entries, built once. */
   listing: Tool[];
+  /**
+   * In a session's view (`readOnly`, `tools`): why a tool of the customer is hidden from it,
+   * or `undefined` when the name is not such a tool.
+   */
+  excluded?: (name: string) => string | undefined;
 }
 
 function keyFromName(name: string | undefined): string | undefined {
@@ -135,6 +145,7 @@ function candidatesOf(
       const namePart = action.key || keyFromName(action.name) || selector;
       const actionName = action.name?.trim() || selector;
       const { schema, wrapped } = toToolInputSchema(action.inputSchema);
+      const output = toToolOutputSchema(action.outputSchema);
       const title = `${integrationName}: ${actionName}`;
       candidates.push({
         entry: {
@@ -142,6 +153,7 @@ function candidatesOf(
           inputSchema: schema,
           annotations: annotationsFor(action.type, title),
           wrapsInput: wrapped,
+          ...(output ? { outputSchema: output.schema, wrapsOutput: output.wrapped } : {}),
           connectionId: connection.id,
           connectionName: connection.name,
           integrationKey,
@@ -202,6 +214,7 @@ export function toMcpTool(tool: ToolEntry): Tool {
     title: tool.title,
     description: tool.description,
     inputSchema: tool.inputSchema as Tool["inputSchema"],
+    ...(tool.outputSchema ? { outputSchema: tool.outputSchema as Tool["outputSchema"] } : {}),
     annotations: tool.annotations,
   };
 }

@@ -466,6 +466,7 @@ Deno.test(`${COUNT} seeded malformed requests: no 5xx, the server answers, sessi
     "search-tools",
     "call-tool",
     "connect-app",
+    "read-result",
     "gmail_send-email",
   ]);
   assert.equal(await snapshot(server.kv), before, `seed ${SEED}: stored sessions or chats changed`);

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import type { Client } from "../../src/mcp/sdk_client.ts";
-import { ACTION_RUN_ID_META } from "../../src/mcp/tool_result.ts";
 import { fixtureWorkspace } from "../support/fixtures.ts";
 import { startTestServer, textOf } from "../support/harness.ts";
 
@@ -38,11 +37,13 @@ Deno.test("dynamic mode lists enable-tools, search-tools and call-tool first; st
   const token = await server.fake.token("alice");
   const dynamic = await server.connect(token, { query: "?mode=dynamic" });
   const { tools } = await dynamic.listTools();
+  // read-result follows while the result size cap is on (the default).
   assert.deepEqual(tools.map((tool) => tool.name), [
     "enable-tools",
     "search-tools",
     "call-tool",
     "connect-app",
+    "read-result",
   ]);
   const search = tools[1]!;
   assert.deepEqual(search.inputSchema.required, ["query"]);
@@ -120,6 +121,7 @@ Deno.test("search-tools returns the best tools with their hints and full input s
       "search-tools",
       "call-tool",
       "connect-app",
+      "read-result",
     ]);
   });
 
@@ -153,11 +155,12 @@ Deno.test("call-tool runs a never-enabled tool exactly as a direct call does", a
     });
     const plain = await direct.callTool({ name: "gmail_send-email", arguments: args });
     assert.equal(via.isError, undefined);
-    // The same result, but for the run log id of each run.
+    // The same result but for the id of each run.
     const { _meta: viaMeta, ...viaRest } = via;
     const { _meta: plainMeta, ...plainRest } = plain;
     assert.deepEqual(viaRest, plainRest);
-    assert.notEqual(viaMeta?.[ACTION_RUN_ID_META], plainMeta?.[ACTION_RUN_ID_META]);
+    assert.match(String(viaMeta?.actionRunId), /^arl_\d+$/);
+    assert.notEqual(viaMeta?.actionRunId, plainMeta?.actionRunId);
     assert.deepEqual(via.structuredContent, { messageId: "m-1", sent: args });
     const runs = server.fake.requests.filter((r) => r.path.endsWith("/send-email/run"));
     assert.equal(runs.length, 2);
@@ -167,6 +170,7 @@ Deno.test("call-tool runs a never-enabled tool exactly as a direct call does", a
       "search-tools",
       "call-tool",
       "connect-app",
+      "read-result",
     ]);
   });
 
@@ -249,6 +253,7 @@ Deno.test("call-tool explains a bad name with close matches and refuses bad call
       "search-tools",
       "call-tool",
       "connect-app",
+      "read-result",
     ]);
   });
 
@@ -295,6 +300,7 @@ Deno.test("enable-tools says the enabled tools can also be run through call-tool
     "search-tools",
     "call-tool",
     "connect-app",
+    "read-result",
     "gmail_send-email",
   ]);
 });

@@ -52,6 +52,7 @@ Deno.test("SIGKILL and restart on the same KV file: sessions, chats and enabled 
         "search-tools",
         "call-tool",
         "connect-app",
+        "read-result",
         "gmail_send-email",
       ]);
       const sent = await resumedDynamic.callTool({
@@ -88,6 +89,7 @@ Deno.test("two server processes on one KV file serve the same sessions interchan
         "search-tools",
         "call-tool",
         "connect-app",
+        "read-result",
         "hubspot_list-contacts",
       ]);
       const listed = await rawRequest(`${b.url}/mcp/sessions`, { token });
