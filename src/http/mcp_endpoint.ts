@@ -192,6 +192,9 @@ export class McpEndpoint {
     }
     const params = (init as { params?: Record<string, unknown> } | undefined)?.params ?? {};
     const clientInfo = params.clientInfo as { name?: unknown; version?: unknown } | undefined;
+    const capabilities = params.capabilities as { elicitation?: { url?: unknown } } | undefined;
+    const elicitationUrl = typeof capabilities?.elicitation?.url === "object" &&
+      capabilities.elicitation.url !== null;
     const at = now();
     const session: SessionRecord = {
       id: crypto.randomUUID(),
@@ -207,6 +210,7 @@ export class McpEndpoint {
           ? clientInfo.version.slice(0, 100)
           : undefined,
       },
+      ...(elicitationUrl ? { clientCapabilities: { elicitationUrl: true } } : {}),
       protocolVersion: typeof params.protocolVersion === "string"
         ? params.protocolVersion.slice(0, 40)
         : undefined,
@@ -236,8 +240,18 @@ export class McpEndpoint {
     stream: boolean,
     context: RequestContext,
   ): Promise<Response> {
-    const { catalogs, sessions, logger, apiFactory, now, background, config, results, callLog } =
-      this.#services;
+    const {
+      catalogs,
+      sessions,
+      logger,
+      apiFactory,
+      now,
+      background,
+      config,
+      results,
+      callLog,
+      connectionWatch,
+    } = this.#services;
     let api: IntegrationAppApi | undefined;
     const getApi = (): IntegrationAppApi => api ??= apiFactory(caller.token);
     const mcpContext: McpSessionContext = {
@@ -246,8 +260,30 @@ export class McpEndpoint {
       get api() {
         return getApi();
       },
-      catalog: () =>
-        catalogs.get(session.tenant, session.apps ?? undefined, getApi(), session.options),
+      catalog: (options) =>
+        catalogs.current(session.tenant, session.apps ?? undefined, getApi(), connectionWatch, {
+          force: options?.checkConnections ?? false,
+          view: session.options,
+        }),
+      unconnectedApps: async () =>
+        this.#services.unconnectedApps.list(
+          session.tenant,
+          await catalogs.get(session.tenant, undefined, getApi()),
+          getApi(),
+        ),
+      unconnectedAppOf: async (toolName) =>
+        this.#services.unconnectedApps.unconnectedAppOf(
+          session.tenant,
+          await catalogs.get(session.tenant, undefined, getApi()),
+          getApi(),
+          toolName,
+        ),
+      onConnectionRequest: (request, target) =>
+        background.run(
+          connectionWatch.expect(session.tenant, request, target),
+          (error) => logger.warn("cannot share a connection request", { error }),
+        ),
+      reusableConnectionRequest: (target) => connectionWatch.reusable(session.tenant, target),
       saveEnabledTools: async (names) => {
         // Change the served record only once the new set is stored.
         const next = { ...session, enabledTools: names, lastSeenAt: now() };
