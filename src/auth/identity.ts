@@ -86,7 +86,8 @@ function text(value: unknown): string | undefined {
 /**
  * The (workspace, customer) Integration.app reports for a token on `GET /self`. The customer
  * is the workspace's own id of it (`internalId`, else the tenant key, else `id`); the
- * workspace is its key, else its id, else the signed workspace claim of a JWT. `undefined`
+ * workspace is its key, else the signed workspace claim of a JWT that Integration.app just
+ * accepted (so tenant keys stay those of `iss` + customer id), else its id. `undefined`
  * when the answer names no customer or no workspace can be told.
  */
 export function subjectOf(
@@ -101,8 +102,8 @@ export function subjectOf(
   const tenantInfo = nested("tenant");
   const customerId = text(self.internalId) ?? text(tenantInfo.key) ??
     text(tenantInfo.internalId) ?? text(self.tenantKey) ?? text(self.id) ?? text(tenantInfo.id);
-  const workspace = text(self.workspaceKey) ?? text(workspaceInfo.key) ??
-    text(self.workspaceId) ?? text(workspaceInfo.id) ?? claims.workspace;
+  const workspace = text(self.workspaceKey) ?? text(workspaceInfo.key) ?? claims.workspace ??
+    text(self.workspaceId) ?? text(workspaceInfo.id);
   return customerId && workspace ? { workspace, customerId } : undefined;
 }
 

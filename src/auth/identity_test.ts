@@ -133,3 +133,10 @@ Deno.test("subjectOf reads the shapes /self answers in", () => {
   });
   assert.equal(subjectOf({ workspaceKey: "w" }, {}), undefined);
 });
+
+Deno.test("an accepted JWT's workspace claim goes before a workspace id, so tenant keys stay", () => {
+  assert.deepEqual(subjectOf({ internalId: "a", workspaceId: "wid" }, { workspace: "ws-key" }), {
+    workspace: "ws-key",
+    customerId: "a",
+  });
+});
