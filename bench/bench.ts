@@ -137,6 +137,11 @@ async function oneRun(run: number, fakeUrl: string): Promise<RunFigures> {
       RATE_LIMIT_BURST: "100000",
       TOOL_CALL_RATE_LIMIT_PER_SECOND: "100000",
       TOOL_CALL_RATE_LIMIT_BURST: "100000",
+      // The call log and the result cap are on by default; these let a run compare.
+      ...Object.fromEntries(
+        ["CALL_LOG_MAX_PER_CUSTOMER", "MAX_RESULT_BYTES", "LOG_ARGUMENT_VALUES"]
+          .map((name) => [name, Deno.env.get(name)]).filter(([, value]) => value !== undefined),
+      ),
       // Room for every customer of the run: this measures the cache, not reloads from KV.
       CATALOG_MEMORY_TOOLS: String(
         Math.max(100_000, Math.ceil((size.customers * connections * actions + 100 * 100) * 1.2)),

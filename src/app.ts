@@ -4,11 +4,16 @@
  * @module
  */
 import { IdentityResolver } from "./auth/identity.ts";
+import { CallLog } from "./calls/call_log.ts";
 import { CatalogService } from "./catalog/catalog_service.ts";
+import { ConnectionWatch } from "./catalog/connection_watch.ts";
+import { UnconnectedApps } from "./catalog/unconnected_apps.ts";
 import type { Config } from "./config.ts";
 import type { IntegrationAppApiFactory } from "./integration_app/types.ts";
 import { Limits } from "./limits/limits.ts";
+import { UnverifiedLimits } from "./limits/unverified.ts";
 import type { Logger } from "./log.ts";
+import { ResultStore } from "./results/result_store.ts";
 import { SessionStore } from "./store/session_store.ts";
 import { BackgroundTasks } from "./util/background.ts";
 
@@ -30,6 +35,16 @@ export interface Services extends Required<AppDependencies> {
   background: BackgroundTasks;
   /** Per-customer rate limits and session cap. */
   limits: Limits;
+  /** Connection requests sent to customers, until they complete. */
+  connectionWatch: ConnectionWatch;
+  /** The workspace's apps a customer has not connected, with their actions. */
+  unconnectedApps: UnconnectedApps;
+  /** Per-customer log of tool calls. */
+  callLog: CallLog;
+  /** Full results of calls cut by the size cap. */
+  results: ResultStore;
+  /** Per-address limits of requests without a verified token. */
+  unverified: UnverifiedLimits;
 }
 
 /** Creates the services of one instance. */
@@ -61,6 +76,22 @@ export function createServices(deps: AppDependencies): Services {
       now,
     }),
     sessions,
+    connectionWatch: new ConnectionWatch({ kv, now }),
+    unconnectedApps: new UnconnectedApps({
+      ttlMs: config.catalogTtlMs,
+      concurrency: config.upstreamConcurrency,
+      now,
+    }),
+    callLog: new CallLog({
+      kv,
+      logger,
+      background,
+      ttlMs: config.callLogTtlMs,
+      maxPerTenant: config.callLogMaxPerCustomer,
+      logArgumentValues: config.logArgumentValues,
+      now,
+    }),
+    results: new ResultStore({ kv, ttlMs: config.resultTtlMs, now }),
     limits: new Limits({
       kv,
       logger,
@@ -70,7 +101,21 @@ export function createServices(deps: AppDependencies): Services {
       toolCallsPerSecond: config.toolCallRateLimitPerSecond,
       toolCallBurst: config.toolCallRateLimitBurst,
       maxSessionsPerTenant: config.maxSessionsPerTenant,
+      maxInFlightPerTenant: config.maxInFlightPerTenant,
+      // One body of the largest size always fits.
+      maxBodyBytesInFlightPerTenant: Math.max(
+        config.maxBodyBytesInFlightPerTenant,
+        config.maxBodyBytes,
+      ),
+      maxChatsPerTenant: config.maxChatsPerTenant,
       countSessions: (tenant, limit) => sessions.countSessions(tenant, limit),
+      countChats: (tenant, limit) => sessions.countChats(tenant, limit),
+      now,
+    }),
+    unverified: new UnverifiedLimits({
+      perSecond: config.unverifiedRatePerSecond,
+      burst: config.unverifiedBurst,
+      concurrentChecks: config.identityCheckConcurrency,
       now,
     }),
   };

@@ -35,6 +35,8 @@ const EnvSchema = z.object({
     z.url({ protocol: /^https?$/ }),
   ),
   KV_PATH: optional(),
+  PUBLIC_URL: optional().pipe(z.url({ protocol: /^https?$/ }).optional()),
+  OAUTH_AUTHORIZATION_SERVER_URL: optional().pipe(z.url({ protocol: /^https?$/ }).optional()),
   ALLOWED_HOSTS: list(),
   ALLOWED_ORIGINS: list(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
@@ -54,6 +56,24 @@ const EnvSchema = z.object({
   TOOL_CALL_RATE_LIMIT_PER_SECOND: integer(300, 1),
   TOOL_CALL_RATE_LIMIT_BURST: integer(600, 1),
   SHUTDOWN_GRACE_SECONDS: seconds(10),
+  MAX_RESULT_BYTES: z.coerce.number().int().default(60_000).refine(
+    (value) => value === 0 || (value >= 1024 && value <= 16 * 1024 * 1024),
+    "must be 0 (no cap) or from 1024 to 16777216",
+  ),
+  RESULT_TTL_SECONDS: seconds(60 * 60),
+  LOG_ARGUMENT_VALUES: z.enum(["true", "false", "1", "0", ""]).default("false").transform(
+    (value) => value === "true" || value === "1",
+  ),
+  CALL_LOG_TTL_SECONDS: seconds(7 * 24 * 60 * 60),
+  CALL_LOG_MAX_PER_CUSTOMER: integer(1_000, 0),
+  MAX_IN_FLIGHT_PER_TENANT: integer(256, 1),
+  MAX_CHATS_PER_TENANT: integer(10_000, 1),
+  BODY_TIMEOUT_SECONDS: seconds(20),
+  MAX_BODY_BYTES_IN_FLIGHT_PER_TENANT: integer(32 * 1024 * 1024, 1024),
+  UNVERIFIED_RATE_LIMIT_PER_SECOND: integer(10, 1),
+  UNVERIFIED_RATE_LIMIT_BURST: integer(50, 1),
+  IDENTITY_CHECK_CONCURRENCY: integer(16, 1),
+  CLIENT_ADDRESS_HEADER: optional(),
   DENO_DEPLOYMENT_ID: optional(),
 });
 
@@ -63,6 +83,10 @@ export interface Config {
   host: string;
   /** Base URL of the Integration.app API, without a trailing slash. */
   apiUrl: string;
+  /** The server's public base URL (for OAuth metadata); `undefined` = the request's origin. */
+  publicUrl: string | undefined;
+  /** Base URL of Integration.app's OAuth endpoints (`/oauth/…`); the API URL by default. */
+  oauthAuthorizationServerUrl: string;
   /** `undefined` means Deno's default KV (required on Deno Deploy). */
   kvPath: string | undefined;
   allowedHosts: string[];
@@ -86,6 +110,30 @@ export interface Config {
   toolCallRateLimitPerSecond: number;
   toolCallRateLimitBurst: number;
   shutdownGraceMs: number;
+  /** Largest tool result text in bytes before it is cut (0 = no cap); a session may ask another. */
+  maxResultBytes: number;
+  /** How long the full text of a cut result can be read back. */
+  resultTtlMs: number;
+  /** Whether the call log keeps argument values (names always). */
+  logArgumentValues: boolean;
+  callLogTtlMs: number;
+  /** Calls kept per customer; 0 turns the call log off. */
+  callLogMaxPerCustomer: number;
+  /** Live chats of one customer; a new one past it gets 429 (none is evicted). */
+  maxChatsPerTenant: number;
+  /** Requests of one customer being served at once; more get 429. */
+  maxInFlightPerTenant: number;
+  /** Bytes of one customer's request bodies read at once; past it, 429. */
+  maxBodyBytesInFlightPerTenant: number;
+  /** How long a request body may take to arrive; a slower one gets 408. */
+  bodyTimeoutMs: number;
+  /** Per client address: requests without a verified token per second, and the burst. */
+  unverifiedRatePerSecond: number;
+  unverifiedBurst: number;
+  /** Token checks with Integration.app in flight at once. */
+  identityCheckConcurrency: number;
+  /** Header a trusted reverse proxy puts the client address in (lower case), if any. */
+  clientAddressHeader: string | undefined;
 }
 
 /** Default local KV file, used when `KV_PATH` is unset outside Deno Deploy. */
@@ -111,6 +159,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     host: e.HOST,
     apiUrl: e.INTEGRATION_APP_API_URL.replace(/\/+$/, ""),
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
+    oauthAuthorizationServerUrl: (e.OAUTH_AUTHORIZATION_SERVER_URL ?? e.INTEGRATION_APP_API_URL)
+      .replace(/\/+$/, ""),
     kvPath: e.KV_PATH ?? (onDeploy ? undefined : DEFAULT_KV_PATH),
     allowedHosts: e.ALLOWED_HOSTS.map((host) => host.toLowerCase()),
     allowedOrigins: e.ALLOWED_ORIGINS.map((origin) => origin.replace(/\/+$/, "").toLowerCase()),
@@ -131,5 +182,18 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     toolCallRateLimitPerSecond: e.TOOL_CALL_RATE_LIMIT_PER_SECOND,
     toolCallRateLimitBurst: e.TOOL_CALL_RATE_LIMIT_BURST,
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    maxResultBytes: e.MAX_RESULT_BYTES,
+    resultTtlMs: e.RESULT_TTL_SECONDS * 1000,
+    logArgumentValues: e.LOG_ARGUMENT_VALUES,
+    callLogTtlMs: e.CALL_LOG_TTL_SECONDS * 1000,
+    callLogMaxPerCustomer: e.CALL_LOG_MAX_PER_CUSTOMER,
+    maxInFlightPerTenant: e.MAX_IN_FLIGHT_PER_TENANT,
+    maxChatsPerTenant: e.MAX_CHATS_PER_TENANT,
+    bodyTimeoutMs: e.BODY_TIMEOUT_SECONDS * 1000,
+    maxBodyBytesInFlightPerTenant: e.MAX_BODY_BYTES_IN_FLIGHT_PER_TENANT,
+    unverifiedRatePerSecond: e.UNVERIFIED_RATE_LIMIT_PER_SECOND,
+    unverifiedBurst: e.UNVERIFIED_RATE_LIMIT_BURST,
+    identityCheckConcurrency: e.IDENTITY_CHECK_CONCURRENCY,
+    clientAddressHeader: e.CLIENT_ADDRESS_HEADER?.toLowerCase(),
   };
 }

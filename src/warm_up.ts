@@ -42,7 +42,7 @@ function actionsOf(app: string): Action[] {
 
 /** A stand-in for Integration.app answering from memory. */
 const standIn: IntegrationAppApiFactory = (): IntegrationAppApi => ({
-  getSelf: () => Promise.resolve({ id: "warm-up" }),
+  getSelf: () => Promise.resolve({ id: "warm-up", internalId: "warm-up", workspaceKey: "warm-up" }),
   listConnections: () =>
     Promise.resolve(APPS.map((app): Connection => ({
       id: `conn-${app}`,
@@ -51,6 +51,11 @@ const standIn: IntegrationAppApiFactory = (): IntegrationAppApi => ({
     }))),
   getIntegration: (id) => Promise.resolve({ id, key: id.replace(/^int-/, "") }),
   listActions: (integration) => Promise.resolve(actionsOf(integration.key)),
+  listConnectionActions: () => Promise.resolve([]),
+  listIntegrations: () =>
+    Promise.resolve(APPS.map((app) => ({ id: `int-${app}`, key: app, name: app }))),
+  createConnectionRequest: () => Promise.reject(new Error("Not in the warm-up")),
+  getConnectionRequest: () => Promise.reject(new Error("Not in the warm-up")),
   runAction: (connectionId, _actionKey, input) =>
     Promise.resolve({ output: { ok: true, connectionId, input } }),
 });

@@ -10,13 +10,26 @@
 import type { IntegrationAppApi } from "../integration_app/types.ts";
 import type { Logger } from "../log.ts";
 import { readBlob, writeBlob } from "../store/blob_store.ts";
-import { buildTools, type Catalog, indexCatalog, type IndexedCatalog } from "../tools/catalog.ts";
+import {
+  buildTools,
+  type Catalog,
+  indexCatalog,
+  type IndexedCatalog,
+  summarize,
+} from "../tools/catalog.ts";
+import {
+  restrictsView,
+  shapeCatalog,
+  type ToolViewOptions,
+  viewKey,
+} from "../tools/session_view.ts";
 import type { BackgroundTasks } from "../util/background.ts";
 import { LruMap, SingleFlight } from "../util/concurrency.ts";
+import type { ConnectionWatch } from "./connection_watch.ts";
 import { fetchConnectionActions } from "./fetch_sources.ts";
 
 /** Bumped when the stored catalog shape changes, so old copies are ignored. */
-const CATALOG_FORMAT = 1;
+const CATALOG_FORMAT = 3;
 /** How long a stored catalog may serve as a stale fallback. */
 const STALE_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
 /** Views (apps sets) kept per catalog. */
@@ -56,7 +69,7 @@ interface MemoryEntry {
   catalog: IndexedCatalog;
 }
 
-/** The key of the view of `apps` (`undefined` = every app). */
+/** The key of the view of `apps` (`undefined` = every app; no app at all is `""`). */
 export function appsKey(apps: readonly string[] | undefined): string {
   return apps ? [...new Set(apps)].sort().join(",") : "*";
 }
@@ -81,6 +94,8 @@ export class CatalogService {
   readonly #memory: LruMap<string, MemoryEntry>;
   /** Per catalog: its views by apps key; they go with it. */
   readonly #views = new WeakMap<IndexedCatalog, LruMap<string, IndexedCatalog>>();
+  /** Per catalog: the integration keys of its tools. */
+  readonly #appKeys = new WeakMap<IndexedCatalog, Set<string>>();
   /** Per catalog: tools held by the views made of it so far (a bound from above). */
   readonly #viewTools = new WeakMap<IndexedCatalog, number>();
   readonly #memoryTools: number;
@@ -114,36 +129,57 @@ export class CatalogService {
   }
 
   /**
-   * The catalog of `tenant` for `apps` (`undefined` = every app). `api` is used only when a
-   * build is needed. Throws the upstream error when there is neither a cached copy nor a
-   * successful build.
+   * The catalog of `tenant` for `apps` (`undefined` = every app), seen through `view` (a
+   * session's `readOnly`, `tools` and `maxNameLength`). `api` is used only when a build is
+   * needed; `waitForFresh` waits for a rebuild rather than serve a stale copy. Throws the
+   * upstream error when there is neither a cached copy nor a successful build.
    */
   async get(
     tenant: string,
     apps: readonly string[] | undefined,
     api: IntegrationAppApi,
+    view?: ToolViewOptions,
+    options: { waitForFresh?: boolean } = {},
   ): Promise<IndexedCatalog> {
-    const catalog = await this.#full(tenant, api);
-    return apps ? this.#view(tenant, catalog, apps) : catalog;
+    const catalog = await this.#full(tenant, api, options.waitForFresh ?? false);
+    return apps || restrictsView(view) ? this.#view(tenant, catalog, apps, view) : catalog;
   }
 
-  /** The tools of `catalog` from the integrations `apps`, with the same names. */
-  #view(tenant: string, catalog: IndexedCatalog, apps: readonly string[]): IndexedCatalog {
-    const key = appsKey(apps);
+  /**
+   * The tools of `catalog` from the integrations `apps` (keys the catalog does not hold are
+   * left out first, so junk keys cannot make new views), seen through `options`.
+   */
+  #view(
+    tenant: string,
+    catalog: IndexedCatalog,
+    apps: readonly string[] | undefined,
+    options: ToolViewOptions | undefined,
+  ): IndexedCatalog {
+    let known = this.#appKeys.get(catalog);
+    if (!known) {
+      this.#appKeys.set(catalog, known = new Set(catalog.tools.map((t) => t.integrationKey)));
+    }
+    const knownApps = apps?.filter((app) => known.has(app));
+    const key = `${appsKey(knownApps)}|${viewKey(options)}`;
     let views = this.#views.get(catalog);
     if (!views) this.#views.set(catalog, views = new LruMap(VIEWS_PER_CATALOG));
     let view = views.get(key);
     if (!view) {
-      const wanted = new Set(apps);
-      const tools = catalog.tools.filter((tool) => wanted.has(tool.integrationKey));
-      // A view of every app is the catalog itself: no second copy of its listing.
-      view = tools.length === catalog.tools.length
-        ? catalog
-        : indexCatalog({ builtAt: catalog.builtAt, tools });
+      let narrowed = catalog;
+      if (knownApps) {
+        const wanted = new Set(knownApps);
+        const tools = catalog.tools.filter((tool) => wanted.has(tool.integrationKey));
+        // A view of every app is the catalog itself: no second copy of its listing.
+        if (tools.length !== catalog.tools.length) {
+          narrowed = views.get(`${appsKey(knownApps)}|`) ??
+            indexCatalog({ builtAt: catalog.builtAt, tools, connections: catalog.connections });
+        }
+      }
+      view = shapeCatalog(narrowed, options);
       views.set(key, view);
       if (view !== catalog) {
         // Views hold their own listing and search index: they count against the bound.
-        this.#viewTools.set(catalog, (this.#viewTools.get(catalog) ?? 0) + tools.length);
+        this.#viewTools.set(catalog, (this.#viewTools.get(catalog) ?? 0) + view.tools.length);
         if (this.#memory.get(tenant)?.catalog === catalog) this.#evict(tenant);
       }
     }
@@ -151,7 +187,11 @@ export class CatalogService {
   }
 
   /** The catalog of every app of `tenant`. */
-  async #full(tenant: string, api: IntegrationAppApi): Promise<IndexedCatalog> {
+  async #full(
+    tenant: string,
+    api: IntegrationAppApi,
+    waitForFresh: boolean,
+  ): Promise<IndexedCatalog> {
     if (this.#now() - this.#syncedAt >= this.#invalidationSyncMs) await this.#syncInvalidations();
     let cached = this.#memory.get(tenant)?.catalog;
     // With a build under way, join it rather than read an older copy from KV.
@@ -163,7 +203,8 @@ export class CatalogService {
     }
     if (cached && this.#fresh(tenant, cached)) return cached;
     const build = this.#builds.run(tenant, () => this.#build(tenant, api));
-    if (!cached) return await build;
+    // No copy, or one known to miss what the caller is waiting for (a new connection).
+    if (!cached || waitForFresh) return await build;
     // Serve the stale copy now; the refresh lands for the next request.
     this.#background.run(
       build,
@@ -172,10 +213,34 @@ export class CatalogService {
     return cached;
   }
 
+  /**
+   * `get`, but when a connection request of `tenant` completed since the catalog was built
+   * (`watch` says so; `force` asks it even within its poll interval), the catalog is rebuilt
+   * before it is returned.
+   */
+  async current(
+    tenant: string,
+    apps: readonly string[] | undefined,
+    api: IntegrationAppApi,
+    watch: ConnectionWatch,
+    options: { force?: boolean; view?: ToolViewOptions } = {},
+  ): Promise<IndexedCatalog> {
+    if (await watch.completed(tenant, api, { force: options.force ?? false })) {
+      await this.invalidate(tenant);
+      return await this.get(tenant, apps, api, options.view, { waitForFresh: true });
+    }
+    return await this.get(tenant, apps, api, options.view);
+  }
+
   /** Builds (or loads) the catalog in the background, e.g. while a session starts. */
-  prefetch(tenant: string, apps: readonly string[] | undefined, api: IntegrationAppApi): void {
+  prefetch(
+    tenant: string,
+    apps: readonly string[] | undefined,
+    api: IntegrationAppApi,
+    view?: ToolViewOptions,
+  ): void {
     this.#background.run(
-      this.get(tenant, apps, api),
+      this.get(tenant, apps, api, view),
       (error) => this.#logger.debug("catalog prefetch failed", { error }),
     );
   }
@@ -254,7 +319,11 @@ export class CatalogService {
         this.#invalidatedAt.set(tenant, Math.max(known, invalidated.value));
       }
       if (!stored || stored.format !== CATALOG_FORMAT) return undefined;
-      return indexCatalog({ builtAt: stored.builtAt, tools: stored.tools });
+      return indexCatalog({
+        builtAt: stored.builtAt,
+        tools: stored.tools,
+        connections: stored.connections,
+      });
     } catch (error) {
       this.#logger.warn("stored catalog unreadable", { error });
       return undefined;
@@ -265,7 +334,11 @@ export class CatalogService {
     this.builds++;
     const started = this.#now();
     const sources = await fetchConnectionActions(api, { concurrency: this.#concurrency });
-    const catalog = indexCatalog({ builtAt: started, tools: buildTools(sources) });
+    const catalog = indexCatalog({
+      builtAt: started,
+      tools: buildTools(sources),
+      connections: summarize(sources),
+    });
     this.#remember(tenant, catalog);
     this.#background.run(
       this.#store(tenant, catalog),
@@ -286,7 +359,12 @@ export class CatalogService {
     await writeBlob(
       this.#kv,
       catalogKey(tenant),
-      { format: CATALOG_FORMAT, builtAt: catalog.builtAt, tools: catalog.tools },
+      {
+        format: CATALOG_FORMAT,
+        builtAt: catalog.builtAt,
+        tools: catalog.tools,
+        connections: catalog.connections,
+      },
       STALE_KEEP_MS,
     );
   }

@@ -30,6 +30,7 @@ function apiWith(app: string, actions: number, listings: string[]): IntegrationA
         integration: { id: `int_${app}`, key: app, name: app },
       }]);
     },
+    listConnectionActions: () => Promise.resolve([]),
     listActions: () => {
       listings.push(`${app} actions`);
       return Promise.resolve(
@@ -70,6 +71,7 @@ function apiOf(apps: string[], listings: string[]): IntegrationAppApi {
         integration: { id: `int_${app}`, key: app, name: app },
       })));
     },
+    listConnectionActions: () => Promise.resolve([]),
     listActions: (integration: { key: string }) => {
       listings.push(`actions ${integration.key}`);
       return Promise.resolve([{ id: "a1", key: "create" }, { id: "a2", key: "delete" }]);
@@ -134,4 +136,23 @@ Deno.test("views of a catalog count against the memory bound", async () => {
   await catalogs.get("tenant-b", ["mail"], apiOf(["crm", "mail"], listings));
   const again = await catalogs.get("tenant-a", undefined, apiOf(["crm", "mail"], listings));
   assert.notEqual(again, a, "read back from KV after the views pushed it out");
+});
+
+Deno.test("unknown app keys make no new view: junk sets share the view of their known apps", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const background = new BackgroundTasks();
+  const catalogs = catalogService(kv, background, 20);
+  const api = apiOf(["crm", "mail", "calendar"], []);
+  await catalogs.get("tenant-a", undefined, api);
+  const mail = await catalogs.get("tenant-a", ["mail"], api);
+  const none = await catalogs.get("tenant-a", ["junk-0"], api);
+  assert.deepEqual(none.tools, []);
+  for (let i = 0; i < 50; i++) {
+    assert.equal(await catalogs.get("tenant-a", [`junk-${i}`, "mail"], api), mail);
+    assert.equal(await catalogs.get("tenant-a", [`junk-${i}`, `more-${i}`], api), none);
+  }
+  // 6 tools, a 2-tool view and an empty one: far under the bound of 20, so nothing was
+  // evicted; 50 fresh views of 2 tools each would have gone over it.
+  assert.equal(catalogs.builds, 1);
+  await background.drain();
 });

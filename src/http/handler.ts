@@ -5,11 +5,21 @@
  */
 import type { Services } from "../app.ts";
 import { LimitExceededError } from "../limits/limit_error.ts";
-import { authenticate } from "./auth.ts";
+import { Authenticator } from "./auth.ts";
+import { clientAddress, type ConnectionInfo } from "./client_address.ts";
+import { listCalls } from "./calls_endpoint.ts";
 import { corsHeaders, preflightResponse } from "./cors.ts";
 import { errorResponse, HttpError, jsonResponse, tooManyRequests } from "./errors.ts";
 import { healthResponse } from "./health.ts";
 import { type Caller, McpEndpoint } from "./mcp_endpoint.ts";
+import {
+  authorizationServerMetadata,
+  authorizeRedirect,
+  metadataPreflight,
+  type OAuthOptions,
+  protectedResourceMetadata,
+  resourceMetadataUrl,
+} from "./oauth.ts";
 import { createOriginGuard } from "./origin_guard.ts";
 import { parseChatIdParam } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
@@ -20,7 +30,7 @@ import { deleteChat, getChat, listChats } from "./sessions_endpoint.ts";
 import { getTools } from "./tools_endpoint.ts";
 
 /** A `Deno.serve` handler. */
-export type Handler = (request: Request) => Promise<Response>;
+export type Handler = (request: Request, info?: ConnectionInfo) => Promise<Response>;
 
 type GuardedHandler = (
   request: Request,
@@ -31,22 +41,38 @@ type GuardedHandler = (
 
 /** Builds the server's request handler. */
 export function createHandler(services: Services): Handler {
-  const { config, logger, identities, sessions, kv, limits } = services;
+  const { config, logger, identities, sessions, kv, limits, unverified } = services;
+  const authenticator = new Authenticator({ identities, unverified });
   const guardOrigin = createOriginGuard({
     bindHost: config.host,
     allowedHosts: config.allowedHosts,
     allowedOrigins: config.allowedOrigins,
   });
   const mcp = new McpEndpoint(services);
+  const oauth: OAuthOptions = {
+    publicUrl: config.publicUrl,
+    authorizationServerUrl: config.oauthAuthorizationServerUrl,
+  };
   const contexts = new WeakMap<Request, RequestContext>();
+  const addresses = new WeakMap<Request, string>();
 
   /** Wraps a handler that needs an allowed origin and an authenticated caller. */
   const guarded = (handler: GuardedHandler): RouteHandler => async (request, params) => {
     const context = contexts.get(request) ?? {};
-    const caller = await authenticate(request, identities);
-    context.tenant = caller.identity.tenant.slice(0, 12);
-    limits.checkRequest(caller.identity.tenant);
-    return await handler(request, caller, params, context);
+    const caller = await authenticator.authenticate(
+      request,
+      addresses.get(request) ?? "unknown",
+      resourceMetadataUrl(request, oauth),
+    );
+    const tenant = caller.identity.tenant;
+    context.tenant = tenant.slice(0, 12);
+    limits.checkRequest(tenant);
+    const leave = limits.enterRequest(tenant);
+    try {
+      return await handler(request, caller, params, context);
+    } finally {
+      leave();
+    }
   };
 
   const route = (method: string, pathname: string, name: string, handler: RouteHandler): Route => ({
@@ -64,6 +90,20 @@ export function createHandler(services: Services): Handler {
       "root",
       () => jsonResponse({ name: "Integration App MCP Server", mcp: "/mcp", health: "/healthz" }),
     ),
+    // The OAuth front door (no token needed: this is how clients learn to get one).
+    route(
+      "GET",
+      "/.well-known/oauth-protected-resource{/mcp}?",
+      "oauth-metadata",
+      (req) => protectedResourceMetadata(req, oauth),
+    ),
+    route(
+      "GET",
+      "/.well-known/oauth-authorization-server",
+      "oauth-metadata",
+      (req) => authorizationServerMetadata(req, oauth),
+    ),
+    route("GET", "/oauth/authorize", "oauth-authorize", (req) => authorizeRedirect(req, oauth)),
     route(
       "POST",
       "/mcp",
@@ -76,9 +116,15 @@ export function createHandler(services: Services): Handler {
       "GET",
       "/mcp/sessions",
       "sessions",
-      guarded((_req, caller) => listChats(sessions, caller.identity.tenant)),
+      guarded((req, caller) => listChats(sessions, caller.identity.tenant, req)),
     ),
     route("GET", "/mcp/tools", "tools", guarded((req, caller) => getTools(req, caller, services))),
+    route(
+      "GET",
+      "/mcp/calls",
+      "calls",
+      guarded((req, caller) => listCalls(req, services.callLog, caller.identity.tenant)),
+    ),
     route(
       "GET",
       "/mcp/sessions/:chatId",
@@ -106,16 +152,24 @@ export function createHandler(services: Services): Handler {
     if (request.method === "OPTIONS" && isMcpPath) {
       return preflightResponse(request.headers.get("origin"), "GET, POST, DELETE");
     }
+    // Browser-based clients read the OAuth metadata cross-site (public, no credentials).
+    if (request.method === "OPTIONS" && url.pathname.startsWith("/.well-known/oauth-")) {
+      return metadataPreflight();
+    }
     const { route, params } = matchRoute(routes, request);
     context.route = route.name;
     contexts.set(request, context);
     return await route.handler(request, params);
   }
 
-  return async (request: Request): Promise<Response> => {
+  return async (request: Request, info?: ConnectionInfo): Promise<Response> => {
     const started = performance.now();
     const context: RequestContext = {};
-    const isMcp = URL.parse(request.url)?.pathname === "/mcp";
+    addresses.set(request, clientAddress(request, info, config.clientAddressHeader));
+    const pathname = URL.parse(request.url)?.pathname;
+    const isMcp = pathname === "/mcp";
+    // Only the MCP routes check the Origin: only they may tell a browser it is allowed.
+    const isMcpPath = isMcp || (pathname?.startsWith("/mcp/") ?? false);
     let response: Response;
     try {
       response = await dispatch(request, context);
@@ -133,7 +187,7 @@ export function createHandler(services: Services): Handler {
       }
     }
     const origin = request.headers.get("origin");
-    if (origin && response.status !== 403) {
+    if (origin && isMcpPath && response.status !== 403) {
       for (const [name, value] of Object.entries(corsHeaders(origin))) {
         response.headers.set(name, value);
       }

@@ -23,8 +23,9 @@ import type { SessionRecord } from "../store/session_store.ts";
 import { isJsonContentType, parseJson, readBodyText } from "./body.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
 import { checkAccept, parseMessages } from "./mcp_messages.ts";
-import { parseApps, parseChatId, parseMode } from "./params.ts";
+import { parseApps, parseChatId, parseMode, parseSessionOptions } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
+import { clip, summarizeMethods } from "../util/text.ts";
 
 /** Who is calling, already authenticated. */
 export interface Caller {
@@ -82,12 +83,19 @@ export class McpEndpoint {
 
   /** Handles `POST /mcp`. */
   async post(request: Request, caller: Caller, context: RequestContext): Promise<Response> {
-    const { config, sessions, now } = this.#services;
+    const { config, sessions } = this.#services;
     if (!isJsonContentType(request.headers.get("content-type"))) {
       throw new HttpError(415, "Unsupported Media Type: Content-Type must be application/json");
     }
-    const messages = parseMessages(parseJson(await readBodyText(request, config.maxBodyBytes)));
-    context.mcpMethod = messages.map(methodOf).filter(Boolean).join(",") || "response";
+    const messages = parseMessages(parseJson(
+      await readBodyText(request, config.maxBodyBytes, {
+        timeoutMs: config.bodyTimeoutMs,
+        budget: this.#services.limits.bodyBudget(caller.identity.tenant),
+      }),
+    ));
+    context.mcpMethod = summarizeMethods(
+      messages.map(methodOf).filter((method) => method !== undefined),
+    ) || "response";
     const toolCalls = messages.filter((message) => methodOf(message) === "tools/call").length;
     const { burst } = this.#services.limits.toolCalls;
     if (toolCalls > burst) {
@@ -115,9 +123,10 @@ export class McpEndpoint {
       session = await this.#requireSession(request, caller);
       checkProtocolVersion(request);
       if (chatId !== undefined && chatId !== session.chatId) {
-        const previousChat = session.chatId;
-        session = { ...session, chatId, lastSeenAt: now() };
-        await sessions.linkChat(session, previousChat);
+        const read = session;
+        const linked = await this.#admitChat(caller, chatId, () => sessions.linkChat(read, chatId));
+        if (!linked) throw sessionNotFound();
+        session = linked;
       }
     }
     context.session = session.id.slice(0, 8);
@@ -154,6 +163,14 @@ export class McpEndpoint {
     return new Response(null, { status: 200 });
   }
 
+  /** Runs `link`, which points `chatId` at a session, within the cap when the chat is new. */
+  async #admitChat<T>(caller: Caller, chatId: string, link: () => Promise<T>): Promise<T> {
+    const { sessions, limits } = this.#services;
+    const tenant = caller.identity.tenant;
+    if (await sessions.getChat(tenant, chatId)) return await link();
+    return await limits.admitChat(tenant, link);
+  }
+
   async #createSession(
     caller: Caller,
     url: URL,
@@ -164,6 +181,7 @@ export class McpEndpoint {
     const tenant = caller.identity.tenant;
     const mode = parseMode(url);
     const apps = parseApps(url);
+    const options = parseSessionOptions(url);
     let enabledTools: string[] = [];
     if (chatId !== undefined && mode === "dynamic") {
       // A chat that resumes keeps the tools it had enabled.
@@ -174,6 +192,9 @@ export class McpEndpoint {
     }
     const params = (init as { params?: Record<string, unknown> } | undefined)?.params ?? {};
     const clientInfo = params.clientInfo as { name?: unknown; version?: unknown } | undefined;
+    const capabilities = params.capabilities as { elicitation?: { url?: unknown } } | undefined;
+    const elicitationUrl = typeof capabilities?.elicitation?.url === "object" &&
+      capabilities.elicitation.url !== null;
     const at = now();
     const session: SessionRecord = {
       id: crypto.randomUUID(),
@@ -181,6 +202,7 @@ export class McpEndpoint {
       mode,
       apps,
       enabledTools,
+      ...(options ? { options } : {}),
       chatId,
       clientInfo: {
         name: typeof clientInfo?.name === "string" ? clientInfo.name.slice(0, 200) : undefined,
@@ -188,15 +210,25 @@ export class McpEndpoint {
           ? clientInfo.version.slice(0, 100)
           : undefined,
       },
+      ...(elicitationUrl ? { clientCapabilities: { elicitationUrl: true } } : {}),
       protocolVersion: typeof params.protocolVersion === "string"
         ? params.protocolVersion.slice(0, 40)
         : undefined,
       createdAt: at,
       lastSeenAt: at,
     };
-    await this.#services.limits.admitSession(tenant, () => sessions.createSession(session));
+    const create = () => sessions.createSession(session);
+    await this.#services.limits.admitSession(
+      tenant,
+      () => chatId === undefined ? create() : this.#admitChat(caller, chatId, create),
+    );
     // Warm the catalog while the client finishes its handshake.
-    catalogs.prefetch(tenant, apps ?? undefined, this.#services.apiFactory(caller.token));
+    catalogs.prefetch(
+      tenant,
+      apps ?? undefined,
+      this.#services.apiFactory(caller.token),
+      session.options,
+    );
     return session;
   }
 
@@ -208,7 +240,18 @@ export class McpEndpoint {
     stream: boolean,
     context: RequestContext,
   ): Promise<Response> {
-    const { catalogs, sessions, logger, apiFactory, now, background } = this.#services;
+    const {
+      catalogs,
+      sessions,
+      logger,
+      apiFactory,
+      now,
+      background,
+      config,
+      results,
+      callLog,
+      connectionWatch,
+    } = this.#services;
     let api: IntegrationAppApi | undefined;
     const getApi = (): IntegrationAppApi => api ??= apiFactory(caller.token);
     const mcpContext: McpSessionContext = {
@@ -217,7 +260,30 @@ export class McpEndpoint {
       get api() {
         return getApi();
       },
-      catalog: () => catalogs.get(session.tenant, session.apps ?? undefined, getApi()),
+      catalog: (options) =>
+        catalogs.current(session.tenant, session.apps ?? undefined, getApi(), connectionWatch, {
+          force: options?.checkConnections ?? false,
+          view: session.options,
+        }),
+      unconnectedApps: async () =>
+        this.#services.unconnectedApps.list(
+          session.tenant,
+          await catalogs.get(session.tenant, undefined, getApi()),
+          getApi(),
+        ),
+      unconnectedAppOf: async (toolName) =>
+        this.#services.unconnectedApps.unconnectedAppOf(
+          session.tenant,
+          await catalogs.get(session.tenant, undefined, getApi()),
+          getApi(),
+          toolName,
+        ),
+      onConnectionRequest: (request, target) =>
+        background.run(
+          connectionWatch.expect(session.tenant, request, target),
+          (error) => logger.warn("cannot share a connection request", { error }),
+        ),
+      reusableConnectionRequest: (target) => connectionWatch.reusable(session.tenant, target),
       saveEnabledTools: async (names) => {
         // Change the served record only once the new set is stored.
         const next = { ...session, enabledTools: names, lastSeenAt: now() };
@@ -232,7 +298,12 @@ export class McpEndpoint {
           ),
           (error) => logger.warn("cannot invalidate catalog", { error }),
         ),
-      onToolCall: (name) => context.tool = name,
+      onToolCall: (name) => context.tool = clip(name, 64),
+      results: {
+        store: results,
+        maxBytes: session.options?.maxResultBytes ?? config.maxResultBytes,
+      },
+      recordCall: (call) => callLog.record(session.tenant, call),
     };
     if (!stream && messages.length === 1) {
       const direct = answerDirectly(request, messages[0] as JSONRPCMessage, mcpContext);

@@ -42,7 +42,7 @@ export function parseMessages(body: unknown): JSONRPCMessage[] {
   if (items.length > MAX_BATCH_SIZE) {
     throw invalidRequest(`a batch may hold at most ${MAX_BATCH_SIZE} messages`);
   }
-  return items.map((item, index) => {
+  const messages = items.map((item, index) => {
     if (JSONRPCMessageSchema.safeParse(item).success) {
       const message = item as JSONRPCMessage;
       if (
@@ -64,4 +64,11 @@ export function parseMessages(body: unknown): JSONRPCMessage[] {
         `"result" or "error"`,
     );
   });
+  // Each listing serializes the whole catalog: a batch of them would multiply its size.
+  const listings =
+    messages.filter((message) => (message as { method?: unknown }).method === "tools/list").length;
+  if (listings > 1) {
+    throw invalidRequest(`a batch may hold at most one tools/list request, not ${listings}`);
+  }
+  return messages;
 }

@@ -19,7 +19,10 @@ export interface ActionRunRequest {
   token: string;
   connectionId: string;
   actionKey: string;
+  /** Sent as a JSON document whatever its type (`undefined` as `null`), as the SDK path did. */
   input: unknown;
+  /** Headers every Integration.app call carries (e.g. the API version). */
+  headers?: Record<string, string>;
   /** Aborts the HTTP request (the caller's timeout). */
   signal?: AbortSignal;
 }
@@ -29,10 +32,6 @@ export function actionRunUrl(apiUrl: string, connectionId: string, actionKey: st
   return `${apiUrl.replace(/\/+$/, "")}/connections/${encodeURIComponent(connectionId)}/actions/${
     encodeURIComponent(actionKey)
   }/run`;
-}
-
-function headers(token: string): Record<string, string> {
-  return { accept: "application/json, text/plain, */*", authorization: `Bearer ${token}` };
 }
 
 function parseBody(text: string): unknown {
@@ -53,11 +52,13 @@ export async function runActionRequest(request: ActionRunRequest): Promise<Actio
   try {
     response = await fetch(actionRunUrl(request.apiUrl, request.connectionId, request.actionKey), {
       method: "POST",
-      headers: request.input === undefined ? headers(request.token) : {
-        ...headers(request.token),
+      headers: {
+        ...request.headers,
+        accept: "application/json, text/plain, */*",
+        authorization: `Bearer ${request.token}`,
         "content-type": "application/json",
       },
-      body: request.input === undefined ? undefined : JSON.stringify(request.input),
+      body: JSON.stringify(request.input === undefined ? null : request.input),
       signal: request.signal,
     });
   } catch (error) {

@@ -12,10 +12,19 @@ import { toUpstreamError, UpstreamError } from "./errors.ts";
 import type {
   Action,
   Connection,
+  ConnectionRequest,
   IntegrationAppApi,
   IntegrationAppApiFactory,
   IntegrationInfo,
 } from "./types.ts";
+
+/**
+ * The API version this client reads (the shapes of `@membranehq/sdk` 0.28.3). Without it the
+ * API treats the caller as the legacy version.
+ */
+export const API_VERSION = "2025-10-21";
+/** The header that carries `API_VERSION`. */
+export const API_VERSION_HEADER = "membrane-api-version";
 
 /** Options for the SDK-backed API client. */
 export interface IntegrationAppApiOptions {
@@ -55,26 +64,31 @@ interface Page<T> {
 
 type RequestOptions = Parameters<IntegrationAppClient["get"]>[2];
 
+/** One path segment, URL-encoded (ids and keys may hold `/`, `?`, `#`, spaces). */
+export function segment(value: string): string {
+  return encodeURIComponent(value);
+}
+
 /**
  * The SDK client with its HTTP calls made by axios' `fetch` adapter. The SDK's axios would
  * pick its Node `http` adapter, which under Deno's Node compatibility layer costs about half
- * of the CPU time the server spends on a tool call; `fetch` is Deno's own. Every SDK call
- * the server makes goes through `get` or `post`, so accessors (`sdk.connections.find`, …) keep their paths.
+ * of the CPU time the server spends on a tool call; `fetch` is Deno's own. (The action run of
+ * a tool call skips the SDK altogether: see action_run.ts.) Every SDK call
+ * the server makes goes through `get` or `post`, so accessors (`sdk.connections.find`, …) keep
+ * their paths. Every call names the API version it reads. The token is sent as it is: the
+ * SDK would refuse anything but a JWT (personal access and OAuth access tokens are not), and
+ * only Integration.app can judge a token anyway.
  */
 class FetchAdapterClient extends IntegrationAppClient {
-  /** Options added to every request of this client (axios request config). */
-  requestOptions: RequestOptions = { adapter: "fetch" };
+  readonly #token: string;
+  readonly #apiUri: string;
+  readonly #signal: AbortSignal | undefined;
 
-  override get(
-    uri: string,
-    queryParams?: Record<string, unknown>,
-    options?: RequestOptions,
-  ): Promise<unknown> {
-    return super.get(uri, queryParams, { ...options, ...this.requestOptions });
-  }
-
-  override post(uri: string, data?: unknown, options?: RequestOptions): Promise<unknown> {
-    return super.post(uri, data, { ...options, ...this.requestOptions });
+  constructor(options: { token: string; apiUri: string; signal?: AbortSignal }) {
+    super(options);
+    this.#token = options.token;
+    this.#apiUri = options.apiUri;
+    this.#signal = options.signal;
   }
 
   /**
@@ -84,9 +98,32 @@ class FetchAdapterClient extends IntegrationAppClient {
    * request options, so the signal rides on the client they are made from.
    */
   withSignal(signal: AbortSignal): FetchAdapterClient {
-    const scoped = Object.create(this) as FetchAdapterClient;
-    scoped.requestOptions = { ...this.requestOptions, signal };
-    return scoped;
+    return new FetchAdapterClient({ token: this.#token, apiUri: this.#apiUri, signal });
+  }
+
+  override getToken(): Promise<string> {
+    return Promise.resolve(this.#token);
+  }
+
+  #options(options: RequestOptions | undefined): RequestOptions {
+    return {
+      ...options,
+      adapter: "fetch",
+      ...(this.#signal ? { signal: this.#signal } : {}),
+      headers: { ...options?.headers, [API_VERSION_HEADER]: API_VERSION },
+    } as RequestOptions;
+  }
+
+  override get(
+    uri: string,
+    queryParams?: Record<string, unknown>,
+    options?: RequestOptions,
+  ): Promise<unknown> {
+    return super.get(uri, queryParams, this.#options(options));
+  }
+
+  override post(uri: string, data?: unknown, options?: RequestOptions): Promise<unknown> {
+    return super.post(uri, data, this.#options(options));
   }
 }
 
@@ -211,7 +248,29 @@ export function createIntegrationAppApiFactory(
       getIntegration: (id) =>
         read(
           "GET /integrations/{id}",
-          (signal) => sdk.withSignal(signal).integration(id).get() as Promise<IntegrationInfo>,
+          (signal) =>
+            sdk.withSignal(signal).get(`/integrations/${segment(id)}`) as Promise<IntegrationInfo>,
+        ),
+      listIntegrations: () =>
+        readAllPages<IntegrationInfo>(
+          "GET /integrations",
+          (cursor, signal) =>
+            sdk.withSignal(signal).get("/integrations", {
+              limit: PAGE_LIMIT,
+              ...(cursor ? { cursor } : {}),
+            }) as Promise<Page<IntegrationInfo>>,
+        ),
+      listConnectionActions: (connectionId) =>
+        readAllPages<Action>(
+          "GET /actions?connectionId",
+          (cursor, signal) =>
+            sdk.withSignal(signal).actions.find(
+              {
+                connectionId,
+                limit: PAGE_LIMIT,
+                ...(cursor ? { cursor } : {}),
+              } as Parameters<typeof sdk.actions.find>[0],
+            ) as Promise<Page<Action>>,
         ),
       listActions: (integration) =>
         readAllPages<Action>(
@@ -236,9 +295,26 @@ export function createIntegrationAppApiFactory(
               connectionId,
               actionKey,
               input,
+              headers: { [API_VERSION_HEADER]: API_VERSION },
               signal,
             }),
           isRunOutageError,
+        ),
+      createConnectionRequest: (target) =>
+        call(
+          "POST /connection-requests",
+          (signal) =>
+            sdk.withSignal(signal).post("/connection-requests", target) as Promise<
+              ConnectionRequest
+            >,
+        ),
+      getConnectionRequest: (id) =>
+        read(
+          "GET /connection-requests/{id}",
+          (signal) =>
+            sdk.withSignal(signal).get(`/connection-requests/${segment(id)}`) as Promise<
+              ConnectionRequest
+            >,
         ),
     };
   };

@@ -8,6 +8,8 @@ import type { IndexedCatalog, ToolEntry } from "../tools/catalog.ts";
 import { requiredFields } from "../tools/input_schema.ts";
 import { looseToolName, MAX_TOOL_NAME_LENGTH } from "../tools/naming.ts";
 import { searchIndexFor, searchTools } from "../tools/search.ts";
+import { connectHint } from "./connect_app.ts";
+import type { MetaTool } from "./meta_tool.ts";
 import type { CallToolResult, Tool } from "./sdk.ts";
 import { errorResult } from "./tool_result.ts";
 
@@ -17,6 +19,8 @@ export const ENABLE_TOOLS_NAME = "enable-tools";
 export const QUERY_LIMIT = { default: 5, max: 25 } as const;
 const MAX_NAMES = 200;
 const MAX_NAME_CHARS = 200;
+/** Longest `query`, as the schema says (the SDK's low-level `Server` does not check schemas). */
+export const MAX_QUERY_CHARS = 500;
 
 /** The `tools/list` entry of `enable-tools`. */
 export const ENABLE_TOOLS_TOOL: Tool = {
@@ -39,7 +43,7 @@ export const ENABLE_TOOLS_TOOL: Tool = {
       query: {
         type: "string",
         minLength: 1,
-        maxLength: 500,
+        maxLength: MAX_QUERY_CHARS,
         description: "A natural-language description of the task; the best matching tools " +
           "are enabled.",
       },
@@ -93,6 +97,10 @@ export function parseEnableToolsArguments(args: unknown): EnableToolsRequest | s
   }
   if (query !== undefined && (typeof query !== "string" || query.trim() === "")) {
     return `"query" must be a non-empty string.`;
+  }
+  if (typeof query === "string" && query.length > MAX_QUERY_CHARS) {
+    return `"query" is ${query.length} characters long: it may have at most ` +
+      `${MAX_QUERY_CHARS}. Describe the task in a sentence or two.`;
   }
   if (
     limit !== undefined &&
@@ -209,7 +217,8 @@ export function toolSummary(tool: ToolEntry): string {
   return `- ${tool.name}: ${description}${args}`;
 }
 
-function describeUnknown(
+/** Why a name matched no tool: the tools it could mean, or close matches when `suggest`. */
+export function describeUnknown(
   catalog: IndexedCatalog,
   name: string,
   candidates: ToolEntry[],
@@ -219,6 +228,9 @@ function describeUnknown(
     return `"${name}" matches several tools, name one exactly: ` +
       `${candidates.map((tool) => tool.name).join(", ")}.`;
   }
+  // A tool of the customer that the session's view hides (readOnly, tools): say which rule.
+  const refused = catalog.excluded?.(name);
+  if (refused) return refused;
   const matches = suggest ? closeMatches(catalog, name) : [];
   return `Unknown tool "${name}"` +
     (matches.length > 0 ? ` (did you mean: ${matches.join(", ")}?)` : "") + ".";
@@ -241,7 +253,9 @@ export function enableTools(
       result: {
         content: [{
           type: "text",
-          text: "Disabled every tool enabled before: only enable-tools is listed now.",
+          text:
+            "Disabled every tool enabled before: only enable-tools, search-tools and call-tool " +
+            "are listed now.",
         }],
         structuredContent: { enabled: [], unknown: [] },
       },
@@ -288,7 +302,8 @@ export function enableTools(
   const enabled = [...chosen.values()];
   const text = [
     `Enabled ${enabled.length} tool${enabled.length === 1 ? "" : "s"} for this session ` +
-    `(replacing any enabled before); they are now in tools/list and can be called:`,
+    `(replacing any enabled before); they are now in tools/list and can be called directly, ` +
+    `or through call-tool {name, arguments} if your client does not re-list tools:`,
     ...enabled.map(toolSummary),
     ...(problems.length > 0 ? ["Not enabled:", ...problems] : []),
   ].join("\n");
@@ -300,3 +315,32 @@ export function enableTools(
     enabled: [...chosen.keys()],
   };
 }
+
+/** The `enable-tools` meta-tool: saves the new set, then sends `list_changed`. */
+export const enableToolsMetaTool: MetaTool = {
+  name: ENABLE_TOOLS_NAME,
+  tool: ENABLE_TOOLS_TOOL,
+  changesToolList: true,
+  async handler(args, context) {
+    const outcome = enableTools(context.catalog, args, { apps: context.session.session.apps });
+    if (outcome.enabled) {
+      await context.session.saveEnabledTools(outcome.enabled);
+      await context.notifyListChanged();
+    }
+    // Names of apps the customer lacks: point at connect-app.
+    const named = Array.isArray((args as { tools?: unknown }).tools)
+      ? (args as { tools: unknown[] }).tools.slice(0, 20)
+      : [];
+    const unknown = named.filter((n): n is string =>
+      typeof n === "string" && findTool(context.catalog, n) === undefined
+    );
+    const hint = unknown.length > 0
+      ? await connectHint(context.session, context.catalog, unknown)
+      : undefined;
+    if (!hint) return outcome.result;
+    return {
+      ...outcome.result,
+      content: [...outcome.result.content, { type: "text", text: hint }],
+    };
+  },
+};

@@ -4,30 +4,42 @@
  *
  * @module
  */
-import type { IntegrationAppApi } from "../integration_app/types.ts";
+import type { ConnectionRequest, IntegrationAppApi } from "../integration_app/types.ts";
 import { toUpstreamError } from "../integration_app/errors.ts";
+import type { UnconnectedApp, WorkspaceApp } from "../catalog/unconnected_apps.ts";
 import type { Logger } from "../log.ts";
 import type { SessionRecord } from "../store/session_store.ts";
 import { checkArguments } from "../tools/arguments.ts";
 import { type IndexedCatalog, toMcpTool, type ToolEntry } from "../tools/catalog.ts";
 import { WRAPPED_INPUT_FIELD } from "../tools/input_schema.ts";
-import { ENABLE_TOOLS_NAME, ENABLE_TOOLS_TOOL, enableTools, findTool } from "./enable_tools.ts";
+import type { CallInput, CallStatus } from "../calls/call_log.ts";
+import { clip } from "../util/text.ts";
+import { elicitConnection, missingConnectionResult, reconnectRequest } from "./connect_app.ts";
+import { ENABLE_TOOLS_NAME, findTool } from "./enable_tools.ts";
+import type { MetaToolContext } from "./meta_tool.ts";
+import { META_TOOL_LISTING, metaTool } from "./meta_tools.ts";
+import {
+  READ_RESULT_NAME,
+  READ_RESULT_TOOL,
+  readResult,
+  readResultResource,
+  RESULT_RESOURCE_TEMPLATE,
+} from "./read_result.ts";
+import { cappedOutputResult, type ResultCap } from "./result_cap.ts";
 import {
   AjvJsonSchemaValidator,
   CallToolRequestSchema,
   type CallToolResult,
   ErrorCode,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
   McpError,
+  ReadResourceRequestSchema,
   Server,
   type Tool,
 } from "./sdk.ts";
-import {
-  errorResult,
-  invalidatesCatalog,
-  outputResult,
-  upstreamErrorMessage,
-} from "./tool_result.ts";
+import { errorResult, invalidatesCatalog, upstreamErrorMessage } from "./tool_result.ts";
 
 /** Name and version announced to clients (the reference server's name). */
 export const SERVER_INFO = { name: "Integration App MCP Server", version: "0.1.0" } as const;
@@ -35,11 +47,15 @@ export const SERVER_INFO = { name: "Integration App MCP Server", version: "0.1.0
 /** Instructions announced to clients in the `initialize` result. */
 export const INSTRUCTIONS =
   "Tools run actions of the user's connected apps through Integration.app. Tool names are " +
-  "`{app}_{action}`. In dynamic mode only `enable-tools` is listed at first: call it with tool " +
-  "names or a `query` describing the task to enable the tools you need.";
+  "`{app}_{action}`. In dynamic mode only `enable-tools`, `search-tools`, `call-tool` and " +
+  "`connect-app` are listed at first: find tools with `search-tools` (a `query` describing " +
+  "the task) and run them with `call-tool`, or enable them with `enable-tools` so they are " +
+  "listed; `connect-app` gives the user a link to connect an app they lack. When a tool " +
+  "fails because its connection is broken, the result holds a link the user opens to " +
+  "reconnect.";
 
 /** Capabilities announced to clients. */
-export const SERVER_CAPABILITIES = { tools: { listChanged: true } } as const;
+export const SERVER_CAPABILITIES = { tools: { listChanged: true }, resources: {} } as const;
 
 /**
  * One JSON Schema validator for every `Server`: without it each construction (one per request)
@@ -52,20 +68,49 @@ export interface McpSessionContext {
   session: SessionRecord;
   api: IntegrationAppApi;
   logger: Logger;
-  /** The session's catalog (cached; built on first need). */
-  catalog(): Promise<IndexedCatalog>;
+  /**
+   * The session's catalog (cached; built on first need; rebuilt first when a connection
+   * request completed). `checkConnections` asks about pending requests at once.
+   */
+  catalog(options?: { checkConnections?: boolean }): Promise<IndexedCatalog>;
   /** Stores a changed enabled set; resolves when it is durable. */
   saveEnabledTools(names: string[]): Promise<void>;
   /** Called when a run shows the catalog may be outdated. */
   invalidateCatalog(): void;
   /** Notes the tool called, for the request log. */
   onToolCall?(name: string): void;
+  /**
+   * The session's result size cap and the store of cut results; without it results are
+   * never cut and `read-result` is not offered.
+   */
+  results?: ResultCap;
+  /** Adds a call to the customer's call log; returns at once (written in the background). */
+  recordCall?(call: CallInput): void;
+  /** The protocol generation serving the call, for the call log (default from the session). */
+  era?: string;
+  /**
+   * The workspace's apps this customer has not connected, with their actions, each marked
+   * as needing a connection (for searches that reach beyond the customer's own tools).
+   */
+  unconnectedApps?(): Promise<UnconnectedApp[]>;
+  /** The workspace app a tool name points at when the customer has not connected it. */
+  unconnectedAppOf?(toolName: string): Promise<WorkspaceApp | undefined>;
+  /**
+   * Called when a connection request was made for `target` (a stable key), so its completion
+   * refreshes the catalog.
+   */
+  onConnectionRequest?(request: ConnectionRequest, target: string): void;
+  /** A pending request made for `target` a short while ago, whose link can be handed again. */
+  reusableConnectionRequest?(target: string): ConnectionRequest | undefined;
 }
 
 /** The session's catalog; an upstream failure becomes a JSON-RPC error saying what to do. */
-export async function loadCatalog(context: McpSessionContext): Promise<IndexedCatalog> {
+export async function loadCatalog(
+  context: McpSessionContext,
+  options?: { checkConnections?: boolean },
+): Promise<IndexedCatalog> {
   try {
-    return await context.catalog();
+    return await context.catalog(options);
   } catch (error) {
     const upstream = toUpstreamError(error);
     throw new McpError(
@@ -76,13 +121,28 @@ export async function loadCatalog(context: McpSessionContext): Promise<IndexedCa
   }
 }
 
+/** Whether results of this session are cut (and `read-result` is offered). */
+function capOn(context: McpSessionContext): boolean {
+  return (context.results?.maxBytes ?? 0) > 0;
+}
+
+/**
+ * The session's tools that run no action (listed besides the catalog's tools): dynamic
+ * mode's meta-tools, and `read-result` while the result size cap is on.
+ */
+export function metaTools(context: McpSessionContext): Tool[] {
+  const tools: Tool[] = context.session.mode === "dynamic" ? [...META_TOOL_LISTING] : [];
+  if (capOn(context)) tools.push(READ_RESULT_TOOL);
+  return tools;
+}
+
 function listTools(context: McpSessionContext, catalog: IndexedCatalog): Tool[] {
-  if (context.session.mode === "static") return catalog.listing;
+  if (context.session.mode === "static") return [...catalog.listing, ...metaTools(context)];
   const enabled = context.session.enabledTools
     .map((name) => catalog.byName.get(name))
     .filter((tool) => tool !== undefined)
     .map(toMcpTool);
-  return [ENABLE_TOOLS_TOOL, ...enabled];
+  return [...metaTools(context), ...enabled];
 }
 
 function resolveCallable(
@@ -92,35 +152,51 @@ function resolveCallable(
 ): ToolEntry {
   const tool = findTool(catalog, name);
   if (!tool) {
+    // A tool of the customer that this session's view hides: name the rule.
+    const refused = catalog.excluded?.(name);
+    if (refused) throw new McpError(ErrorCode.InvalidParams, refused);
     const hint = context.session.mode === "dynamic"
-      ? `: call ${ENABLE_TOOLS_NAME} with a query to find and enable the tools you need`
+      ? `: find tools with search-tools, then run them with call-tool (or enable them with ${ENABLE_TOOLS_NAME})`
       : "";
-    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}${hint}`);
+    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${clip(name, 100)}${hint}`);
   }
   if (context.session.mode === "dynamic" && !context.session.enabledTools.includes(tool.name)) {
     throw new McpError(
       ErrorCode.InvalidParams,
-      `Tool ${tool.name} is not enabled in this session: call ${ENABLE_TOOLS_NAME} with it first`,
+      `Tool ${tool.name} is not enabled in this session: call ${ENABLE_TOOLS_NAME} with it ` +
+        `first, or run it through call-tool`,
     );
   }
   return tool;
 }
 
-async function runTool(
+/** How a run ended, for the call log. */
+interface RunOutcome {
+  result: CallToolResult;
+  status: CallStatus;
+  actionRunId?: string;
+  errorKind?: string;
+}
+
+/** Argument checks, the action run, and its result (under the size cap) or error. */
+async function runAction(
   context: McpSessionContext,
   tool: ToolEntry,
   args: Record<string, unknown>,
-): Promise<CallToolResult> {
+): Promise<RunOutcome> {
   const problems = checkArguments(tool.inputSchema, args);
   if (problems) {
-    return errorResult(
-      `Invalid arguments for ${tool.name}: ${problems.join("; ")}. Nothing was sent.`,
-    );
+    return {
+      status: "invalid_arguments",
+      result: errorResult(
+        `Invalid arguments for ${tool.name}: ${problems.join("; ")}. Nothing was sent.`,
+      ),
+    };
   }
   const input = tool.wrapsInput ? args[WRAPPED_INPUT_FIELD] : args;
+  let run;
   try {
-    const run = await context.api.runAction(tool.connectionId, tool.actionKey, input);
-    return outputResult(run?.output);
+    run = await context.api.runAction(tool.connectionId, tool.actionKey, input);
   } catch (error) {
     const upstream = toUpstreamError(error);
     if (invalidatesCatalog(upstream)) context.invalidateCatalog();
@@ -129,8 +205,97 @@ async function runTool(
       kind: upstream.kind,
       key: upstream.key,
     });
-    return { ...errorResult(upstreamErrorMessage(tool, upstream)) };
+    // A broken connection: offer the link that repairs it (through elicitation if we can).
+    const request = upstream.kind === "connection"
+      ? await reconnectRequest(context, { connectionId: tool.connectionId })
+      : undefined;
+    if (request) elicitConnection(context, request, tool.integrationName);
+    return {
+      status: "error",
+      errorKind: upstream.kind,
+      actionRunId: upstream.actionRunId,
+      result: errorResult(upstreamErrorMessage(tool, upstream, request?.url), {
+        actionRunId: upstream.actionRunId,
+      }),
+    };
   }
+  const actionRunId = typeof run?.actionRunId === "string" ? run.actionRunId : undefined;
+  const result = await cappedOutputResult(
+    run?.output,
+    tool,
+    { actionRunId },
+    context.session.tenant,
+    context.results,
+  );
+  return { status: result.isError ? "error" : "ok", actionRunId, result };
+}
+
+function eraOf(context: McpSessionContext): string {
+  return context.era ??
+    (context.session.protocolVersion?.startsWith("2026") ? "stateless" : "sessions");
+}
+
+/** Records a call that got as far as `tool` (resolved) in the customer's call log. */
+function recordCall(
+  context: McpSessionContext,
+  tool: string,
+  args: Record<string, unknown>,
+  started: number,
+  outcome: Omit<RunOutcome, "result">,
+): void {
+  context.recordCall?.({
+    tool,
+    chatId: context.session.chatId,
+    sessionId: context.session.id,
+    era: eraOf(context),
+    durationMs: performance.now() - started,
+    arguments: args,
+    ...outcome,
+  });
+}
+
+/**
+ * Runs a catalog tool: argument checks, the action run, the result size cap, and the call
+ * log. The one path of every call of an app's tool, direct or through `call-tool`.
+ */
+export async function runTool(
+  context: McpSessionContext,
+  tool: ToolEntry,
+  args: Record<string, unknown>,
+  started: number = performance.now(),
+): Promise<CallToolResult> {
+  let outcome: RunOutcome;
+  try {
+    outcome = await runAction(context, tool, args);
+  } catch (error) {
+    recordCall(context, tool.name, args, started, { status: "error", errorKind: "internal" });
+    throw error;
+  }
+  const { result, ...logged } = outcome;
+  recordCall(context, tool.name, args, started, logged);
+  return result;
+}
+
+/**
+ * A direct call of a tool of the session's catalog: the name is resolved in the session's
+ * view (so `readOnly` and `tools` apply, and a refusal names its rule and is logged), then the
+ * tool runs through `runTool`.
+ */
+export async function callCatalogTool(
+  context: McpSessionContext,
+  catalog: IndexedCatalog,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<CallToolResult> {
+  const started = performance.now();
+  let tool: ToolEntry;
+  try {
+    tool = resolveCallable(context, catalog, name);
+  } catch (error) {
+    recordCall(context, clip(name, 200), args, started, { status: "refused" });
+    throw error;
+  }
+  return await runTool(context, tool, args, started);
 }
 
 /** Answers `tools/list` (one page: a cursor is refused). */
@@ -154,16 +319,35 @@ export async function answerCallTool(
   const { name } = params;
   const args = params.arguments ?? {};
   context.onToolCall?.(name);
-  const catalog = await loadCatalog(context);
-  if (name === ENABLE_TOOLS_NAME && context.session.mode === "dynamic") {
-    const outcome = enableTools(catalog, args, { apps: context.session.apps });
-    if (outcome.enabled) {
-      await context.saveEnabledTools(outcome.enabled);
-      await notify();
-    }
-    return outcome.result;
+  // Reading a kept result needs no catalog (it works while Integration.app is down).
+  if (name === READ_RESULT_NAME && context.results && capOn(context)) {
+    return await readResult(args, context.session.tenant, context.results);
   }
-  return await runTool(context, resolveCallable(context, catalog, name), args);
+  const catalog = await loadCatalog(context);
+  const meta = context.session.mode === "dynamic" ? metaTool(name) : undefined;
+  if (meta) {
+    const metaContext: MetaToolContext = {
+      session: context,
+      catalog,
+      notifyListChanged: notify,
+      runTool: (tool, toolArgs) => {
+        context.onToolCall?.(tool.name);
+        return runTool(context, tool, toolArgs);
+      },
+      isMetaTool: (other) => metaTool(other) !== undefined || other === READ_RESULT_NAME,
+    };
+    return await meta.handler(args, metaContext);
+  }
+  let current = catalog;
+  if (!findTool(current, name) && !current.excluded?.(name)) {
+    // The user may just have finished connecting: ask before answering "not connected".
+    current = await loadCatalog(context, { checkConnections: true });
+    if (!findTool(current, name)) {
+      const missing = await missingConnectionResult(context, current, name);
+      if (missing) return missing;
+    }
+  }
+  return await callCatalogTool(context, current, name, args);
 }
 
 /** Builds the MCP server that answers one request of a session. */
@@ -188,6 +372,19 @@ export function createMcpServer(context: McpSessionContext): Server {
         () => extra.sendNotification({ method: "notifications/tools/list_changed" }),
       ),
   );
+
+  // Results cut by the size cap are resources, read in pages; none is listed.
+  server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: [] }));
+  server.setRequestHandler(
+    ListResourceTemplatesRequestSchema,
+    () => ({ resourceTemplates: context.results ? [RESULT_RESOURCE_TEMPLATE] : [] }),
+  );
+  server.setRequestHandler(ReadResourceRequestSchema, (request) => {
+    if (!context.results) {
+      throw new McpError(-32002, `Resource not found: ${request.params.uri.slice(0, 200)}`);
+    }
+    return readResultResource(request.params.uri, context.session.tenant, context.results);
+  });
 
   return server;
 }

@@ -20,9 +20,13 @@ export {
   isJSONRPCRequest,
   JSONRPCMessageSchema,
   LATEST_PROTOCOL_VERSION,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
   McpError,
+  ReadResourceRequestSchema,
   SUPPORTED_PROTOCOL_VERSIONS,
+  UrlElicitationRequiredError,
 } from "@modelcontextprotocol/sdk/types.js";
 // @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/types.d.ts"
 export type {

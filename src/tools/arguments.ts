@@ -18,7 +18,42 @@ function createAjv(): Ajv {
     useDefaults: false,
   });
   addFormats.default(ajv);
+  // Integration.app takes date-times without a zone (read as UTC) and dates alone.
+  ajv.addFormat("date-time", LENIENT_DATE_TIME);
   return ajv;
+}
+
+/** `2026-01-31`, `2026-01-31T10:00`, `2026-01-31 10:00:00.5`, with or without a zone. */
+const LENIENT_DATE_TIME =
+  /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * The schema as it is checked here: an `enum` marked `allowCustom` lists suggestions, not
+ * the only values, so it is not enforced. Copies only the parts it changes.
+ */
+export function relaxSchema(schema: unknown, depth = 0): unknown {
+  if (depth > 64 || typeof schema !== "object" || schema === null) return schema;
+  if (Array.isArray(schema)) {
+    let changed = false;
+    const items = schema.map((item) => {
+      const relaxed = relaxSchema(item, depth + 1);
+      if (relaxed !== item) changed = true;
+      return relaxed;
+    });
+    return changed ? items : schema;
+  }
+  const record = schema as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  if (record.allowCustom === true && "enum" in record) {
+    copy = { ...record };
+    delete copy.enum;
+  }
+  for (const [key, value] of Object.entries(record)) {
+    if (key === "enum" || key === "const" || key === "default" || key === "examples") continue;
+    const relaxed = relaxSchema(value, depth + 1);
+    if (relaxed !== value) (copy ??= { ...record })[key] = relaxed;
+  }
+  return copy ?? schema;
 }
 
 /**
@@ -42,9 +77,10 @@ function validatorFor(schema: JsonSchema): ValidateFunction | null {
   }
   let validate: ValidateFunction | null;
   try {
-    validate = ajv.compile(schema);
+    const checked = relaxSchema(schema) as JsonSchema;
+    validate = ajv.compile(checked);
     // Forget it in Ajv's cache (keyed by object): two catalogs may carry the same `$id`.
-    ajv.removeSchema(schema);
+    ajv.removeSchema(checked);
   } catch {
     // A schema Ajv cannot compile is still served; Integration.app validates the input.
     validate = null;
@@ -53,7 +89,7 @@ function validatorFor(schema: JsonSchema): ValidateFunction | null {
   return validate;
 }
 
-function describeError(error: ErrorObject): string {
+function describeError(error: ErrorObject, root: string): string {
   const at = error.instancePath ? error.instancePath.slice(1).replace(/\//g, ".") : "";
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
@@ -64,14 +100,31 @@ function describeError(error: ErrorObject): string {
     case "enum":
       return `"${at}" must be one of ${JSON.stringify(params.allowedValues)}`;
     default:
-      return `${at ? `"${at}"` : "arguments"} ${error.message ?? "is invalid"}`;
+      return `${at ? `"${at}"` : root} ${error.message ?? "is invalid"}`;
   }
+}
+
+function problemsOf(schema: JsonSchema, value: unknown, root: string): string[] | undefined {
+  const validate = validatorFor(schema);
+  if (!validate || validate(value)) return undefined;
+  const problems = (validate.errors ?? []).map((error) => describeError(error, root));
+  return [...new Set(problems)].slice(0, 20);
 }
 
 /** Validates `args` against `schema`: `undefined` when valid, else a list of problems. */
 export function checkArguments(schema: JsonSchema, args: unknown): string[] | undefined {
-  const validate = validatorFor(schema);
-  if (!validate || validate(args)) return undefined;
-  const problems = (validate.errors ?? []).map(describeError);
-  return [...new Set(problems)].slice(0, 20);
+  return problemsOf(schema, args, "arguments");
+}
+
+/**
+ * Validates `value` against `schema` the way the MCP SDK client checks `structuredContent`
+ * (same Ajv options): `undefined` when valid, else a list of problems.
+ */
+export function checkValue(schema: JsonSchema, value: unknown): string[] | undefined {
+  return problemsOf(schema, value, "the output");
+}
+
+/** Whether `schema` compiles (an unresolvable `$ref` or a bad `pattern` does not). */
+export function schemaCompiles(schema: JsonSchema): boolean {
+  return validatorFor(schema) !== null;
 }
