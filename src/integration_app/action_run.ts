@@ -1,12 +1,14 @@
 /**
  * The action run request (`POST /connections/{id}/actions/{key}/run`) sent with `fetch`
  * itself rather than through the Integration.app SDK. It is the request of every tool call,
- * and the SDK's path (token decoding, axios' config merging, header objects and transforms,
- * its fetch adapter) cost the server about 0.25 ms of CPU per call, a quarter of all it spent
- * on one (measured with bench/call_profile.ts: 0.92–1.03 ms per call through the SDK, 0.66–0.71
- * ms so). Listings and the token check still go through the SDK. Failures are handed back in
- * the shapes the SDK gives (a typed body as `data`, an untyped answer as an axios-like
- * `response`, no answer with a network `code`), so `toUpstreamError` classifies them the same.
+ * and the SDK's path (axios' config merging, header objects and transforms, its fetch adapter)
+ * costs the server CPU on each: measured with `deno task bench:cpu`, 0.84–0.88 ms per call
+ * through the SDK against 0.73–0.81 ms so (4 alternating runs; before the SDK path skipped
+ * token decoding, 0.90–1.03 against 0.66–0.72). Listings and the token check still go through
+ * the SDK. The request is the one the SDK path sent (API version header, URL-encoded path,
+ * the input as a JSON document), and failures are handed back in the shapes the SDK gives (a
+ * typed body as `data`, an untyped answer as an axios-like `response`, no answer with a
+ * network `code`), so `toUpstreamError` classifies them the same.
  *
  * @module
  */
