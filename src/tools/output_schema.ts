@@ -59,7 +59,8 @@ const listed = new WeakMap<JsonSchema, JsonSchema>();
 /**
  * An output schema as `tools/list` gives it: with an `$id` named after its content (unless it
  * has one). The official SDK client compiles the output schema of every listed tool with Ajv
- * when it lists them (about 60 µs each: 60 ms for 1,000 tools), and Ajv compiles a schema it
+ * when it lists them (a warm listing of 1,000 tools sharing one output schema took 71 ms with
+ * the client's compiles, 18 ms with this, on a loaded machine), and Ajv compiles a schema it
  * already knows by `$id` only once, so tools that share an output schema cost one compile.
  */
 export function listedOutputSchema(schema: JsonSchema): JsonSchema {
