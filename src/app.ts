@@ -9,6 +9,7 @@ import type { Config } from "./config.ts";
 import type { IntegrationAppApiFactory } from "./integration_app/types.ts";
 import { Limits } from "./limits/limits.ts";
 import type { Logger } from "./log.ts";
+import { ChangeFeed } from "./store/change_feed.ts";
 import { SessionStore } from "./store/session_store.ts";
 import { BackgroundTasks } from "./util/background.ts";
 
@@ -30,6 +31,8 @@ export interface Services extends Required<AppDependencies> {
   background: BackgroundTasks;
   /** Per-customer rate limits and session cap. */
   limits: Limits;
+  /** Tool-list changes, seen by every instance (2026-07-28 `subscriptions/listen`). */
+  changes: ChangeFeed;
 }
 
 /** Creates the services of one instance. */
@@ -43,7 +46,14 @@ export function createServices(deps: AppDependencies): Services {
     chatTtlMs: config.chatTtlMs,
     now,
   });
+  const changes = new ChangeFeed({
+    kv,
+    logger,
+    maxListenersPerTenant: config.maxListenStreamsPerTenant,
+    now,
+  });
   return {
+    changes,
     background,
     config,
     kv,
@@ -58,6 +68,11 @@ export function createServices(deps: AppDependencies): Services {
       ttlMs: config.catalogTtlMs,
       memoryTools: config.catalogMemoryTools,
       concurrency: config.upstreamConcurrency,
+      onChange: (tenant) =>
+        background.run(
+          changes.catalogChanged(tenant),
+          (error) => logger.warn("cannot publish a catalog change", { error }),
+        ),
       now,
     }),
     sessions,

@@ -7,11 +7,11 @@
  */
 import type { Services } from "../app.ts";
 import type { Identity } from "../auth/identity.ts";
-import type { IntegrationAppApi } from "../integration_app/types.ts";
 import { ENABLE_TOOLS_NAME } from "../mcp/enable_tools.ts";
 import { answerDirectly } from "../mcp/direct_answer.ts";
-import { createMcpServer, type McpSessionContext } from "../mcp/mcp_server.ts";
+import { createMcpServer } from "../mcp/mcp_server.ts";
 import { guardRequestParams } from "../mcp/params_guard.ts";
+import { isLegacyRequest } from "../mcp/sdk_modern.ts";
 import {
   isInitializeRequest,
   isJSONRPCRequest,
@@ -25,6 +25,8 @@ import { HttpError, JsonRpcCode } from "./errors.ts";
 import { checkAccept, parseMessages } from "./mcp_messages.ts";
 import { parseApps, parseChatId, parseMode } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
+import { ModernMcpEndpoint } from "./mcp_modern.ts";
+import { createSessionContext } from "./session_context.ts";
 
 /** Who is calling, already authenticated. */
 export interface Caller {
@@ -61,9 +63,11 @@ function checkProtocolVersion(request: Request): void {
 /** The MCP endpoint's handlers. */
 export class McpEndpoint {
   readonly #services: Services;
+  readonly #modern: ModernMcpEndpoint;
 
   constructor(services: Services) {
     this.#services = services;
+    this.#modern = new ModernMcpEndpoint(services);
   }
 
   /** Loads the caller's session named by the request header: 400 without one, 404 unknown. */
@@ -86,7 +90,18 @@ export class McpEndpoint {
     if (!isJsonContentType(request.headers.get("content-type"))) {
       throw new HttpError(415, "Unsupported Media Type: Content-Type must be application/json");
     }
-    const messages = parseMessages(parseJson(await readBodyText(request, config.maxBodyBytes)));
+    const body = parseJson(await readBodyText(request, config.maxBodyBytes));
+    const id = (body as { id?: unknown } | null)?.id;
+    if (typeof id === "string" || typeof id === "number") context.rpcId = id;
+    const messages = parseMessages(body);
+    // The era is chosen here, once: a request with the 2026-07-28 `_meta` envelope (or a
+    // modern MCP-Protocol-Version header) takes the stateless path; all else is 2025.
+    if (!(await isLegacyRequest(request, body, { maxRequestBodySize: config.maxBodyBytes }))) {
+      const method = messages.length === 1 ? methodOf(messages[0] as JSONRPCMessage) : undefined;
+      context.mcpMethod = method ?? "batch";
+      if (method === "tools/call") this.#services.limits.checkToolCalls(caller.identity.tenant, 1);
+      return await this.#modern.serve(request, caller, body, context);
+    }
     context.mcpMethod = messages.map(methodOf).filter(Boolean).join(",") || "response";
     const toolCalls = messages.filter((message) => methodOf(message) === "tools/call").length;
     const { burst } = this.#services.limits.toolCalls;
@@ -138,8 +153,11 @@ export class McpEndpoint {
 
   /** Handles `GET /mcp`: no standalone stream is kept (every reply rides its request). */
   async get(request: Request, caller: Caller): Promise<Response> {
-    await this.#requireSession(request, caller);
-    checkProtocolVersion(request);
+    // With a session header, an unknown session is still a 404; without one, 405 as well.
+    if (request.headers.has(SESSION_HEADER)) {
+      await this.#requireSession(request, caller);
+      checkProtocolVersion(request);
+    }
     throw new HttpError(405, "Method Not Allowed: this server sends no standalone SSE stream", {
       headers: { allow: "POST, DELETE" },
     });
@@ -208,32 +226,26 @@ export class McpEndpoint {
     stream: boolean,
     context: RequestContext,
   ): Promise<Response> {
-    const { catalogs, sessions, logger, apiFactory, now, background } = this.#services;
-    let api: IntegrationAppApi | undefined;
-    const getApi = (): IntegrationAppApi => api ??= apiFactory(caller.token);
-    const mcpContext: McpSessionContext = {
+    const { sessions, now, changes, background, logger } = this.#services;
+    const mcpContext = createSessionContext(
+      this.#services,
+      caller,
       session,
-      logger,
-      get api() {
-        return getApi();
-      },
-      catalog: () => catalogs.get(session.tenant, session.apps ?? undefined, getApi()),
-      saveEnabledTools: async (names) => {
+      context,
+      async (names) => {
         // Change the served record only once the new set is stored.
         const next = { ...session, enabledTools: names, lastSeenAt: now() };
         await sessions.saveSession(next);
         Object.assign(session, next);
+        // 2026-07-28 listeners of the chat hear it too.
+        if (session.chatId !== undefined) {
+          background.run(
+            changes.chatChanged(session.tenant, session.chatId),
+            (error) => logger.warn("cannot publish a chat change", { error }),
+          );
+        }
       },
-      invalidateCatalog: () =>
-        background.run(
-          catalogs.invalidate(session.tenant).then(() =>
-            // Rebuild now, so the next listing is likely fresh.
-            catalogs.prefetch(session.tenant, session.apps ?? undefined, getApi())
-          ),
-          (error) => logger.warn("cannot invalidate catalog", { error }),
-        ),
-      onToolCall: (name) => context.tool = name,
-    };
+    );
     if (!stream && messages.length === 1) {
       const direct = answerDirectly(request, messages[0] as JSONRPCMessage, mcpContext);
       if (direct) return await direct;

@@ -5,6 +5,12 @@
  * @module
  */
 
+/**
+ * The session id a chat of 2026-07-28 clients shows: that revision has no sessions, and the
+ * chat itself carries the state (its enabled set).
+ */
+export const STATELESS_SESSION_ID = "stateless";
+
 /** How the session exposes tools. */
 export type ToolMode = "static" | "dynamic";
 
@@ -196,6 +202,46 @@ export class SessionStore {
   async getChat(tenant: string, chatId: string): Promise<ChatRecord | undefined> {
     const entry = await this.#kv.get<ChatRecord>(chatKey(tenant, chatId));
     return this.#live(entry.value, this.#chatTtlMs);
+  }
+
+  /**
+   * Keeps a chat used by 2026-07-28 requests (which have no session): creates it when absent
+   * (pointing at `STATELESS_SESSION_ID`), refreshes its last use at most once per
+   * `touchIntervalMs`, and stores `enabledTools` when given (its tool mode is then dynamic). A
+   * chat that points at a 2025 session keeps pointing there. Returns the chat as stored.
+   */
+  async touchStatelessChat(
+    tenant: string,
+    chatId: string,
+    fields: { mode: ToolMode; apps: string[] | null; enabledTools?: string[] },
+    existing: ChatRecord | undefined,
+  ): Promise<ChatRecord> {
+    const now = this.#now();
+    if (
+      existing && fields.enabledTools === undefined &&
+      now - existing.lastSeenAt < this.touchIntervalMs
+    ) {
+      return existing;
+    }
+    const chat: ChatRecord = existing
+      ? {
+        ...existing,
+        ...(fields.enabledTools !== undefined
+          ? { enabledTools: fields.enabledTools, mode: fields.mode, apps: fields.apps }
+          : {}),
+        lastSeenAt: now,
+      }
+      : {
+        chatId,
+        sessionId: STATELESS_SESSION_ID,
+        mode: fields.mode,
+        apps: fields.apps,
+        enabledTools: fields.enabledTools ?? [],
+        createdAt: now,
+        lastSeenAt: now,
+      };
+    await this.#kv.set(chatKey(tenant, chatId), chat, { expireIn: this.#chatTtlMs });
+    return chat;
   }
 
   /** Every chat of `tenant`. */
