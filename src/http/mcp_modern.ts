@@ -68,6 +68,11 @@ export class ModernMcpEndpoint {
     context: RequestContext,
   ): Promise<Response> {
     const { sessions, changes, now } = this.#services;
+    if (changes.closed) {
+      throw new HttpError(503, "Service Unavailable: the server is shutting down", {
+        headers: { "retry-after": "1" },
+      });
+    }
     const tenant = caller.identity.tenant;
     const url = new URL(request.url);
     const mode = parseMode(url);

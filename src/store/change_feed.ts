@@ -62,6 +62,11 @@ export class ChangeFeed {
     await this.#kv.set(chatMarker(tenant, chatId), this.#now(), { expireIn: MARKER_TTL_MS });
   }
 
+  /** Whether `close` was called (the instance is shutting down). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Listener slots of `tenant` in use on this instance. */
   listeners(tenant: string): number {
     return this.#slots.get(tenant) ?? 0;
