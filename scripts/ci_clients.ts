@@ -6,6 +6,9 @@
  * 2. the MCP Inspector CLI: `tools/list`, a `tools/call` that succeeds and one whose action
  *    fails, with a bearer header.
  *
+ * Both come from the committed, locked tree in `clients/` (`scripts/mcp_clients.ts`), never
+ * resolved afresh.
+ *
  * The server is `main.ts` run with the `start:custom` task's permissions, listening on
  * 127.0.0.1, against the fake Integration.app API. Raw client output goes to `ci-output/`;
  * this prints one line per check and exits 1 when any fails.
@@ -24,15 +27,21 @@ import {
 } from "../tests/support/start_flags.ts";
 import { startFlaggedServer } from "../tests/support/task_process.ts";
 import { startAuthProxy } from "./auth_proxy.ts";
+import {
+  clientCommand,
+  ClientInstallError,
+  type ClientName,
+  ensureClientsInstalled,
+} from "./mcp_clients.ts";
 
-const CONFORMANCE = "npm:@modelcontextprotocol/conformance@0.1.16";
-const INSPECTOR = "npm:@modelcontextprotocol/inspector@2.12.0";
-const SCENARIOS = [
-  "server-initialize",
-  "ping",
-  "tools-list",
-  "server-sse-multiple-streams",
-  "dns-rebinding-protection",
+/** Conformance scenarios, each at the protocol revision it is run for. */
+const SCENARIOS: { name: string; specVersion: string }[] = [
+  { name: "server-initialize", specVersion: "2025-11-25" },
+  { name: "server-session-lifecycle", specVersion: "2025-11-25" },
+  { name: "ping", specVersion: "2025-11-25" },
+  { name: "tools-list", specVersion: "2025-11-25" },
+  { name: "server-sse-multiple-streams", specVersion: "2025-11-25" },
+  { name: "dns-rebinding-protection", specVersion: "2025-11-25" },
 ];
 const OUTPUT_DIR = `${ROOT_DIR}ci-output`;
 
@@ -48,14 +57,22 @@ function print(line: string): void {
   console.log(line);
 }
 
-/** Runs an npm CLI through Deno from a folder without deno.json (so no lockfile applies). */
-async function runNpmCli(
+/** The first line of a tool's error output that says what went wrong, for the CI log. */
+function firstErrorLine(stderr: string): string | undefined {
+  return stderr.split("\n").map((line) => line.trim())
+    .find((line) => /error|cannot|not found|denied/i.test(line))?.slice(0, 300);
+}
+
+/** Runs a pinned client (see `scripts/mcp_clients.ts`) and keeps its whole output in a file. */
+async function runClient(
+  name: ClientName,
   args: string[],
   cwd: string,
   logFile: string,
-): Promise<{ code: number; stdout: string; output: string }> {
+): Promise<{ code: number; stdout: string; output: string; error?: string }> {
+  const command = await clientCommand(name, args);
   const output = await new Deno.Command("deno", {
-    args: ["run", "-A", "--no-config", ...args],
+    args: command,
     cwd,
     env: { NO_COLOR: "1", NO_PROXY: "127.0.0.1,localhost" },
     stdin: "null",
@@ -64,10 +81,11 @@ async function runNpmCli(
   }).output();
   const decoder = new TextDecoder();
   const stdout = decoder.decode(output.stdout);
-  const text = `$ deno run -A --no-config ${args.join(" ")}\n(exit code ${output.code})\n\n` +
-    `--- stdout ---\n${stdout}\n--- stderr ---\n${decoder.decode(output.stderr)}`;
+  const stderr = decoder.decode(output.stderr);
+  const text = `$ deno ${command.join(" ")}\n(exit code ${output.code})\n\n` +
+    `--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`;
   await Deno.writeTextFile(logFile, text);
-  return { code: output.code, stdout, output: text };
+  return { code: output.code, stdout, output: text, error: firstErrorLine(stderr) };
 }
 
 /** The suite's own result line, e.g. `Passed: 2/2, 0 failed, 0 warnings`, as numbers. */
@@ -81,10 +99,11 @@ function suiteCounts(
 
 async function conformance(mcpUrl: string, cwd: string): Promise<Check[]> {
   const checks: Check[] = [];
-  for (const scenario of SCENARIOS) {
-    const log = `${OUTPUT_DIR}/conformance-${scenario}.log`;
-    const result = await runNpmCli(
-      [CONFORMANCE, "server", "--url", mcpUrl, "--scenario", scenario],
+  for (const { name: scenario, specVersion } of SCENARIOS) {
+    const log = `${OUTPUT_DIR}/conformance-${scenario}-${specVersion}.log`;
+    const result = await runClient(
+      "conformance",
+      ["server", "--url", mcpUrl, "--scenario", scenario, "--spec-version", specVersion],
       cwd,
       log,
     );
@@ -93,15 +112,18 @@ async function conformance(mcpUrl: string, cwd: string): Promise<Check[]> {
       counts.passed > 0 && counts.passed === counts.total;
     const detail = counts
       ? `${counts.passed} of ${counts.total} checks passed`
-      : `no result line, exit code ${result.code}`;
-    checks.push({ name: `conformance ${scenario}`, ok, detail: `${detail}; ${relative(log)}` });
+      : `no result line, exit code ${result.code}${result.error ? `: ${result.error}` : ""}`;
+    checks.push({
+      name: `conformance ${scenario} (${specVersion})`,
+      ok,
+      detail: `${detail}; ${relative(log)}`,
+    });
   }
   return checks;
 }
 
 async function inspector(mcpUrl: string, token: string, cwd: string): Promise<Check[]> {
   const base = [
-    INSPECTOR,
     "--cli",
     mcpUrl,
     "--header",
@@ -113,7 +135,7 @@ async function inspector(mcpUrl: string, token: string, cwd: string): Promise<Ch
   const checks: Check[] = [];
   const run = async (name: string, args: string[]) => {
     const log = `${OUTPUT_DIR}/inspector-${name}.log`;
-    return { log, ...(await runNpmCli([...base, ...args], cwd, log)) };
+    return { log, ...(await runClient("inspector", [...base, ...args], cwd, log)) };
   };
   const json = (stdout: string): Record<string, unknown> | undefined => {
     const start = stdout.indexOf("{");
@@ -131,7 +153,7 @@ async function inspector(mcpUrl: string, token: string, cwd: string): Promise<Ch
     name: "inspector tools/list",
     ok: list.code === 0 && names.includes("hubspot_create-contact") &&
       names.includes("gmail_send-email"),
-    detail: `exit code ${list.code}, ${names.length} tools; ${relative(list.log)}`,
+    detail: `exit code ${list.code}, ${names.length} tools; ${problem(list)}${relative(list.log)}`,
   });
 
   const call = await run("tools-call", [
@@ -147,7 +169,7 @@ async function inspector(mcpUrl: string, token: string, cwd: string): Promise<Ch
   checks.push({
     name: "inspector tools/call",
     ok: call.code === 0 && structured?.id === "12345",
-    detail: `exit code ${call.code}; ${relative(call.log)}`,
+    detail: `exit code ${call.code}; ${problem(call)}${relative(call.log)}`,
   });
 
   const failing = await run("tools-call-error", [
@@ -166,6 +188,11 @@ async function inspector(mcpUrl: string, token: string, cwd: string): Promise<Ch
   return checks;
 }
 
+/** The error line of a failed client run, for the check's one-line detail. */
+function problem(run: { code: number; error?: string }): string {
+  return run.code !== 0 && run.error ? `${run.error}; ` : "";
+}
+
 function relative(path: string): string {
   return path.startsWith(ROOT_DIR) ? path.slice(ROOT_DIR.length) : path;
 }
@@ -173,6 +200,14 @@ function relative(path: string): string {
 async function main(): Promise<number> {
   await Deno.remove(OUTPUT_DIR, { recursive: true }).catch(() => {});
   await Deno.mkdir(OUTPUT_DIR, { recursive: true });
+  try {
+    await ensureClientsInstalled();
+  } catch (error) {
+    if (!(error instanceof ClientInstallError)) throw error;
+    print(`  FAIL ${error.message}`);
+    print("Real clients: not run (install failed)");
+    return 1;
+  }
   const work = await Deno.makeTempDir({ prefix: "mcp-ci-clients-" });
   await using fake = new FakeIntegrationApp(fixtureWorkspace()).start();
   const token = await fake.token("alice");

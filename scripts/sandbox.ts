@@ -18,7 +18,6 @@ import { createLogger } from "../src/log.ts";
 import { FakeIntegrationApp } from "../tests/support/fake_integration_app.ts";
 import { fixtureWorkspace } from "../tests/support/fixtures.ts";
 
-const INSPECTOR = "npm:@modelcontextprotocol/inspector@2.12.0";
 const SDK = "npm:@modelcontextprotocol/sdk@1.32.2";
 const TOKEN_HOURS = 24;
 
@@ -29,7 +28,7 @@ function print(text = ""): void {
 
 /** The instructions printed once the sandbox listens. */
 export function instructions(mcpUrl: string, apiUrl: string, token: string): string {
-  const inspector = `deno run -A ${INSPECTOR} --cli ${mcpUrl}`;
+  const inspector = `deno task inspector --cli ${mcpUrl}`;
   const auth = `--header "Authorization: Bearer $MCP_TOKEN" --format json --stored-auth-only`;
   const sdkSnippet = [
     `import { Client } from "${SDK}/client/index.js";`,
@@ -75,7 +74,8 @@ export function instructions(mcpUrl: string, apiUrl: string, token: string): str
 
 export MCP_TOKEN=${token}
 
-# List the tools (MCP Inspector CLI; the first run downloads it from npm)
+# In this folder, in another terminal: list the tools with the MCP Inspector CLI (pinned in
+# clients/; the first run installs it there with npm ci)
 ${inspector} --method tools/list ${auth}
 
 # Call a tool, in a chat named demo-chat
@@ -84,7 +84,7 @@ ${inspector} --method tools/call --tool-name hubspot_create-contact \\
   --header "x-chat-id: demo-chat" ${auth}
 
 # Dynamic mode: only enable-tools at first; ask it for what you need
-deno run -A ${INSPECTOR} --cli "${mcpUrl}?mode=dynamic" --method tools/call \\
+deno task inspector --cli "${mcpUrl}?mode=dynamic" --method tools/call \\
   --tool-name enable-tools --tool-args-json '{"query":"send an email"}' ${auth}
 
 # Your chats and their sessions, then one chat

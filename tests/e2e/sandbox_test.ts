@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { connectClient, textOf } from "../support/harness.ts";
 import { runToExit, startFlaggedServer } from "../support/task_process.ts";
 import { flagValues, readTask, ROOT_DIR, runFlags } from "../support/start_flags.ts";
+import { ensureClientsInstalled } from "../../scripts/mcp_clients.ts";
 
 const ENTRY = "scripts/sandbox.ts";
 
@@ -60,14 +61,32 @@ Deno.test("the sandbox prints a token and commands that work against its server"
       }
     });
 
-    await t.step("the Inspector, SDK and Claude Desktop snippets use that URL and token", () => {
-      const inspector = output.split("\n").filter((line) =>
-        line.includes("npm:@modelcontextprotocol/inspector@2.12.0 --cli")
-      );
-      assert.equal(inspector.length, 3);
-      for (const line of inspector) assert.ok(line.includes(mcpUrl), line);
-      assert.match(output, /--method tools\/list --header "Authorization: Bearer \$MCP_TOKEN"/);
-      assert.match(output, /--method tools\/call --tool-name hubspot_create-contact/);
+    await t.step("the printed Inspector commands work as pasted into a shell", async () => {
+      await ensureClientsInstalled({ quiet: true });
+      const commands = printedCommands(output, "deno task inspector --cli");
+      assert.equal(commands.length, 3, output);
+      const results = [];
+      for (const command of commands) {
+        assert.ok(command.includes(mcpUrl), command);
+        const run = await new Deno.Command("bash", {
+          args: ["-c", command],
+          cwd: ROOT_DIR,
+          env: { MCP_TOKEN: token, NO_COLOR: "1" },
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const stdout = new TextDecoder().decode(run.stdout);
+        assert.equal(run.code, 0, `${command}\n${stdout}\n${new TextDecoder().decode(run.stderr)}`);
+        results.push(stdout);
+      }
+      const [list, call, enable] = results;
+      assert.match(list!, /"name":"hubspot_create-contact"/);
+      assert.match(call!, /ada@example\.com/);
+      assert.match(enable!, /gmail_send-email/);
+    });
+
+    await t.step("the SDK and Claude Desktop snippets use that URL and token", () => {
       assert.ok(output.includes(`new StreamableHTTPClientTransport(new URL("${mcpUrl}")`));
       const json = output.slice(output.indexOf('{\n  "mcpServers"'), output.indexOf("\n}\n") + 2);
       const claude = JSON.parse(json).mcpServers["integration-app-sandbox"];
@@ -81,6 +100,11 @@ Deno.test("the sandbox prints a token and commands that work against its server"
     await Deno.remove(cwd, { recursive: true });
   }
 });
+
+/** The shell commands of the banner that start with `prefix`, continuation lines joined. */
+function printedCommands(output: string, prefix: string): string[] {
+  return output.replaceAll("\\\n", " ").split("\n").filter((line) => line.startsWith(prefix));
+}
 
 Deno.test("the sandbox says so when its port is taken", async () => {
   using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
