@@ -34,14 +34,40 @@ import {
   ensureClientsInstalled,
 } from "./mcp_clients.ts";
 
+/**
+ * Checks of the suite that need its own fixture tools (`test_missing_capability`,
+ * `test_streaming_elicitation`, `test_logging_tool`): a server of real Integration.app tools
+ * cannot list them, so the suite reports them as failed ("Not testable"). They are expected
+ * failures, each with its reason; any other failure fails CI.
+ */
+const FIXTURE_ONLY: Record<string, string> = {
+  "sep-2575-server-rejects-undeclared-capability":
+    "needs the suite's tool test_missing_capability (no tool of ours requires a client capability)",
+  "sep-2575-missing-capability-http-400":
+    "needs the suite's tool test_missing_capability (same check, its HTTP status)",
+  "sep-2575-http-server-no-independent-requests-on-stream":
+    "needs the suite's tool test_streaming_elicitation (our tools never ask the client)",
+  "sep-2575-server-no-log-without-loglevel":
+    "needs the suite's tool test_logging_tool (we send no log notifications)",
+};
+
 /** Conformance scenarios, each at the protocol revision it is run for. */
-const SCENARIOS: { name: string; specVersion: string }[] = [
+const SCENARIOS: {
+  name: string;
+  specVersion: string;
+  expectedFailures?: Record<string, string>;
+}[] = [
   { name: "server-initialize", specVersion: "2025-11-25" },
   { name: "server-session-lifecycle", specVersion: "2025-11-25" },
   { name: "ping", specVersion: "2025-11-25" },
   { name: "tools-list", specVersion: "2025-11-25" },
   { name: "server-sse-multiple-streams", specVersion: "2025-11-25" },
   { name: "dns-rebinding-protection", specVersion: "2025-11-25" },
+  { name: "server-stateless", specVersion: "2026-07-28", expectedFailures: FIXTURE_ONLY },
+  { name: "caching", specVersion: "2026-07-28" },
+  { name: "http-header-validation", specVersion: "2026-07-28" },
+  { name: "tools-list", specVersion: "2026-07-28" },
+  { name: "dns-rebinding-protection", specVersion: "2026-07-28" },
 ];
 const OUTPUT_DIR = `${ROOT_DIR}ci-output`;
 
@@ -50,6 +76,8 @@ interface Check {
   name: string;
   ok: boolean;
   detail: string;
+  /** Lines printed under the check (e.g. each expected failure with its reason). */
+  notes?: string[];
 }
 
 function print(line: string): void {
@@ -97,9 +125,15 @@ function suiteCounts(
   return { passed: Number(match[1]), total: Number(match[2]), failed: Number(match[3]) };
 }
 
+/** The ids of the checks the suite reports as failed, e.g. `sep-2575-…`. */
+function failedChecks(output: string): string[] {
+  const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
+  return [...plain.matchAll(/\[([a-z0-9-]+)\s*\]\s+FAILURE/g)].map((match) => match[1] as string);
+}
+
 async function conformance(mcpUrl: string, cwd: string): Promise<Check[]> {
   const checks: Check[] = [];
-  for (const { name: scenario, specVersion } of SCENARIOS) {
+  for (const { name: scenario, specVersion, expectedFailures = {} } of SCENARIOS) {
     const log = `${OUTPUT_DIR}/conformance-${scenario}-${specVersion}.log`;
     const result = await runClient(
       "conformance",
@@ -108,15 +142,28 @@ async function conformance(mcpUrl: string, cwd: string): Promise<Check[]> {
       log,
     );
     const counts = suiteCounts(result.output);
-    const ok = result.code === 0 && counts !== undefined && counts.failed === 0 &&
-      counts.passed > 0 && counts.passed === counts.total;
+    const failed = failedChecks(result.output);
+    const expected = failed.filter((id) => id in expectedFailures);
+    const unexpected = failed.filter((id) => !(id in expectedFailures));
+    // The suite exits non-zero on any failure: with only expected ones, its counts decide.
+    const ok = counts !== undefined && counts.passed > 0 && unexpected.length === 0 &&
+      counts.failed === expected.length && counts.passed + expected.length === counts.total &&
+      (result.code === 0 || expected.length > 0);
     const detail = counts
-      ? `${counts.passed} of ${counts.total} checks passed`
+      ? `${counts.passed} of ${counts.total} checks passed` +
+        (expected.length > 0 ? `, ${expected.length} expected failures` : "") +
+        (unexpected.length > 0 ? `, unexpected failures: ${unexpected.join(", ")}` : "")
       : `no result line, exit code ${result.code}${result.error ? `: ${result.error}` : ""}`;
+    for (const id of expected) {
+      await Deno.writeTextFile(log, `expected failure ${id}: ${expectedFailures[id]}\n`, {
+        append: true,
+      });
+    }
     checks.push({
       name: `conformance ${scenario} (${specVersion})`,
       ok,
       detail: `${detail}; ${relative(log)}`,
+      notes: expected.map((id) => `expected failure ${id}: ${expectedFailures[id]}`),
     });
   }
   return checks;
@@ -253,6 +300,7 @@ async function main(): Promise<number> {
   }
   for (const check of checks) {
     print(`  ${check.ok ? "ok  " : "FAIL"} ${check.name} (${check.detail})`);
+    for (const note of check.notes ?? []) print(`         ${note}`);
   }
   const failed = checks.filter((check) => !check.ok);
   print(

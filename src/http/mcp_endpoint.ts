@@ -22,7 +22,7 @@ import {
 import type { SessionRecord } from "../store/session_store.ts";
 import { isJsonContentType, parseJson, readBodyText } from "./body.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
-import { checkAccept, parseMessages } from "./mcp_messages.ts";
+import { checkAccept, checkInitializeParams, parseMessages } from "./mcp_messages.ts";
 import { parseApps, parseChatId, parseMode } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
 import { ModernMcpEndpoint } from "./mcp_modern.ts";
@@ -102,6 +102,7 @@ export class McpEndpoint {
       if (method === "tools/call") this.#services.limits.checkToolCalls(caller.identity.tenant, 1);
       return await this.#modern.serve(request, caller, body, context);
     }
+    checkInitializeParams(messages);
     context.mcpMethod = messages.map(methodOf).filter(Boolean).join(",") || "response";
     const toolCalls = messages.filter((message) => methodOf(message) === "tools/call").length;
     const { burst } = this.#services.limits.toolCalls;

@@ -43,20 +43,7 @@ export function parseMessages(body: unknown): JSONRPCMessage[] {
     throw invalidRequest(`a batch may hold at most ${MAX_BATCH_SIZE} messages`);
   }
   return items.map((item, index) => {
-    if (JSONRPCMessageSchema.safeParse(item).success) {
-      const message = item as JSONRPCMessage;
-      if (
-        (message as { method?: unknown }).method === "initialize" && !isInitializeRequest(message)
-      ) {
-        throw new HttpError(
-          400,
-          `Invalid params: initialize needs "protocolVersion" (a string), "capabilities" (an ` +
-            `object) and "clientInfo" ({"name", "version"})`,
-          { rpcCode: JsonRpcCode.InvalidParams },
-        );
-      }
-      return message;
-    }
+    if (JSONRPCMessageSchema.safeParse(item).success) return item as JSONRPCMessage;
     const where = batch ? `message ${index + 1} of the batch` : "the body";
     throw invalidRequest(
       `${where} is ${describe(item)}: expected {"jsonrpc": "2.0", "method": …} with an ` +
@@ -64,4 +51,18 @@ export function parseMessages(body: unknown): JSONRPCMessage[] {
         `"result" or "error"`,
     );
   });
+}
+
+/** 400 (-32602) when a 2025 `initialize` request lacks what the handshake needs. */
+export function checkInitializeParams(messages: JSONRPCMessage[]): void {
+  for (const message of messages) {
+    if ((message as { method?: unknown }).method === "initialize" && !isInitializeRequest(message)) {
+      throw new HttpError(
+        400,
+        `Invalid params: initialize needs "protocolVersion" (a string), "capabilities" (an ` +
+          `object) and "clientInfo" ({"name", "version"})`,
+        { rpcCode: JsonRpcCode.InvalidParams },
+      );
+    }
+  }
 }
