@@ -56,7 +56,9 @@ export function parseMessages(body: unknown): JSONRPCMessage[] {
 /** 400 (-32602) when a 2025 `initialize` request lacks what the handshake needs. */
 export function checkInitializeParams(messages: JSONRPCMessage[]): void {
   for (const message of messages) {
-    if ((message as { method?: unknown }).method === "initialize" && !isInitializeRequest(message)) {
+    if (
+      (message as { method?: unknown }).method === "initialize" && !isInitializeRequest(message)
+    ) {
       throw new HttpError(
         400,
         `Invalid params: initialize needs "protocolVersion" (a string), "capabilities" (an ` +

@@ -11,6 +11,7 @@
 import type { Services } from "../app.ts";
 import { ListenBus, type ListenScope } from "../mcp/listen_bus.ts";
 import type { McpSessionContext } from "../mcp/mcp_server.ts";
+import { answerModernListDirectly } from "../mcp/modern_direct_answer.ts";
 import { createModernServer, listingTtlMs } from "../mcp/modern_server.ts";
 import {
   createMcpHandler,
@@ -120,6 +121,16 @@ export class ModernMcpEndpoint {
         await changes.chatChanged(tenant, chatId);
       },
     );
+    if (method === "tools/list") {
+      const { catalogs } = this.#services;
+      const direct = await answerModernListDirectly(
+        request,
+        body,
+        mcpContext,
+        (catalog) => catalogs.freshForMs(tenant, catalog),
+      );
+      if (direct) return direct;
+    }
     this.#contexts.set(request, mcpContext);
 
     const listen = method === "subscriptions/listen";
