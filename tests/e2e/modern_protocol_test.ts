@@ -129,22 +129,29 @@ Deno.test("every list result carries caching hints: the catalog's freshness in s
   });
   const token = await server.fake.token("alice");
 
-  await t.step("static tools/list: private, ttlMs = what is left of the catalog's TTL", async () => {
-    const first = resultOf((await rawRequest(server.mcpUrl, {
-      ...modernRequest("tools/list"),
-      token,
-    })).json);
-    assert.equal(first.resultType, "complete");
-    assert.equal(first.cacheScope, "private");
-    assert.equal(first.ttlMs, 300_000);
-    clock += 120_000;
-    const later = resultOf((await rawRequest(server.mcpUrl, {
-      ...modernRequest("tools/list"),
-      token,
-    })).json);
-    assert.equal(later.ttlMs, 180_000);
-    assert.ok((later.tools as unknown[]).length > 1);
-  });
+  await t.step(
+    "static tools/list: private, ttlMs = what is left of the catalog's TTL",
+    async () => {
+      const first = resultOf(
+        (await rawRequest(server.mcpUrl, {
+          ...modernRequest("tools/list"),
+          token,
+        })).json,
+      );
+      assert.equal(first.resultType, "complete");
+      assert.equal(first.cacheScope, "private");
+      assert.equal(first.ttlMs, 300_000);
+      clock += 120_000;
+      const later = resultOf(
+        (await rawRequest(server.mcpUrl, {
+          ...modernRequest("tools/list"),
+          token,
+        })).json,
+      );
+      assert.equal(later.ttlMs, 180_000);
+      assert.ok((later.tools as unknown[]).length > 1);
+    },
+  );
 
   await t.step("dynamic tools/list can change at any moment: ttlMs 0", async () => {
     const res = await rawRequest(`${server.mcpUrl}?mode=dynamic`, {
@@ -180,21 +187,24 @@ Deno.test("the _meta envelope and the Mcp-* headers are checked with the spec's 
   await using server = await startTestServer({ fake: fixtureWorkspace() });
   const token = await server.fake.token("alice");
 
-  await t.step("an unsupported version: 400 listing the supported ones, echoing the asked one", async () => {
-    const meta = { ...ENVELOPE, "io.modelcontextprotocol/protocolVersion": "2099-01-01" };
-    const res = await rawRequest(server.mcpUrl, {
-      ...modernRequest("tools/list", {}, {
-        id: 41,
-        meta,
-        headers: { "mcp-protocol-version": "2099-01-01" },
-      }),
-      token,
-    });
-    assert.equal(res.status, 400);
-    const body = res.json as { id: unknown; error: { code: number; data: Json } };
-    assert.equal(body.id, 41);
-    assert.deepEqual(body.error.data, { supported: [MODERN], requested: "2099-01-01" });
-  });
+  await t.step(
+    "an unsupported version: 400 listing the supported ones, echoing the asked one",
+    async () => {
+      const meta = { ...ENVELOPE, "io.modelcontextprotocol/protocolVersion": "2099-01-01" };
+      const res = await rawRequest(server.mcpUrl, {
+        ...modernRequest("tools/list", {}, {
+          id: 41,
+          meta,
+          headers: { "mcp-protocol-version": "2099-01-01" },
+        }),
+        token,
+      });
+      assert.equal(res.status, 400);
+      const body = res.json as { id: unknown; error: { code: number; data: Json } };
+      assert.equal(body.id, 41);
+      assert.deepEqual(body.error.data, { supported: [MODERN], requested: "2099-01-01" });
+    },
+  );
 
   await t.step("an envelope without client capabilities: -32602 naming the field", async () => {
     const meta = { "io.modelcontextprotocol/protocolVersion": MODERN };
@@ -303,23 +313,27 @@ Deno.test("dynamic mode without sessions: the chat carries the enabled set", asy
       }
     });
 
-    await t.step("without a chat only the meta-tools are seen, and enabling says why it cannot", async () => {
-      assert.deepEqual(names((await noChat.listTools()).tools), ["enable-tools"]);
-      await assert.rejects(
-        () => noChat.callTool({ name: "enable-tools", arguments: { tools: ["gmail_send-email"] } }),
-        /x-chat-id/,
-      );
-      await assert.rejects(
-        () =>
-          noChat.callTool({
-            name: "gmail_send-email",
-            arguments: { to: "a@example.com", subject: "Hi" },
-          }),
-        /not enabled/,
-      );
-    });
+    await t.step(
+      "without a chat only the meta-tools are seen, and enabling says why it cannot",
+      async () => {
+        assert.deepEqual(names((await noChat.listTools()).tools), ["enable-tools"]);
+        await assert.rejects(
+          () =>
+            noChat.callTool({ name: "enable-tools", arguments: { tools: ["gmail_send-email"] } }),
+          /x-chat-id/,
+        );
+        await assert.rejects(
+          () =>
+            noChat.callTool({
+              name: "gmail_send-email",
+              arguments: { to: "a@example.com", subject: "Hi" },
+            }),
+          /not enabled/,
+        );
+      },
+    );
 
-    await t.step("GET /mcp/sessions maps the modern chat to \"stateless\"", async () => {
+    await t.step('GET /mcp/sessions maps the modern chat to "stateless"', async () => {
       const list = await rawRequest(`${server.url}/mcp/sessions`, { token });
       assert.deepEqual(list.json, { "chat one": "stateless" });
       const one = await rawRequest(`${server.url}/mcp/sessions/chat%20one`, { token });
@@ -398,7 +412,10 @@ Deno.test("subscriptions/listen delivers list_changed for its chat and customer 
         headers: { "x-chat-id": "c1" },
       });
       const next = heard.next();
-      await legacy.callTool({ name: "enable-tools", arguments: { tools: ["hubspot-delete-contact"] } });
+      await legacy.callTool({
+        name: "enable-tools",
+        arguments: { tools: ["hubspot-delete-contact"] },
+      });
       await within(next, 5000, "list_changed from a 2025 session");
       assert.equal(heard.count, 2);
     });
