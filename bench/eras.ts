@@ -5,11 +5,13 @@
  * latency: the figures are the server's and the clients' own cost). A quick comparison; the
  * full benchmark is `deno task bench`.
  *
- * Flags: --n=N (300 timed requests of each kind per client) --connections=N (20) --actions=N (50)
+ * Flags: --n=N (300 timed requests of each kind per client; N/5 new connections)
+ * --connections=N (20) --actions=N (50)
  *
  * @module
  */
 import { parseArgs } from "node:util";
+import { createHandler } from "../src/http/handler.ts";
 import { connectModernClient } from "../src/mcp/modern_client.ts";
 import { connectClient, startTestServer } from "../tests/support/harness.ts";
 import { round1, summarize } from "./stats.ts";
@@ -33,7 +35,13 @@ await using server = await startTestServer({
     customers: 1,
     big: { connections: 1, actions: 1 },
   }),
-  env: { LOG_LEVEL: "error", RATE_LIMIT_PER_SECOND: "100000", RATE_LIMIT_BURST: "100000" },
+  env: {
+    LOG_LEVEL: "error",
+    RATE_LIMIT_PER_SECOND: "100000",
+    RATE_LIMIT_BURST: "100000",
+    TOOL_CALL_RATE_LIMIT_PER_SECOND: "100000",
+    TOOL_CALL_RATE_LIMIT_BURST: "100000",
+  },
 });
 const token = await server.fake.token("customer-0");
 const legacy = await connectClient(server.mcpUrl, token);
@@ -42,8 +50,16 @@ const tool = calledToolName();
 const args = { email: "ada@example.com", name: "Ada Lovelace" };
 const sessionId = (legacy.transport as { sessionId?: string } | undefined)?.sessionId ?? "";
 
-/** A raw POST whose answer is read but not validated: the server's cost without a client's. */
-function raw(method: string, params: Record<string, unknown>, era: 2025 | 2026): Promise<unknown> {
+/** The handler itself, called in process: the server's cost alone (no network, no client). */
+const handler = createHandler(server.services);
+
+/** A raw POST (over HTTP, or to the handler in process), its answer read but not validated. */
+function raw(
+  method: string,
+  params: Record<string, unknown>,
+  era: 2025 | 2026,
+  inProcess = false,
+): Promise<unknown> {
   const modernHeaders = {
     "mcp-protocol-version": "2026-07-28",
     "mcp-method": method,
@@ -53,7 +69,7 @@ function raw(method: string, params: Record<string, unknown>, era: 2025 | 2026):
     "io.modelcontextprotocol/protocolVersion": "2026-07-28",
     "io.modelcontextprotocol/clientCapabilities": {},
   };
-  return fetch(server.mcpUrl, {
+  const request = new Request(server.mcpUrl, {
     method: "POST",
     headers: {
       "content-type": "application/json",
@@ -69,13 +85,20 @@ function raw(method: string, params: Record<string, unknown>, era: 2025 | 2026):
       method,
       params: era === 2025 ? params : { ...params, _meta: meta },
     }),
-  }).then((response) => response.json());
+  });
+  return (inProcess ? handler(request) : fetch(request)).then(async (response) => {
+    const text = await response.text();
+    if (response.status !== 200 || text.includes('"error"')) {
+      throw new Error(`${method} failed: ${response.status} ${text.slice(0, 200)}`);
+    }
+    return text;
+  });
 }
 
-async function time(task: () => Promise<unknown>): Promise<number[]> {
+async function time(task: () => Promise<unknown>, count = n): Promise<number[]> {
   for (let i = 0; i < 20; i++) await task(); // warm-up
   const samples: number[] = [];
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < count; i++) {
     const started = performance.now();
     await task();
     samples.push(performance.now() - started);
@@ -83,7 +106,18 @@ async function time(task: () => Promise<unknown>): Promise<number[]> {
   return samples;
 }
 
+/** A new client that lists the tools once: the handshake (2025) or discovery (2026) counts. */
+async function connectAndList(era: 2025 | 2026): Promise<void> {
+  const client = era === 2025
+    ? await connectClient(server.mcpUrl, token)
+    : await connectModernClient(server.mcpUrl, token);
+  await client.listTools();
+  await client.close();
+}
+
 const rows: [string, number[]][] = [
+  ["2025 connect + tools/list", await time(() => connectAndList(2025), Math.ceil(n / 5))],
+  ["2026 connect + tools/list", await time(() => connectAndList(2026), Math.ceil(n / 5))],
   ["2025 tools/list", await time(() => legacy.listTools())],
   // `bypass`: the modern client would otherwise answer from its cache for `ttlMs`.
   ["2026 tools/list", await time(() => modern.listTools(undefined, { cacheMode: "bypass" }))],
@@ -101,10 +135,22 @@ const rows: [string, number[]][] = [
     "2026 tools/call, raw HTTP",
     await time(() => raw("tools/call", { name: tool, arguments: args }, 2026)),
   ],
+  ["2025 tools/list, server only", await time(() => raw("tools/list", {}, 2025, true))],
+  ["2026 tools/list, server only", await time(() => raw("tools/list", {}, 2026, true))],
+  [
+    "2025 tools/call, server only",
+    await time(() => raw("tools/call", { name: tool, arguments: args }, 2025, true)),
+  ],
+  [
+    "2026 tools/call, server only",
+    await time(() => raw("tools/call", { name: tool, arguments: args }, 2026, true)),
+  ],
 ];
 const tools = (await legacy.listTools()).tools.length;
 const lines = [
-  `${tools} tools, ${n} warm requests each, fake latency 0`,
+  `${tools} tools, ${n} warm requests each, fake latency 0, load average ${
+    Deno.loadavg().map((x) => x.toFixed(1)).join(" ")
+  }`,
   "| request | p50 ms | p95 ms | mean ms |",
   "| --- | --- | --- | --- |",
   ...rows.map(([name, samples]) => {
