@@ -127,6 +127,8 @@ function suiteCounts(
 
 /** The ids of the checks the suite reports as failed, e.g. `sep-2575-…`. */
 function failedChecks(output: string): string[] {
+  // The suite colours its output (ANSI escapes) even with NO_COLOR.
+  // deno-lint-ignore no-control-regex
   const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
   return [...plain.matchAll(/\[([a-z0-9-]+)\s*\]\s+FAILURE/g)].map((match) => match[1] as string);
 }
