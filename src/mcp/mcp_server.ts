@@ -14,10 +14,8 @@ import { WRAPPED_INPUT_FIELD } from "../tools/input_schema.ts";
 import { ENABLE_TOOLS_NAME, ENABLE_TOOLS_TOOL, enableTools, findTool } from "./enable_tools.ts";
 import {
   AjvJsonSchemaValidator,
-  CallToolRequestSchema,
   type CallToolResult,
   ErrorCode,
-  ListToolsRequestSchema,
   McpError,
   Server,
   type Tool,
@@ -170,18 +168,15 @@ export function createMcpServer(context: McpSessionContext): Server {
     jsonSchemaValidator: SHARED_SCHEMA_VALIDATOR,
   });
 
-  server.setRequestHandler(
-    ListToolsRequestSchema,
-    (request) => answerListTools(context, request.params),
-  );
+  server.setRequestHandler("tools/list", (request) => answerListTools(context, request.params));
 
   server.setRequestHandler(
-    CallToolRequestSchema,
-    (request, extra) =>
+    "tools/call",
+    (request, ctx) =>
       answerCallTool(
         context,
         request.params,
-        () => extra.sendNotification({ method: "notifications/tools/list_changed" }),
+        () => ctx.mcpReq.notify({ method: "notifications/tools/list_changed" }),
       ),
   );
 

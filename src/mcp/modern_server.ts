@@ -8,11 +8,7 @@
  */
 import { answerCallTool, answerListTools, loadCatalog, SERVER_INFO } from "./mcp_server.ts";
 import type { McpSessionContext } from "./mcp_server.ts";
-import {
-  type ModernCallToolResult,
-  type ModernListToolsResult,
-  ModernServer,
-} from "./sdk_modern.ts";
+import { ModernServer } from "./sdk_modern.ts";
 
 /** `cacheScope` of every list: a customer's tools are theirs alone. */
 export const CACHE_SCOPE = "private";
@@ -51,18 +47,12 @@ export function createModernServer(
 
   server.setRequestHandler("tools/list", async (request) => {
     const listing = await answerListTools(context, request.params);
-    // The same tool objects the 2025 server lists; the SDK generations type them apart.
-    return {
-      ...listing,
-      ttlMs: await options.listTtlMs(context),
-      cacheScope: CACHE_SCOPE,
-    } as ModernListToolsResult;
+    return { ...listing, ttlMs: await options.listTtlMs(context), cacheScope: CACHE_SCOPE };
   });
 
   server.setRequestHandler("tools/call", async (request) => {
     // Change notifications travel on `subscriptions/listen` streams (through the change feed).
-    const result = await answerCallTool(context, request.params, () => Promise.resolve());
-    return result as ModernCallToolResult;
+    return await answerCallTool(context, request.params, () => Promise.resolve());
   });
 
   server.setRequestHandler("prompts/list", () => ({ prompts: [] }));

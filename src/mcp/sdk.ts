@@ -1,33 +1,36 @@
 /**
- * The one place that imports the MCP SDK. Each re-export names its declaration file so that
- * `deno check` sees the SDK's real types (SDK issue #2701: its `./*` export map points types
- * at `*.js.d.ts`, which do not exist).
+ * The one place the 2025 path imports the MCP SDK: `@modelcontextprotocol/server` 2.x, the
+ * same generation that serves 2026-07-28 (`sdk_modern.ts`). Its `Server` and stateless
+ * Streamable HTTP transport serve 2025 sessions exactly as before.
  *
  * @module
  */
+import { ProtocolError } from "@modelcontextprotocol/server";
 
-// @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/server/index.d.ts"
-export { Server } from "@modelcontextprotocol/sdk/server/index.js";
-// @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/server/webStandardStreamableHttp.d.ts"
-export { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-// @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/validation/ajv-provider.d.ts"
-export { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv-provider.js";
-// @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/types.d.ts"
 export {
-  CallToolRequestSchema,
-  ErrorCode,
   isInitializeRequest,
   isJSONRPCRequest,
-  JSONRPCMessageSchema,
   LATEST_PROTOCOL_VERSION,
-  ListToolsRequestSchema,
-  McpError,
+  parseJSONRPCMessage,
+  ProtocolErrorCode as ErrorCode,
+  Server,
   SUPPORTED_PROTOCOL_VERSIONS,
-} from "@modelcontextprotocol/sdk/types.js";
-// @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/types.d.ts"
+  WebStandardStreamableHTTPServerTransport,
+} from "@modelcontextprotocol/server";
+export { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
 export type {
   CallToolResult,
   JSONRPCMessage,
   Tool,
   ToolAnnotations,
-} from "@modelcontextprotocol/sdk/types.js";
+} from "@modelcontextprotocol/server";
+
+/**
+ * A JSON-RPC error thrown by a handler. Its message reads `MCP error <code>: <message>`, as
+ * the errors of the SDK's first generation did, so error texts stay what clients saw before.
+ */
+export class McpError extends ProtocolError {
+  constructor(code: number, message: string, data?: unknown) {
+    super(code, `MCP error ${code}: ${message}`, data);
+  }
+}

@@ -1,6 +1,6 @@
 /**
- * The one place that imports the MCP SDK's current generation (`@modelcontextprotocol/server`
- * 2.x), which serves protocol revision 2026-07-28. The 2025 path still runs on `sdk.ts`.
+ * What the 2026-07-28 path takes from the MCP SDK (`@modelcontextprotocol/server` 2.x, the
+ * generation `sdk.ts` re-exports for the 2025 path): the dual-era entry, used for its modern leg.
  *
  * @module
  */
@@ -12,8 +12,6 @@ export {
   SERVER_INFO_META_KEY,
 } from "@modelcontextprotocol/server";
 export type {
-  CallToolResult as ModernCallToolResult,
-  ListToolsResult as ModernListToolsResult,
   McpHttpHandler,
   McpRequestContext,
   ServerEvent,
