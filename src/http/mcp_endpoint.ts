@@ -60,6 +60,27 @@ function checkProtocolVersion(request: Request): void {
   }
 }
 
+/** The first revision of the stateless era; versions sort as dates. */
+const FIRST_MODERN_REVISION = "2026-07-28";
+const ENVELOPE_CLAIM = "io.modelcontextprotocol/protocolVersion";
+
+/**
+ * Whether a request is 2025 traffic by the SDK's own rule without asking it (which costs tens
+ * of microseconds on every hot request): one message whose `params._meta` makes no envelope
+ * claim, and no `MCP-Protocol-Version` header naming a modern revision. Anything else is left
+ * to `isLegacyRequest`.
+ */
+export function plainlyLegacy(request: Request, body: unknown): boolean {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return false;
+  const version = request.headers.get("mcp-protocol-version")?.trim();
+  if (version !== undefined && version >= FIRST_MODERN_REVISION) return false;
+  const params = (body as { params?: unknown }).params;
+  const meta = typeof params === "object" && params !== null
+    ? (params as { _meta?: unknown })._meta
+    : undefined;
+  return !(typeof meta === "object" && meta !== null && ENVELOPE_CLAIM in meta);
+}
+
 /** The MCP endpoint's handlers. */
 export class McpEndpoint {
   readonly #services: Services;
@@ -96,7 +117,10 @@ export class McpEndpoint {
     const messages = parseMessages(body);
     // The era is chosen here, once: a request with the 2026-07-28 `_meta` envelope (or a
     // modern MCP-Protocol-Version header) takes the stateless path; all else is 2025.
-    if (!(await isLegacyRequest(request, body, { maxRequestBodySize: config.maxBodyBytes }))) {
+    if (
+      !plainlyLegacy(request, body) &&
+      !(await isLegacyRequest(request, body, { maxRequestBodySize: config.maxBodyBytes }))
+    ) {
       const method = messages.length === 1 ? methodOf(messages[0] as JSONRPCMessage) : undefined;
       context.mcpMethod = method ?? "batch";
       if (method === "tools/call") this.#services.limits.checkToolCalls(caller.identity.tenant, 1);
