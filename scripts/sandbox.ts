@@ -83,9 +83,12 @@ ${inspector} --method tools/call --tool-name hubspot_create-contact \\
   --tool-args-json '{"email":"ada@example.com","firstName":"Ada"}' \\
   --header "x-chat-id: demo-chat" ${auth}
 
-# Dynamic mode: only enable-tools at first; ask it for what you need
+# Dynamic mode: enable-tools, search-tools and call-tool at first; find a tool, then run it
 deno task inspector --cli "${mcpUrl}?mode=dynamic" --method tools/call \\
-  --tool-name enable-tools --tool-args-json '{"query":"send an email"}' ${auth}
+  --tool-name search-tools --tool-args-json '{"query":"send an email"}' ${auth}
+deno task inspector --cli "${mcpUrl}?mode=dynamic" --method tools/call \\
+  --tool-name call-tool --tool-args-json \\
+  '{"name":"gmail_send-email","arguments":{"to":"ada@example.com","subject":"Hi"}}' ${auth}
 
 # Your chats and their sessions, then one chat
 curl -s -H "Authorization: Bearer $MCP_TOKEN" ${mcpUrl}/sessions

@@ -8,6 +8,7 @@ import type { IndexedCatalog, ToolEntry } from "../tools/catalog.ts";
 import { requiredFields } from "../tools/input_schema.ts";
 import { looseToolName, MAX_TOOL_NAME_LENGTH } from "../tools/naming.ts";
 import { searchIndexFor, searchTools } from "../tools/search.ts";
+import type { MetaTool } from "./meta_tool.ts";
 import type { CallToolResult, Tool } from "./sdk.ts";
 import { errorResult } from "./tool_result.ts";
 
@@ -209,7 +210,8 @@ export function toolSummary(tool: ToolEntry): string {
   return `- ${tool.name}: ${description}${args}`;
 }
 
-function describeUnknown(
+/** Why a name matched no tool: the tools it could mean, or close matches when `suggest`. */
+export function describeUnknown(
   catalog: IndexedCatalog,
   name: string,
   candidates: ToolEntry[],
@@ -241,7 +243,9 @@ export function enableTools(
       result: {
         content: [{
           type: "text",
-          text: "Disabled every tool enabled before: only enable-tools is listed now.",
+          text:
+            "Disabled every tool enabled before: only enable-tools, search-tools and call-tool " +
+            "are listed now.",
         }],
         structuredContent: { enabled: [], unknown: [] },
       },
@@ -288,7 +292,8 @@ export function enableTools(
   const enabled = [...chosen.values()];
   const text = [
     `Enabled ${enabled.length} tool${enabled.length === 1 ? "" : "s"} for this session ` +
-    `(replacing any enabled before); they are now in tools/list and can be called:`,
+    `(replacing any enabled before); they are now in tools/list and can be called directly, ` +
+    `or through call-tool {name, arguments} if your client does not re-list tools:`,
     ...enabled.map(toolSummary),
     ...(problems.length > 0 ? ["Not enabled:", ...problems] : []),
   ].join("\n");
@@ -300,3 +305,18 @@ export function enableTools(
     enabled: [...chosen.keys()],
   };
 }
+
+/** The `enable-tools` meta-tool: saves the new set, then sends `list_changed`. */
+export const enableToolsMetaTool: MetaTool = {
+  name: ENABLE_TOOLS_NAME,
+  tool: ENABLE_TOOLS_TOOL,
+  changesToolList: true,
+  async handler(args, context) {
+    const outcome = enableTools(context.catalog, args, { apps: context.session.session.apps });
+    if (outcome.enabled) {
+      await context.session.saveEnabledTools(outcome.enabled);
+      await context.notifyListChanged();
+    }
+    return outcome.result;
+  },
+};

@@ -11,7 +11,9 @@ import type { SessionRecord } from "../store/session_store.ts";
 import { checkArguments } from "../tools/arguments.ts";
 import { type IndexedCatalog, toMcpTool, type ToolEntry } from "../tools/catalog.ts";
 import { WRAPPED_INPUT_FIELD } from "../tools/input_schema.ts";
-import { ENABLE_TOOLS_NAME, ENABLE_TOOLS_TOOL, enableTools, findTool } from "./enable_tools.ts";
+import { ENABLE_TOOLS_NAME, findTool } from "./enable_tools.ts";
+import type { MetaToolContext } from "./meta_tool.ts";
+import { META_TOOL_LISTING, metaTool } from "./meta_tools.ts";
 import {
   AjvJsonSchemaValidator,
   type CallToolResult,
@@ -30,10 +32,12 @@ import {
 /** Name and version announced to clients (the reference server's name). */
 export const SERVER_INFO = { name: "Integration App MCP Server", version: "0.1.0" } as const;
 
-const INSTRUCTIONS =
+/** What clients are told about the server (both eras). */
+export const INSTRUCTIONS =
   "Tools run actions of the user's connected apps through Integration.app. Tool names are " +
-  "`{app}_{action}`. In dynamic mode only `enable-tools` is listed at first: call it with tool " +
-  "names or a `query` describing the task to enable the tools you need.";
+  "`{app}_{action}`. In dynamic mode only `enable-tools`, `search-tools` and `call-tool` are " +
+  "listed at first: find tools with `search-tools` (a `query` describing the task) and run " +
+  "them with `call-tool`, or enable them with `enable-tools` so they are listed.";
 
 /**
  * One JSON Schema validator for every `Server`: without it each construction (one per request)
@@ -76,7 +80,7 @@ function listTools(context: McpSessionContext, catalog: IndexedCatalog): Tool[] 
     .map((name) => catalog.byName.get(name))
     .filter((tool) => tool !== undefined)
     .map(toMcpTool);
-  return [ENABLE_TOOLS_TOOL, ...enabled];
+  return [...META_TOOL_LISTING, ...enabled];
 }
 
 function resolveCallable(
@@ -87,20 +91,25 @@ function resolveCallable(
   const tool = findTool(catalog, name);
   if (!tool) {
     const hint = context.session.mode === "dynamic"
-      ? `: call ${ENABLE_TOOLS_NAME} with a query to find and enable the tools you need`
+      ? `: find tools with search-tools, then run them with call-tool (or enable them with ${ENABLE_TOOLS_NAME})`
       : "";
     throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}${hint}`);
   }
   if (context.session.mode === "dynamic" && !context.session.enabledTools.includes(tool.name)) {
     throw new McpError(
       ErrorCode.InvalidParams,
-      `Tool ${tool.name} is not enabled in this session: call ${ENABLE_TOOLS_NAME} with it first`,
+      `Tool ${tool.name} is not enabled in this session: call ${ENABLE_TOOLS_NAME} with it ` +
+        `first, or run it through call-tool`,
     );
   }
   return tool;
 }
 
-async function runTool(
+/**
+ * Runs a catalog tool: argument checks, the action run and its result or error. The one path
+ * of every call of an app's tool, direct or through `call-tool`.
+ */
+export async function runTool(
   context: McpSessionContext,
   tool: ToolEntry,
   args: Record<string, unknown>,
@@ -149,13 +158,19 @@ export async function answerCallTool(
   const args = params.arguments ?? {};
   context.onToolCall?.(name);
   const catalog = await loadCatalog(context);
-  if (name === ENABLE_TOOLS_NAME && context.session.mode === "dynamic") {
-    const outcome = enableTools(catalog, args, { apps: context.session.apps });
-    if (outcome.enabled) {
-      await context.saveEnabledTools(outcome.enabled);
-      await notify();
-    }
-    return outcome.result;
+  const meta = context.session.mode === "dynamic" ? metaTool(name) : undefined;
+  if (meta) {
+    const metaContext: MetaToolContext = {
+      session: context,
+      catalog,
+      notifyListChanged: notify,
+      runTool: (tool, toolArgs) => {
+        context.onToolCall?.(tool.name);
+        return runTool(context, tool, toolArgs);
+      },
+      isMetaTool: (other) => metaTool(other) !== undefined,
+    };
+    return await meta.handler(args, metaContext);
   }
   return await runTool(context, resolveCallable(context, catalog, name), args);
 }

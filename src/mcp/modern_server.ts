@@ -6,18 +6,23 @@
  *
  * @module
  */
-import { answerCallTool, answerListTools, loadCatalog, SERVER_INFO } from "./mcp_server.ts";
+import {
+  answerCallTool,
+  answerListTools,
+  INSTRUCTIONS,
+  loadCatalog,
+  SERVER_INFO,
+} from "./mcp_server.ts";
 import type { McpSessionContext } from "./mcp_server.ts";
 import { ModernServer } from "./sdk_modern.ts";
 
 /** `cacheScope` of every list: a customer's tools are theirs alone. */
 export const CACHE_SCOPE = "private";
 
-const INSTRUCTIONS =
-  "Tools run actions of the user's connected apps through Integration.app. Tool names are " +
-  "`{app}_{action}`. In dynamic mode only the meta-tools are listed at first: send an " +
-  "`x-chat-id` header (the enabled tools belong to the chat) and call `enable-tools` with tool " +
-  "names or a `query` describing the task.";
+/** The 2025 instructions, and where the enabled tools live without sessions. */
+const MODERN_INSTRUCTIONS =
+  `${INSTRUCTIONS} Tools enabled with \`enable-tools\` belong to the chat ` +
+  "named by the `x-chat-id` header (there are no sessions).";
 
 /** What a modern request's server needs besides the shared session context. */
 export interface ModernServerOptions {
@@ -36,7 +41,7 @@ export function createModernServer(
   const server = new ModernServer(SERVER_INFO, {
     // We answer prompts and resources lists (empty for now): saying so is the truth.
     capabilities: { tools: { listChanged: true }, prompts: {}, resources: {} },
-    instructions: INSTRUCTIONS,
+    instructions: MODERN_INSTRUCTIONS,
     cacheHints: {
       "server/discover": fixed,
       "prompts/list": fixed,

@@ -6,6 +6,13 @@
  * @module
  */
 import type { ToolEntry } from "./catalog.ts";
+import { hasEntry, relatedTerms, TIER_WEIGHTS } from "./thesaurus.ts";
+
+/**
+ * Weight of a word related to an action's name (by the thesaurus), as if the action's name had
+ * it, relative to a word of its description.
+ */
+const RELATED_FIELD_WEIGHT = 1;
 
 /** The fields a tool is indexed by, with their weight and length normalization. */
 const FIELDS = [
@@ -17,7 +24,7 @@ const FIELDS = [
 ] as const;
 
 /** BM25 term-frequency saturation. */
-const K1 = 1.2;
+const K1 = 0.6;
 /** Query terms beyond this many are ignored (bounds the cost of a search). */
 const MAX_QUERY_TERMS = 64;
 /** Text taken from one field of one tool, at most. */
@@ -26,6 +33,18 @@ const MAX_FIELD_CHARS = 4000;
 /** A prepared search index over some tools. */
 export interface SearchIndex {
   tools: ToolEntry[];
+  /** Term of an action name -> the tools whose action name has it. */
+  actionDocs: Map<string, Int32Array>;
+  /** Word -> the action-name terms it is related to, with the relation's weight. */
+  relatedToActions: Map<string, [string, number][]>;
+  /** 1 for each tool that only reads (by its hints, or by the verb its action starts with). */
+  reads: Uint8Array;
+  /** Per tool, the index of its app in the app postings. */
+  appOf: Int32Array;
+  /** Number of apps. */
+  appCount: number;
+  /** Term -> the apps whose tools use it, with a saturated, length-normalized frequency. */
+  appPostings: Map<string, Posting>;
   /** Term -> the tools that contain it and their field-weighted, length-normalized frequency. */
   postings: Map<string, Posting>;
 }
@@ -33,7 +52,7 @@ export interface SearchIndex {
 /** The tools containing one term. */
 export interface Posting {
   docs: Int32Array;
-  /** BM25F pseudo term frequency per doc (same order as `docs`). */
+  /** BM25F pseudo term frequency per doc, saturated (same order as `docs`). */
   weights: Float64Array;
 }
 
@@ -107,23 +126,65 @@ function stem1(input: string): string {
   return word;
 }
 
-/** Splits text into words: `-`, `_`, punctuation and camelCase split, lower case. */
+const OTHER = 0;
+const LOWER = 1;
+const UPPER = 2;
+const DIGIT = 3;
+
+function kindOf(code: number): number {
+  if (code >= 97 && code <= 122) return LOWER;
+  if (code >= 65 && code <= 90) return UPPER;
+  if (code >= 48 && code <= 57) return DIGIT;
+  return OTHER;
+}
+
+/**
+ * Splits text into words: `-`, `_`, punctuation and camelCase split, lower case. One pass over
+ * the text (linear time, whatever its length): `threadTs` -> thread ts, `HTTPRequest` -> http
+ * request, `labelIDs` -> label ids (a plural acronym stays whole).
+ */
 export function splitWords(text: string): string[] {
-  return text
-    .replace(/([A-Z])s\b/g, "$1S") // plural acronyms: labelIDs -> label IDS
-    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
-    .replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2")
-    .toLowerCase()
-    .replace(/\be-mail/g, "email")
-    .replace(/\bto-?do/g, "todo")
-    .split(/[^a-z0-9]+/)
-    .filter((word) => word.length > 0);
+  const source = text.replace(/\b(e)-(mail)/gi, "email").replace(/\b(to)-?(do)/gi, "todo");
+  const words: string[] = [];
+  const length = source.length;
+  let start = -1;
+  let previous = OTHER;
+  let beforePrevious = OTHER;
+  for (let i = 0; i < length; i++) {
+    const kind = kindOf(source.charCodeAt(i));
+    if (kind === OTHER) {
+      if (start >= 0) words.push(source.slice(start, i).toLowerCase());
+      start = -1;
+    } else if (start < 0) {
+      start = i;
+    } else if (kind === UPPER && previous !== UPPER) {
+      // fooBar, v2Beta
+      words.push(source.slice(start, i).toLowerCase());
+      start = i;
+    } else if (
+      kind === LOWER && previous === UPPER && beforePrevious === UPPER && i - 2 >= start &&
+      !(source.charCodeAt(i) === 115 && kindOf(source.charCodeAt(i + 1)) === OTHER &&
+        source.charCodeAt(i + 1) !== 95)
+    ) {
+      // HTTPRequest -> HTTP Request; but labelIDs stays IDs
+      words.push(source.slice(start, i - 1).toLowerCase());
+      start = i - 1;
+    }
+    beforePrevious = previous;
+    previous = kind;
+  }
+  if (start >= 0) words.push(source.slice(start).toLowerCase());
+  return words;
 }
 
 /** Splits text into search terms: words, without stop words, stemmed. */
 export function tokenize(text: string): string[] {
+  return termsOf(splitWords(text));
+}
+
+function termsOf(words: string[]): string[] {
   const terms: string[] = [];
-  for (const word of splitWords(text)) {
+  for (const word of words) {
     if (word.length < 2 && !/[0-9]/.test(word)) continue;
     if (STOP_WORDS.has(word)) continue;
     terms.push(stem(word));
@@ -168,6 +229,11 @@ const CLOSE_SYNONYM_GROUPS: string[] = [
 /** Weight of a synonym relative to the word the query used. */
 const SYNONYM_WEIGHT = 0.6;
 const CLOSE_SYNONYM_WEIGHT = 0.8;
+/** Score factor of a tool that only reads, for a query that asks a question. */
+const QUESTION_READ_BOOST = 1.3;
+/** Weight of the thesaurus's related words, on top of their tier's weight. */
+const THESAURUS_WEIGHT = 1;
+const QUERY_MIN_TIER_WEIGHT = 0.4;
 
 /** Stem -> [alternative stem, weight] pairs (the stem itself first, weight 1). */
 const SYNONYMS: Map<string, [string, number][]> = (() => {
@@ -222,6 +288,41 @@ function fieldTexts(tool: ToolEntry): string[] {
   ].map((text) => text.slice(0, MAX_FIELD_CHARS));
 }
 
+const ACTION_FIELD = FIELDS.findIndex((field) => field.name === "action");
+const DESCRIPTION_FIELD = FIELDS.findIndex((field) => field.name === "description");
+/** Alternatives of a query word at least this close also find actions by related words. */
+const RELATED_MIN_CLOSENESS = 0.5;
+/** Length normalization of an app's vocabulary. */
+const APP_B = 0.5;
+/** Weight of how well the request fits a tool's app as a whole (its domain words). */
+const APP_CONTEXT_WEIGHT = 0.15;
+
+/** Prefixes that undo or repeat a verb (`unarchive`, `reopen`), with the word they add. */
+const VERB_PREFIXES: [string, string][] = [["un", "undo"], ["re", "again"]];
+
+/**
+ * The words related to a term of an action name, with weights: the thesaurus's, and for a verb
+ * with a prefix that undoes or repeats it (`unreject`), the verb and that meaning (`reject`,
+ * `undo`).
+ */
+function relatedToAction(term: string): Map<string, number> {
+  const related = new Map<string, number>();
+  const add = (other: string, weight: number) => {
+    if (other !== term && weight > (related.get(other) ?? 0)) related.set(other, weight);
+  };
+  {
+    for (const [other, weight] of relatedTerms(term)) add(other, weight);
+    for (const [prefix, meaning] of VERB_PREFIXES) {
+      const rest = term.slice(prefix.length);
+      if (term.startsWith(prefix) && rest.length >= 4 && hasEntry(rest)) {
+        add(rest, TIER_WEIGHTS[0]);
+        add(meaning, TIER_WEIGHTS[0]);
+      }
+    }
+  }
+  return related;
+}
+
 /** Fields whose words count once however often they repeat (names say a thing once). */
 const PRESENCE_FIELDS = new Set(["name", "app", "action"]);
 
@@ -231,6 +332,11 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
   const lengths = new Float64Array(tools.length * fieldCount);
   const docTerms: string[][] = [];
   const docCounts: number[][] = [];
+  const actionBuilders = new Map<string, number[]>();
+  const appIds = new Map<string, number>();
+  const appTerms: Map<string, number>[] = [];
+  const appLengths: number[] = [];
+  const appOf = new Int32Array(tools.length);
   tools.forEach((tool, doc) => {
     const slots = new Map<string, number>();
     const counts: number[] = [];
@@ -245,11 +351,52 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
           for (let f = 0; f < fieldCount; f++) counts.push(0);
         }
         counts[slot * fieldCount + field]! += 1;
+        if (field === ACTION_FIELD) {
+          let docs = actionBuilders.get(term);
+          if (!docs) actionBuilders.set(term, docs = []);
+          docs.push(doc);
+        }
       }
     });
     docTerms.push([...slots.keys()]);
     docCounts.push(counts);
+    let app = appIds.get(tool.integrationKey);
+    if (app === undefined) {
+      appIds.set(tool.integrationKey, app = appTerms.length);
+      appTerms.push(new Map());
+      appLengths.push(0);
+    }
+    appOf[doc] = app;
+    // The app's vocabulary: the words of its tools' action names and descriptions.
+    const terms = appTerms[app]!;
+    for (const [term, slot] of slots) {
+      if (
+        counts[slot * fieldCount + ACTION_FIELD] === 0 &&
+        counts[slot * fieldCount + DESCRIPTION_FIELD] === 0
+      ) continue;
+      terms.set(term, (terms.get(term) ?? 0) + 1);
+      appLengths[app]! += 1;
+    }
   });
+  const appAverage = appLengths.reduce((sum, length) => sum + length, 0) /
+      Math.max(1, appLengths.length) || 1;
+  const appBuilders = new Map<string, { docs: number[]; weights: number[] }>();
+  appTerms.forEach((terms, app) => {
+    const norm = 1 - APP_B + APP_B * appLengths[app]! / appAverage;
+    for (const [term, count] of terms) {
+      let builder = appBuilders.get(term);
+      if (!builder) appBuilders.set(term, builder = { docs: [], weights: [] });
+      builder.docs.push(app);
+      builder.weights.push(count / norm);
+    }
+  });
+  const appPostings = new Map<string, Posting>();
+  for (const [term, { docs, weights }] of appBuilders) {
+    appPostings.set(term, {
+      docs: Int32Array.from(docs),
+      weights: Float64Array.from(weights, saturate),
+    });
+  }
   const averages = FIELDS.map((_, field) => {
     let sum = 0;
     for (let doc = 0; doc < tools.length; doc++) sum += lengths[doc * fieldCount + field]!;
@@ -276,9 +423,59 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
   }
   const postings = new Map<string, Posting>();
   for (const [term, { docs, weights }] of builders) {
-    postings.set(term, { docs: Int32Array.from(docs), weights: Float64Array.from(weights) });
+    postings.set(term, {
+      docs: Int32Array.from(docs),
+      weights: Float64Array.from(weights, saturate),
+    });
   }
-  return { tools, postings };
+  // Related words are looked up once per distinct term of the action names, not per tool.
+  const actionDocs = new Map<string, Int32Array>();
+  const relatedToActions = new Map<string, [string, number][]>();
+  for (const [term, docs] of actionBuilders) {
+    actionDocs.set(term, Int32Array.from(docs));
+    for (const [other, weight] of relatedToAction(term)) {
+      let list = relatedToActions.get(other);
+      if (!list) relatedToActions.set(other, list = []);
+      list.push([term, weight]);
+    }
+  }
+  return {
+    tools,
+    postings,
+    actionDocs,
+    relatedToActions,
+    reads: Uint8Array.from(tools, (tool) => readsOnly(tool) ? 1 : 0),
+    appOf,
+    appCount: appTerms.length,
+    appPostings,
+  };
+}
+
+/** Verbs an action that only reads starts with, when its type says nothing. */
+const READ_VERBS = new Set(
+  ("list get search find read fetch retrieve query lookup look view show count estimate " +
+    "download export describe check preview browse")
+    .split(" "),
+);
+
+/** Whether running the tool only reads: its hint, else its action's first verb. */
+function readsOnly(tool: ToolEntry): boolean {
+  const hint = tool.annotations.readOnlyHint;
+  if (hint !== undefined) return hint;
+  const first = splitWords(tool.actionKey)[0] ?? "";
+  return READ_VERBS.has(first);
+}
+
+/** Words that open a question (a need to read, not to change). */
+const QUESTION_WORDS = new Set(
+  "who whom whose what which when where why how is are was were does do did has have any".split(
+    " ",
+  ),
+);
+
+/** Whether the query asks a question (so tools that only read fit it better). */
+function isQuestion(words: string[], query: string): boolean {
+  return query.trimEnd().endsWith("?") || QUESTION_WORDS.has(words[0] ?? "");
 }
 
 function idf(n: number, df: number): number {
@@ -289,62 +486,200 @@ function saturate(tf: number): number {
   return tf * (K1 + 1) / (tf + K1);
 }
 
-/** The query's terms, each with its alternatives (synonyms) and their weights. */
-function expandQuery(query: string): [string, number][][] {
-  const terms = [...new Set(tokenize(query))].slice(0, MAX_QUERY_TERMS);
-  return terms.map((term) => SYNONYMS.get(term) ?? [[term, 1]]);
+/** One scored part of a query: a word (or a phrase) and the terms that stand for it. */
+interface QueryTerm {
+  /** The word itself, when it is a term of its own (a phrase is not). */
+  exact?: string;
+  /** Terms that count for it, with their weights (the word itself first, weight 1). */
+  alternatives: [string, number][];
+}
+
+/** Alternatives per query word, at most (bounds the cost of a search). */
+const MAX_ALTERNATIVES = 48;
+/** Pronouns that may split a phrasal verb (`clock me out`). */
+const PHRASE_GAP_WORDS = new Set(["me", "it", "him", "her", "them", "us", "this", "that"]);
+const expansions = new Map<string, [string, number][]>();
+
+/** The word's alternatives: itself, the curated synonyms, then the thesaurus. */
+function alternativesOf(term: string): [string, number][] {
+  let result = expansions.get(term);
+  if (result) return result;
+  const weights = new Map<string, number>([[term, 1]]);
+  for (const [other, weight] of SYNONYMS.get(term) ?? []) {
+    weights.set(other, Math.max(weight, weights.get(other) ?? 0));
+  }
+  for (const [other, weight] of relatedTerms(term)) {
+    if (weight < QUERY_MIN_TIER_WEIGHT) continue;
+    const scaled = weight * THESAURUS_WEIGHT;
+    if (scaled > (weights.get(other) ?? 0)) weights.set(other, scaled);
+  }
+  result = [...weights].slice(0, MAX_ALTERNATIVES);
+  if (expansions.size >= MAX_CACHED_STEMS) expansions.clear();
+  expansions.set(term, result);
+  return result;
+}
+
+/** Two-word phrases of the query that the thesaurus knows (`wrap up`, `clock me out`). */
+function phrasesOf(words: string[]): string[] {
+  const phrases: string[] = [];
+  for (let i = 0; i + 1 < words.length && phrases.length < MAX_QUERY_TERMS; i++) {
+    const first = words[i]!;
+    if (first.length < 2 || /[0-9]/.test(first)) continue;
+    const next = PHRASE_GAP_WORDS.has(words[i + 1]!) && i + 2 < words.length ? i + 2 : i + 1;
+    for (const at of next === i + 1 ? [i + 1] : [i + 1, next]) {
+      const key = `${stem(first)}_${stem(words[at]!)}`;
+      if (hasEntry(key)) phrases.push(key);
+    }
+  }
+  return phrases;
+}
+
+/** Words that negate what follows (`n't` splits into a word ending in `n` and `t`). */
+const NEGATIONS = new Set(["not", "never", "without", "no", "nor"]);
+/** Content words after a negation that it covers. */
+const NEGATION_REACH = 2;
+
+/**
+ * The terms of the query that it only names as what not to do (`draft it but don't send it`):
+ * the first content words after a negation, unless the query also uses them plainly.
+ */
+function negatedTerms(words: string[]): Set<string> {
+  const negated = new Set<string>();
+  const plain = new Set<string>();
+  let reach = 0;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (NEGATIONS.has(word) || (word === "t" && words[i - 1]?.endsWith("n"))) {
+      reach = NEGATION_REACH;
+      continue;
+    }
+    const [term] = termsOf([word]);
+    if (term === undefined) continue;
+    if (reach > 0) {
+      negated.add(term);
+      reach--;
+    } else {
+      plain.add(term);
+    }
+  }
+  for (const term of plain) negated.delete(term);
+  return negated;
+}
+
+/** The query's words and phrases, each with its alternatives and their weights. */
+function expandQuery(query: string): QueryTerm[] {
+  const words = splitWords(query);
+  const negated = negatedTerms(words);
+  const terms = [...new Set(termsOf(words))].filter((term) => !negated.has(term))
+    .slice(0, MAX_QUERY_TERMS);
+  const result: QueryTerm[] = terms.map((term) => ({
+    exact: term,
+    alternatives: alternativesOf(term),
+  }));
+  for (const phrase of new Set(phrasesOf(words))) {
+    const alternatives = relatedTerms(phrase).slice(0, MAX_ALTERNATIVES)
+      .map(([term, weight]): [string, number] => [term, weight * THESAURUS_WEIGHT]);
+    if (alternatives.length > 0) result.push({ alternatives });
+  }
+  return result;
+}
+
+/** Options of `searchTools`. */
+export interface SearchOptions {
+  /** Only tools it accepts are returned. */
+  filter?: (tool: ToolEntry) => boolean;
 }
 
 /**
  * The best `limit` tools for `query`, best first; equal scores are ordered by name. Each
  * query word scores by its best match among itself and its synonyms (a synonym counts less).
  */
-export function searchTools(index: SearchIndex, query: string, limit: number): SearchHit[] {
+export function searchTools(
+  index: SearchIndex,
+  query: string,
+  limit: number,
+  options: SearchOptions = {},
+): SearchHit[] {
   const n = index.tools.length;
   if (n === 0 || limit <= 0) return [];
   const scores = new Float64Array(n);
   const best = new Float64Array(n);
-  const exactScores = new Float64Array(n);
+  const seen = new Uint8Array(n);
   const touched: number[] = [];
-  const matched = new Set<number>();
-  for (const alternatives of expandQuery(query)) {
-    // The word itself scores with its own rarity; its synonyms score less, with the rarity
-    // of the whole group (a rare synonym of a common word must not outweigh the word).
+  const matched: number[] = [];
+  const expanded = expandQuery(query);
+  for (const { exact, alternatives } of expanded) {
+    // Each alternative scores with its own rarity, times its weight; a rare synonym of a
+    // common word is capped at the word's rarity, so it never outweighs the word itself.
     touched.length = 0;
-    const [exact] = alternatives;
+    const exactPosting = exact !== undefined ? index.postings.get(exact) : undefined;
+    const cap = exactPosting ? idf(n, exactPosting.docs.length) : Infinity;
     for (const [term, factor] of alternatives) {
       const posting = index.postings.get(term);
       if (!posting) continue;
-      for (let i = 0; i < posting.docs.length; i++) {
-        const doc = posting.docs[i]!;
-        const value = factor * posting.weights[i]!;
+      const { docs, weights } = posting;
+      const weight = factor * Math.min(cap, idf(n, docs.length));
+      for (let i = 0; i < docs.length; i++) {
+        const doc = docs[i]!;
+        const value = weight * weights[i]!;
         if (best[doc] === 0) touched.push(doc);
         if (value > best[doc]!) best[doc] = value;
       }
     }
-    const groupIdf = idf(n, touched.length);
-    const exactPosting = exact ? index.postings.get(exact[0]) : undefined;
-    if (exactPosting) {
-      const exactIdf = idf(n, exactPosting.docs.length);
-      for (let i = 0; i < exactPosting.docs.length; i++) {
-        const doc = exactPosting.docs[i]!;
-        const tf = exactPosting.weights[i]!;
-        exactScores[doc] = exactIdf * saturate(tf);
+    // Actions whose names have a word the thesaurus relates to this one (or to a close
+    // alternative of it).
+    for (const [alternative, closeness] of alternatives) {
+      if (closeness < RELATED_MIN_CLOSENESS) continue;
+      for (const [term, factor] of index.relatedToActions.get(alternative) ?? []) {
+        const docs = index.actionDocs.get(term)!;
+        const value = saturate(RELATED_FIELD_WEIGHT * factor * closeness) *
+          Math.min(cap, idf(n, docs.length));
+        for (let i = 0; i < docs.length; i++) {
+          const doc = docs[i]!;
+          if (best[doc] === 0) touched.push(doc);
+          if (value > best[doc]!) best[doc] = value;
+        }
       }
     }
     for (const doc of touched) {
-      scores[doc]! += Math.max(exactScores[doc]!, groupIdf * saturate(best[doc]!));
+      scores[doc]! += best[doc]!;
       best[doc] = 0;
-      exactScores[doc] = 0;
-      matched.add(doc);
+      if (seen[doc] === 0) {
+        seen[doc] = 1;
+        matched.push(doc);
+      }
     }
   }
-  return [...matched]
-    .map((doc) => ({ tool: index.tools[doc] as ToolEntry, score: scores[doc] as number }))
-    .sort((x, y) =>
-      y.score - x.score || (x.tool.name < y.tool.name ? -1 : x.tool.name > y.tool.name ? 1 : 0)
-    )
-    .slice(0, limit);
+  const boostReads = isQuestion(splitWords(query.slice(0, 200)), query);
+  const appScores = new Float64Array(index.appCount);
+  for (const { exact } of expanded) {
+    const posting = exact !== undefined ? index.appPostings.get(exact) : undefined;
+    if (!posting) continue;
+    const weight = idf(index.appCount, posting.docs.length);
+    for (let i = 0; i < posting.docs.length; i++) {
+      appScores[posting.docs[i]!]! += weight * posting.weights[i]!;
+    }
+  }
+  const { filter } = options;
+  // The best `limit` in order, kept in a small sorted array (limit is small).
+  const top: SearchHit[] = [];
+  for (const doc of matched) {
+    const own = scores[doc]! + APP_CONTEXT_WEIGHT * appScores[index.appOf[doc]!]!;
+    const score = boostReads && index.reads[doc] === 1 ? own * QUESTION_READ_BOOST : own;
+    if (top.length === limit && !ranksBefore(score, index.tools[doc]!, top[limit - 1]!)) continue;
+    const tool = index.tools[doc]!;
+    if (filter && !filter(tool)) continue;
+    let at = top.length;
+    while (at > 0 && ranksBefore(score, tool, top[at - 1]!)) at--;
+    top.splice(at, 0, { tool, score });
+    if (top.length > limit) top.pop();
+  }
+  return top;
+}
+
+/** Whether a tool with `score` ranks before `hit`: higher score, then name. */
+function ranksBefore(score: number, tool: ToolEntry, hit: SearchHit): boolean {
+  return score > hit.score || (score === hit.score && tool.name < hit.tool.name);
 }
 
 const indexes = new WeakMap<readonly ToolEntry[], SearchIndex>();

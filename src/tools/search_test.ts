@@ -135,3 +135,89 @@ Deno.test("the index of a tool list is built once and reused", () => {
   assert.equal(searchIndexFor(tools), searchIndexFor(tools));
   assert.notEqual(searchIndexFor(tools), searchIndexFor([...tools]));
 });
+
+/** Tools of one app from `[key, name, description, type?]` rows. */
+function appTools(
+  app: string,
+  rows: [string, string, string, string?][],
+): ToolEntry[] {
+  return buildTools([{
+    connection: { id: `conn_${app}` },
+    integration: { id: `int_${app}`, key: app, name: app },
+    actions: rows.map(([key, name, description, type]) => ({
+      id: `${app}_${key}`,
+      key,
+      name,
+      description,
+      type,
+    })),
+  }]);
+}
+
+const SIGNING = appTools("signer", [
+  ["void-envelope", "Void Envelope", "Voids an envelope so that it can no longer be signed."],
+  ["send-envelope", "Send Envelope", "Sends an envelope to its signers.", "create-data-record"],
+  ["list-envelopes", "List Envelopes", "Lists envelopes.", "list-data-records"],
+  ["create-draft", "Create Draft", "Creates an envelope as a draft.", "create-data-record"],
+  ["trash-file", "Move File to Trash", "Moves a file to the trash."],
+  ["reject-application", "Reject Application", "Rejects an application."],
+  ["unreject-application", "Unreject Application", "Returns an application to active."],
+  ["complete-task", "Complete Task", "Marks a task complete."],
+  ["create-task", "Create Task", "Creates a task.", "create-data-record"],
+]);
+
+Deno.test("a word the catalog does not use finds tools through the thesaurus", () => {
+  // annul: a synonym of void (the action's name); scrap: of trash.
+  assert.equal(names(SIGNING, "annul the envelope")[0], "signer_void-envelope");
+  assert.equal(names(SIGNING, "scrap the old file")[0], "signer_trash-file");
+});
+
+Deno.test("a two-word phrase finds tools through the thesaurus", () => {
+  assert.equal(names(SIGNING, "wrap up the task")[0], "signer_complete-task");
+});
+
+Deno.test("an action named with un- is found by undoing its verb", () => {
+  assert.equal(names(SIGNING, "undo the rejection")[0], "signer_unreject-application");
+  assert.equal(names(SIGNING, "reject the application")[0], "signer_reject-application");
+});
+
+Deno.test("words a request negates do not count for it", () => {
+  assert.equal(names(SIGNING, "send the envelope")[0], "signer_send-envelope");
+  assert.equal(
+    names(SIGNING, "make a draft envelope but don't send it")[0],
+    "signer_create-draft",
+  );
+  assert.equal(names(SIGNING, "envelope without sending")[0], "signer_list-envelopes");
+});
+
+Deno.test("a question favours tools that only read", () => {
+  const index = buildSearchIndex(SIGNING);
+  const ratio = (query: string) => {
+    const hits = searchTools(index, query, 10);
+    const score = (key: string) => hits.find((hit) => hit.tool.actionKey === key)?.score ?? 0;
+    return score("list-envelopes") / score("send-envelope");
+  };
+  assert.ok(ratio("which envelopes do we have?") > 1.2 * ratio("envelopes we have"));
+  assert.ok(ratio("envelopes we have?") > 1.2 * ratio("envelopes we have"));
+});
+
+Deno.test("a filter keeps only the tools it accepts, best first", () => {
+  const hits = searchTools(buildSearchIndex(SIGNING), "envelope", 2, {
+    filter: (tool) => tool.actionKey !== "send-envelope",
+  });
+  assert.equal(hits.length, 2);
+  assert.ok(hits.every((hit) => hit.tool.actionKey !== "send-envelope"));
+  assert.ok(hits[0]!.score >= hits[1]!.score);
+});
+
+Deno.test("tokenizing and searching a 1 MB query takes bounded (linear) time", () => {
+  const index = buildSearchIndex(searchFixtureTools());
+  for (const query of ["aB".repeat(500_000), "A".repeat(1_000_000) + "b", "x ".repeat(500_000)]) {
+    const started = performance.now();
+    splitWords(query);
+    searchTools(index, query, 5);
+    const ms = performance.now() - started;
+    assert.ok(ms < 2_000, `${query.slice(0, 4)}…: ${ms.toFixed(0)} ms`);
+  }
+  assert.deepEqual(splitWords("AAAAb"), ["aaa", "ab"]);
+});

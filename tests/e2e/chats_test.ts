@@ -90,7 +90,13 @@ Deno.test("re-initializing a chat maps it to the new session and keeps its enabl
   const sessions = await rawRequest(`${server.url}/mcp/sessions`, { token });
   assert.deepEqual(sessions.json, { "chat-r": sessionIdOf(second) });
   const names = (await second.listTools()).tools.map((t) => t.name).sort();
-  assert.deepEqual(names, ["enable-tools", "gmail_send-email", "hubspot_create-contact"]);
+  assert.deepEqual(names, [
+    "call-tool",
+    "enable-tools",
+    "gmail_send-email",
+    "hubspot_create-contact",
+    "search-tools",
+  ]);
   const sent = await second.callTool({
     name: "gmail_send-email",
     arguments: { to: "a@b.co", subject: "Hello" },

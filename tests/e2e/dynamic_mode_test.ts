@@ -28,8 +28,13 @@ async function call(client: Client, name: string, args: unknown): Promise<ToolCa
   };
 }
 
+const META_TOOLS = ["enable-tools", "search-tools", "call-tool"];
+
+/** The enabled tools listed after the meta-tools (which must come first), sorted. */
 async function listed(client: Client): Promise<string[]> {
-  return (await client.listTools()).tools.map((tool) => tool.name).sort();
+  const names = (await client.listTools()).tools.map((tool) => tool.name);
+  assert.deepEqual(names.slice(0, META_TOOLS.length), META_TOOLS);
+  return names.slice(META_TOOLS.length).sort();
 }
 
 /** Counts `notifications/tools/list_changed` received by `client`. */
@@ -53,9 +58,9 @@ Deno.test("dynamic mode: enable-tools enables, replaces and reports, and tools/l
   const client = await server.connect(token, { query: "?mode=dynamic" });
   const changes = countListChanged(client);
 
-  await t.step("only enable-tools is listed at first", async () => {
+  await t.step("only the meta-tools are listed at first", async () => {
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((tool) => tool.name), ["enable-tools"]);
+    assert.deepEqual(tools.map((tool) => tool.name), META_TOOLS);
     const schema = tools[0]?.inputSchema as { properties?: Record<string, unknown> };
     assert.deepEqual(Object.keys(schema.properties ?? {}).sort(), ["limit", "query", "tools"]);
     assert.match(tools[0]?.description ?? "", /query/);
@@ -85,7 +90,6 @@ Deno.test("dynamic mode: enable-tools enables, replaces and reports, and tools/l
     assert.match(outcome.text, /- hubspot_delete_contact: .*Required arguments: id\./);
     assert.equal(changes.count, 1, "list_changed arrived with the call's result");
     assert.deepEqual(await listed(client), [
-      "enable-tools",
       "gmail_send-email",
       "hubspot_delete_contact",
     ]);
@@ -106,7 +110,7 @@ Deno.test("dynamic mode: enable-tools enables, replaces and reports, and tools/l
     const outcome = await call(client, "enable-tools", { tools: ["google-calendar-create-event"] });
     assert.equal(outcome.isError, false, outcome.text);
     assert.equal(changes.count, 2);
-    assert.deepEqual(await listed(client), ["enable-tools", "google-calendar_create-event"]);
+    assert.deepEqual(await listed(client), ["google-calendar_create-event"]);
     await assert.rejects(
       () => call(client, "gmail_send-email", { to: "a@example.com", subject: "Hi" }),
       /not enabled/,
@@ -125,7 +129,7 @@ Deno.test("dynamic mode: enable-tools enables, replaces and reports, and tools/l
         /Unknown tool "gmail_send-emial" \(did you mean: gmail_send-email/,
       );
       assert.deepEqual(outcome.structured?.unknown, ["gmail_send-emial"]);
-      assert.deepEqual(await listed(client), ["enable-tools", "gmail_read-email"]);
+      assert.deepEqual(await listed(client), ["gmail_read-email"]);
       assert.equal(changes.count, 3);
     },
   );
@@ -135,7 +139,7 @@ Deno.test("dynamic mode: enable-tools enables, replaces and reports, and tools/l
     assert.equal(outcome.isError, true);
     assert.match(outcome.text, /Unknown tool "salesforce_create-lead"/);
     assert.match(outcome.text, /The enabled tools are unchanged/);
-    assert.deepEqual(await listed(client), ["enable-tools", "gmail_read-email"]);
+    assert.deepEqual(await listed(client), ["gmail_read-email"]);
     assert.equal(changes.count, 3, "no list_changed when nothing changed");
   });
 
@@ -148,14 +152,14 @@ Deno.test("dynamic mode: enable-tools enables, replaces and reports, and tools/l
     const bad = await call(client, "enable-tools", { tools: "gmail_send-email" });
     assert.equal(bad.isError, true);
     assert.match(bad.text, /"tools" must be an array/);
-    assert.deepEqual(await listed(client), ["enable-tools", "gmail_read-email"]);
+    assert.deepEqual(await listed(client), ["gmail_read-email"]);
     assert.equal(changes.count, 3);
   });
 
   await t.step("{tools: []} disables every tool, as in the reference server", async () => {
     const outcome = await call(client, "enable-tools", { tools: [] });
     assert.equal(outcome.isError, false, outcome.text);
-    assert.deepEqual(await listed(client), ["enable-tools"]);
+    assert.deepEqual(await listed(client), []);
     assert.equal(changes.count, 4);
     changes.count = 3; // the steps below count from before this one
   });
@@ -166,7 +170,7 @@ Deno.test("dynamic mode: enable-tools enables, replaces and reports, and tools/l
     const enabled = outcome.structured?.enabled as string[];
     assert.equal(enabled[0], "gmail_send-email");
     assert.ok(enabled.length <= 5);
-    assert.deepEqual(await listed(client), ["enable-tools", ...enabled].sort());
+    assert.deepEqual(await listed(client), [...enabled].sort());
     assert.equal(changes.count, 4);
     const sent = await call(client, "gmail_send-email", { to: "b@example.com", subject: "Yo" });
     assert.equal(sent.isError, false, sent.text);
@@ -201,7 +205,7 @@ Deno.test("dynamic mode only enables tools of the session's apps", async () => {
     assert.ok(name.startsWith("gmail_"), `${name} is outside apps=gmail`);
   }
   assert.ok(
-    (await listed(client)).every((name) => name === "enable-tools" || name.startsWith("gmail_")),
+    (await listed(client)).every((name) => name.startsWith("gmail_")),
   );
   await assert.rejects(
     () => call(client, "hubspot_create-contact", { email: "a@example.com" }),
@@ -213,7 +217,7 @@ Deno.test("dynamic mode only enables tools of the session's apps", async () => {
 Deno.test("static mode has no enable-tools", async () => {
   await using server = await startTestServer({ fake: fixtureWorkspace() });
   const client = await server.connect(await server.fake.token("alice"));
-  const names = await listed(client);
+  const names = (await client.listTools()).tools.map((tool) => tool.name);
   assert.ok(!names.includes("enable-tools"));
   assert.ok(names.includes("gmail_send-email"));
   await assert.rejects(
@@ -242,7 +246,6 @@ Deno.test("the enabled set survives a server restart on the same KV file", async
     const client = await second.connect(token, { sessionId, query: "?mode=dynamic" });
     assert.equal(sessionIdOf(client), sessionId);
     assert.deepEqual(await listed(client), [
-      "enable-tools",
       "gmail_send-email",
       "hubspot_list-contacts",
     ]);

@@ -155,7 +155,12 @@ Deno.test("a change made on one replica reaches a listener on another (shared KV
       }),
     ]).finally(() => clearTimeout(timer));
     const { tools } = await listener.listTools(undefined, { cacheMode: "bypass" });
-    assert.deepEqual(tools.map((tool) => tool.name).sort(), ["enable-tools", "gmail_send-email"]);
+    assert.deepEqual(tools.map((tool) => tool.name).sort(), [
+      "call-tool",
+      "enable-tools",
+      "gmail_send-email",
+      "search-tools",
+    ]);
     // The delay from the enabling call to the notice on the other replica (quoted in README).
     // deno-lint-ignore no-console
     console.log(`cross-replica list_changed after ${(at - started).toFixed(1)} ms`);

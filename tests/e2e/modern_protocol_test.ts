@@ -39,6 +39,10 @@ function modernRequest(
 
 type Json = Record<string, unknown>;
 
+/** What dynamic mode lists before anything is enabled, sorted. */
+const META_TOOLS = ["call-tool", "enable-tools", "search-tools"];
+const WITH_GMAIL = [...META_TOOLS, "gmail_send-email"].sort();
+
 function resultOf(json: unknown): Json {
   const result = (json as { result?: Json }).result;
   assert.ok(result, `a result: ${JSON.stringify(json)}`);
@@ -161,7 +165,7 @@ Deno.test("every list result carries caching hints: the catalog's freshness in s
     const result = resultOf(res.json);
     assert.equal(result.ttlMs, 0);
     assert.equal(result.cacheScope, "private");
-    assert.deepEqual(names(result.tools as { name: string }[]), ["enable-tools"]);
+    assert.deepEqual(names(result.tools as { name: string }[]), META_TOOLS);
   });
 
   for (
@@ -280,7 +284,7 @@ Deno.test("dynamic mode without sessions: the chat carries the enabled set", asy
   const noChat = await connectModernClient(server.mcpUrl, token, { query: "?mode=dynamic" });
   try {
     await t.step("a chat lists only the meta-tools at first", async () => {
-      assert.deepEqual(names((await chat.listTools()).tools), ["enable-tools"]);
+      assert.deepEqual(names((await chat.listTools()).tools), META_TOOLS);
     });
 
     await t.step("enable-tools in a chat shows in its next listing and calls", async () => {
@@ -290,7 +294,7 @@ Deno.test("dynamic mode without sessions: the chat carries the enabled set", asy
       });
       assert.equal(enabled.isError, undefined, textOf(enabled));
       const { tools } = await chat.listTools(undefined, { cacheMode: "bypass" });
-      assert.deepEqual(names(tools), ["enable-tools", "gmail_send-email"]);
+      assert.deepEqual(names(tools), WITH_GMAIL);
       const sent = await chat.callTool({
         name: "gmail_send-email",
         arguments: { to: "a@example.com", subject: "Hi" },
@@ -304,10 +308,7 @@ Deno.test("dynamic mode without sessions: the chat carries the enabled set", asy
         headers: { "x-chat-id": "chat one" },
       });
       try {
-        assert.deepEqual(names((await again.listTools()).tools), [
-          "enable-tools",
-          "gmail_send-email",
-        ]);
+        assert.deepEqual(names((await again.listTools()).tools), WITH_GMAIL);
       } finally {
         await again.close();
       }
@@ -316,7 +317,7 @@ Deno.test("dynamic mode without sessions: the chat carries the enabled set", asy
     await t.step(
       "without a chat only the meta-tools are seen, and enabling says why it cannot",
       async () => {
-        assert.deepEqual(names((await noChat.listTools()).tools), ["enable-tools"]);
+        assert.deepEqual(names((await noChat.listTools()).tools), META_TOOLS);
         await assert.rejects(
           () =>
             noChat.callTool({ name: "enable-tools", arguments: { tools: ["gmail_send-email"] } }),
@@ -349,10 +350,7 @@ Deno.test("dynamic mode without sessions: the chat carries the enabled set", asy
         query: "?mode=dynamic",
         headers: { "x-chat-id": "chat one" },
       });
-      assert.deepEqual(names((await legacy.listTools()).tools), [
-        "enable-tools",
-        "gmail_send-email",
-      ]);
+      assert.deepEqual(names((await legacy.listTools()).tools), WITH_GMAIL);
     });
   } finally {
     await chat.close();
@@ -402,7 +400,7 @@ Deno.test("subscriptions/listen delivers list_changed for its chat and customer 
       assert.equal(heard.count, 1);
       assert.deepEqual(
         names((await listener.listTools(undefined, { cacheMode: "bypass" })).tools),
-        ["enable-tools", "gmail_send-email"],
+        WITH_GMAIL,
       );
     });
 

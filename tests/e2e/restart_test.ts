@@ -47,7 +47,7 @@ Deno.test("SIGKILL and restart on the same KV file: sessions, chats and enabled 
     try {
       assert.ok((await resumedStatic.listTools()).tools.length > 1);
       const names = (await resumedDynamic.listTools()).tools.map((t) => t.name);
-      assert.deepEqual(names, ["enable-tools", "gmail_send-email"]);
+      assert.deepEqual(names, ["enable-tools", "search-tools", "call-tool", "gmail_send-email"]);
       const sent = await resumedDynamic.callTool({
         name: "gmail_send-email",
         arguments: { to: "a@b.co", subject: "After restart" },
@@ -77,7 +77,12 @@ Deno.test("two server processes on one KV file serve the same sessions interchan
     try {
       await onB.callTool({ name: "enable-tools", arguments: { tools: ["hubspot_list-contacts"] } });
       const names = (await onA.listTools()).tools.map((t) => t.name);
-      assert.deepEqual(names, ["enable-tools", "hubspot_list-contacts"]);
+      assert.deepEqual(names, [
+        "enable-tools",
+        "search-tools",
+        "call-tool",
+        "hubspot_list-contacts",
+      ]);
       const listed = await rawRequest(`${b.url}/mcp/sessions`, { token });
       assert.deepEqual(listed.json, { shared: sessionIdOf(onA) });
     } finally {

@@ -1,0 +1,173 @@
+/**
+ * The `search-tools` meta-tool: the tools of the session's catalog that best match a task,
+ * each with everything a model needs to call it at once through `call-tool` (name, title,
+ * description, hints and the full input schema). Changes nothing.
+ *
+ * @module
+ */
+import type { ToolEntry } from "../tools/catalog.ts";
+import { searchIndexFor, searchTools } from "../tools/search.ts";
+import type { MetaTool } from "./meta_tool.ts";
+import type { CallToolResult, Tool } from "./sdk.ts";
+import { errorResult } from "./tool_result.ts";
+
+/** The tool's name. */
+export const SEARCH_TOOLS_NAME = "search-tools";
+/** Default and maximum number of tools returned. */
+export const SEARCH_LIMIT = { default: 5, max: 25 } as const;
+const MAX_QUERY_CHARS = 500;
+const MAX_APPS = 100;
+
+/** The `tools/list` entry of `search-tools`. */
+export const SEARCH_TOOLS_TOOL: Tool = {
+  name: SEARCH_TOOLS_NAME,
+  title: "Search Tools",
+  description: "Find the tools of the user's connected apps that fit a task. Pass `query` " +
+    '(the task in plain words, e.g. "send an email to a lead"), optionally `apps` (app keys ' +
+    "such as `gmail`) and `limit`. Each result has the tool's name, description, whether it " +
+    "only reads or may destroy data, and its full input schema: run one with `call-tool` " +
+    "{name, arguments}. Nothing is enabled or changed.",
+  inputSchema: {
+    type: "object",
+    properties: {
+      query: {
+        type: "string",
+        minLength: 1,
+        maxLength: MAX_QUERY_CHARS,
+        description: "What you need to do, in plain words.",
+      },
+      apps: {
+        type: "array",
+        items: { type: "string", minLength: 1, maxLength: 200 },
+        maxItems: MAX_APPS,
+        description: "Only tools of these apps (integration keys, e.g. `hubspot`).",
+      },
+      limit: {
+        type: "integer",
+        minimum: 1,
+        maximum: SEARCH_LIMIT.max,
+        default: SEARCH_LIMIT.default,
+        description: "How many tools to return at most.",
+      },
+    },
+    required: ["query"],
+    additionalProperties: false,
+  },
+  annotations: {
+    title: "Search Tools",
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+};
+
+/** Arguments of `search-tools`, checked. */
+export interface SearchToolsRequest {
+  query: string;
+  apps?: string[];
+  limit: number;
+}
+
+/** Checks the raw arguments; returns a message for the model when they are wrong. */
+export function parseSearchToolsArguments(
+  args: Record<string, unknown>,
+): SearchToolsRequest | string {
+  const unknownFields = Object.keys(args).filter((k) => !["query", "apps", "limit"].includes(k));
+  if (unknownFields.length > 0) {
+    return `Unknown argument(s) ${unknownFields.map((k) => `"${k}"`).join(", ")}: ` +
+      `search-tools takes "query" (text), "apps" (array of app keys) and "limit".`;
+  }
+  const { query, apps, limit } = args;
+  if (typeof query !== "string" || query.trim() === "") {
+    return `"query" must be a non-empty string: the task in plain words.`;
+  }
+  if (query.length > MAX_QUERY_CHARS) {
+    return `"query" must be at most ${MAX_QUERY_CHARS} characters.`;
+  }
+  if (
+    apps !== undefined &&
+    (!Array.isArray(apps) || apps.length > MAX_APPS ||
+      apps.some((app) => typeof app !== "string" || app.trim() === "" || app.length > 200))
+  ) {
+    return `"apps" must be an array of at most ${MAX_APPS} app keys (non-empty strings).`;
+  }
+  if (
+    limit !== undefined &&
+    (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 ||
+      limit > SEARCH_LIMIT.max)
+  ) {
+    return `"limit" must be an integer from 1 to ${SEARCH_LIMIT.max}.`;
+  }
+  return {
+    query,
+    apps: (apps as string[] | undefined)?.map((app) => app.trim().toLowerCase()),
+    limit: (limit as number | undefined) ?? SEARCH_LIMIT.default,
+  };
+}
+
+/** One found tool as `search-tools` describes it. */
+export interface FoundTool {
+  name: string;
+  title: string;
+  description: string;
+  app: string;
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  inputSchema: Record<string, unknown>;
+}
+
+/** The description of a found tool. */
+export function describeFoundTool(tool: ToolEntry): FoundTool {
+  return {
+    name: tool.name,
+    title: tool.title,
+    description: tool.description,
+    app: tool.integrationKey,
+    readOnlyHint: tool.annotations.readOnlyHint === true,
+    destructiveHint: tool.annotations.destructiveHint === true,
+    inputSchema: tool.inputSchema,
+  };
+}
+
+/** Answers a `search-tools` call over `tools` (the session's catalog). */
+export function searchToolsResult(
+  tools: ToolEntry[],
+  args: Record<string, unknown>,
+): CallToolResult {
+  const request = parseSearchToolsArguments(args);
+  if (typeof request === "string") return errorResult(request);
+  const apps = request.apps ? new Set(request.apps) : undefined;
+  const unknownApps =
+    request.apps?.filter((app) =>
+      !tools.some((tool) => tool.integrationKey.toLowerCase() === app)
+    ) ?? [];
+  const hits = searchTools(searchIndexFor(tools), request.query, request.limit, {
+    filter: apps ? (tool) => apps.has(tool.integrationKey.toLowerCase()) : undefined,
+  });
+  const found = hits.map((hit) => describeFoundTool(hit.tool));
+  const notes: string[] = [];
+  if (unknownApps.length > 0) {
+    notes.push(`No tools of ${unknownApps.join(", ")} in this session.`);
+  }
+  const head = found.length === 0
+    ? `No tool matches "${request.query}". Try other words or fewer apps.`
+    : `${found.length} tool${found.length === 1 ? "" : "s"} for "${request.query}", best ` +
+      `first. Run one with call-tool {name, arguments} (arguments as its inputSchema says).`;
+  const structured = { query: request.query, tools: found, ...(notes.length ? { notes } : {}) };
+  return {
+    content: [{
+      type: "text",
+      text: [head, ...notes, JSON.stringify({ tools: found })].join("\n"),
+    }],
+    structuredContent: structured,
+  };
+}
+
+/** The `search-tools` meta-tool. */
+export const searchToolsMetaTool: MetaTool = {
+  name: SEARCH_TOOLS_NAME,
+  tool: SEARCH_TOOLS_TOOL,
+  changesToolList: false,
+  handler: (args, context) => Promise.resolve(searchToolsResult(context.catalog.tools, args)),
+};
