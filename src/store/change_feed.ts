@@ -1,8 +1,10 @@
 /**
  * Tool-list changes of customers and chats, carried through Deno KV so that every instance
  * sees them: a change is a write of a small marker key, and each open listener watches the
- * markers of its customer and chat (`Deno.Kv.watch`). Listeners are counted per customer on
- * this instance, so one customer cannot hold every stream.
+ * markers of its customer and chat (`Deno.Kv.watch`, which Deno Deploy's KV and a shared
+ * `denokv` deliver across instances), and reads them once a second as well: on a local KV file
+ * `watch` only sees the writes of its own process. Listeners are counted per customer on this
+ * instance, so one customer cannot hold every stream.
  *
  * @module
  */
@@ -21,6 +23,8 @@ export interface ChangeFeedOptions {
   logger: Logger;
   /** Open listeners per customer on this instance. */
   maxListenersPerTenant: number;
+  /** How often each listener also reads its markers (0: never; `watch` alone). */
+  pollMs?: number;
   now?: () => number;
 }
 
@@ -39,6 +43,7 @@ export class ChangeFeed {
   readonly #logger: Logger;
   readonly #max: number;
   readonly #now: () => number;
+  readonly #pollMs: number;
   /** Listener slots per tenant: reserved or held by an open listener. */
   readonly #slots = new Map<string, number>();
   readonly #open = new Set<() => void>();
@@ -50,6 +55,7 @@ export class ChangeFeed {
     this.#logger = options.logger;
     this.#max = options.maxListenersPerTenant;
     this.#now = options.now ?? Date.now;
+    this.#pollMs = options.pollMs ?? 1000;
   }
 
   /** Marks the catalog of `tenant` changed: every listener of that customer hears it. */
@@ -97,34 +103,53 @@ export class ChangeFeed {
   subscribe(scope: ChangeScope, onChange: () => void): () => void {
     const keys = [catalogMarker(scope.tenant)];
     if (scope.chatId !== undefined) keys.push(chatMarker(scope.tenant, scope.chatId));
-    const stream = this.#kv.watch(keys);
-    const reader = stream.getReader();
+    const reader = this.#kv.watch(keys).getReader();
     let live = true;
+    let poller: ReturnType<typeof setInterval> | undefined;
     const stop = (): void => {
       if (!live) return;
       live = false;
       this.#open.delete(stop);
       this.release(scope.tenant);
+      clearInterval(poller);
       reader.cancel().catch(() => {});
     };
     this.#open.add(stop);
-    const pump = async (): Promise<void> => {
-      // The first snapshot is the state when listening began; later ones are changes.
-      let seen: (string | null)[] | undefined;
+    // The versions last seen (the state when listening began, at first); a newer one is a change.
+    let seen: (string | null)[] | undefined;
+    const observe = (entries: Deno.KvEntryMaybe<unknown>[]): void => {
+      const versions = entries.map((entry) => entry.versionstamp);
+      if (seen === undefined) {
+        seen = versions;
+        return;
+      }
+      const newer = versions.some((version, i) =>
+        version !== null && (seen?.[i] === null || version > (seen?.[i] ?? ""))
+      );
+      if (newer) {
+        seen = versions.map((version, i) =>
+          version !== null && version > (seen?.[i] ?? "") ? version : seen?.[i] ?? null
+        );
+        if (live) onChange();
+      }
+    };
+    const failed = (error: unknown): void => {
+      if (live) this.#logger.warn("change watch failed", { error });
+      stop();
+    };
+    (async () => {
       while (live) {
         const { done, value } = await reader.read();
         if (done || !live) break;
-        const versions = value.map((entry) => entry.versionstamp);
-        if (seen !== undefined && versions.some((version, i) => version !== seen?.[i])) {
-          onChange();
-        }
-        seen = versions;
+        observe(value);
       }
-    };
-    pump().catch((error) => {
-      if (live) this.#logger.warn("change watch failed", { error });
-      stop();
-    });
+    })().catch(failed);
+    // `watch` on a local KV file misses writes of other processes: a slow poll catches them.
+    if (this.#pollMs > 0) {
+      poller = setInterval(() => {
+        this.#kv.getMany(keys).then((entries) => live && observe(entries), failed);
+      }, this.#pollMs);
+    }
     return stop;
   }
 

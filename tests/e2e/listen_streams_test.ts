@@ -3,6 +3,7 @@ import { connectModernClient, type ModernClient } from "../../src/mcp/modern_cli
 import { FakeIntegrationApp } from "../support/fake_integration_app.ts";
 import { fixtureWorkspace } from "../support/fixtures.ts";
 import { mcpHeaders, startTestServer } from "../support/harness.ts";
+import { startServerProcess } from "../support/server_process.ts";
 
 const MODERN = "2026-07-28";
 
@@ -170,6 +171,42 @@ Deno.test("a change made on one replica reaches a listener on another (shared KV
     await actor.close();
     await replicaA.close();
     await replicaB.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a change made by another server process reaches a listener (shared KV file)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mcp-kv-" });
+  const kvPath = `${dir}/kv.sqlite3`;
+  try {
+    await using fake = new FakeIntegrationApp(fixtureWorkspace()).start();
+    const token = await fake.token("alice");
+    const options = { query: "?mode=dynamic", headers: { "x-chat-id": "across" } };
+    await using other = await startServerProcess({ apiUrl: fake.url, kvPath });
+    await using local = await startTestServer({ fakeApp: fake, kvPath });
+    const listener = await connectModernClient(local.mcpUrl, token, options);
+    const actor = await connectModernClient(other.mcpUrl, token, options);
+    try {
+      const heard = onListChanged(listener);
+      const subscription = await listener.listen({ toolsListChanged: true });
+      const started = performance.now();
+      await actor.callTool({ name: "enable-tools", arguments: { tools: ["gmail_send-email"] } });
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const at = await Promise.race([
+        heard,
+        new Promise<number>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("no notice within 10 s")), 10_000);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      // deno-lint-ignore no-console
+      console.log(`cross-process list_changed after ${(at - started).toFixed(1)} ms`);
+      await subscription.close();
+    } finally {
+      await listener.close();
+      await actor.close();
+      await local.close();
+    }
+  } finally {
     await Deno.remove(dir, { recursive: true });
   }
 });
