@@ -4,7 +4,10 @@
  * 1. the official MCP conformance suite, a few scenarios any tools-only server must pass,
  *    through an Authorization-adding proxy (the suite sends no credentials);
  * 2. the MCP Inspector CLI: `tools/list`, a `tools/call` that succeeds and one whose action
- *    fails, with a bearer header.
+ *    fails, with a bearer header;
+ * 3. the official SDK clients in one run: a 2026-07-28 client (2.x) lists, calls and hears
+ *    `list_changed` through `subscriptions/listen` when a 2025 client (1.x) of its chat enables
+ *    a tool.
  *
  * Both come from the committed, locked tree in `clients/` (`scripts/mcp_clients.ts`), never
  * resolved afresh.
@@ -26,6 +29,8 @@ import {
   withFlagValues,
 } from "../tests/support/start_flags.ts";
 import { startFlaggedServer } from "../tests/support/task_process.ts";
+import { connectModernClient } from "../src/mcp/modern_client.ts";
+import { connectClient } from "../tests/support/harness.ts";
 import { startAuthProxy } from "./auth_proxy.ts";
 import {
   clientCommand,
@@ -237,6 +242,79 @@ async function inspector(mcpUrl: string, token: string, cwd: string): Promise<Ch
   return checks;
 }
 
+/** Runs `check` and turns its outcome (or its error) into a check line. */
+async function attempt(name: string, check: () => Promise<string>): Promise<Check> {
+  try {
+    return { name, ok: true, detail: await check() };
+  } catch (error) {
+    return { name, ok: false, detail: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * The official SDK clients side by side in one run: a 2026-07-28 client (2.x, pinned: no
+ * `initialize`, no session) and a 2025 client (1.x) of the same chat. The modern one lists,
+ * calls, and hears `list_changed` on `subscriptions/listen` when the 2025 one enables a tool.
+ */
+async function sdkClients(mcpUrl: string, token: string): Promise<Check[]> {
+  const chat = { query: "?mode=dynamic", headers: { "x-chat-id": "ci-chat" } };
+  const modern = await connectModernClient(mcpUrl, token, chat);
+  const legacy = await connectClient(mcpUrl, token, chat);
+  try {
+    const checks = [
+      await attempt("2026-07-28 client (SDK 2.x): negotiates, lists, calls", async () => {
+        const version = modern.getNegotiatedProtocolVersion();
+        if (version !== "2026-07-28") throw new Error(`negotiated ${version}`);
+        const { tools } = await modern.listTools();
+        if (!tools.some((tool) => tool.name === "call-tool")) throw new Error("no meta-tools");
+        const result = await modern.callTool({
+          name: "call-tool",
+          arguments: { name: "hubspot_create-contact", arguments: { email: "ada@example.com" } },
+        });
+        if (result.isError) throw new Error(`call failed: ${JSON.stringify(result.content)}`);
+        return `${version}, ${tools.length} tools listed, call-tool ran an action`;
+      }),
+    ];
+    checks.push(
+      await attempt(
+        "2026-07-28 client hears list_changed from a 2025 client's change",
+        async () => {
+          let notified!: () => void;
+          const heard = new Promise<void>((resolve) => notified = resolve);
+          modern.setNotificationHandler("notifications/tools/list_changed", () => notified());
+          const subscription = await modern.listen({ toolsListChanged: true });
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          try {
+            const started = performance.now();
+            await legacy.callTool({
+              name: "enable-tools",
+              arguments: { tools: ["gmail_send-email"] },
+            });
+            await Promise.race([
+              heard,
+              new Promise((_, reject) => {
+                timer = setTimeout(() => reject(new Error("no list_changed within 10 s")), 10_000);
+              }),
+            ]);
+            const { tools } = await modern.listTools(undefined, { cacheMode: "bypass" });
+            if (!tools.some((tool) => tool.name === "gmail_send-email")) {
+              throw new Error("the enabled tool is not listed to the chat");
+            }
+            return `after ${Math.round(performance.now() - started)} ms; the chat lists the tool`;
+          } finally {
+            clearTimeout(timer);
+            await subscription.close();
+          }
+        },
+      ),
+    );
+    return checks;
+  } finally {
+    await modern.close();
+    await legacy.close();
+  }
+}
+
 /** The error line of a failed client run, for the check's one-line detail. */
 function problem(run: { code: number; error?: string }): string {
   return run.code !== 0 && run.error ? `${run.error}; ` : "";
@@ -290,6 +368,7 @@ async function main(): Promise<number> {
     print(`Real clients against ${server.url}/mcp (conformance via ${proxy.url}/mcp)`);
     checks.push(...await conformance(`${proxy.url}/mcp`, work));
     checks.push(...await inspector(`${server.url}/mcp`, token, work));
+    checks.push(...await sdkClients(`${server.url}/mcp`, token));
     const status = await server.stop();
     await Deno.writeTextFile(`${OUTPUT_DIR}/server.log`, server.lines.join("\n") + "\n");
     checks.push({
