@@ -82,11 +82,11 @@ export class ModernMcpEndpoint {
     const method = (body as { method?: unknown } | null)?.method;
     context.session = "stateless";
 
-    let chat: ChatRecord | undefined;
-    if (chatId !== undefined) {
-      chat = await sessions.getChat(tenant, chatId);
-      chat = await sessions.touchStatelessChat(tenant, chatId, { mode, apps }, chat);
-    }
+    // Read now, written (created, or its last use refreshed) only once the request is served:
+    // a refused request leaves no trace.
+    let chat: ChatRecord | undefined = chatId !== undefined
+      ? await sessions.getChat(tenant, chatId)
+      : undefined;
     const at = now();
     const session: SessionRecord = {
       id: STATELESS_SESSION_ID,
@@ -111,7 +111,7 @@ export class ModernMcpEndpoint {
               "sessions: the enabled tools belong to the chat)",
           );
         }
-        await sessions.touchStatelessChat(
+        chat = await sessions.touchStatelessChat(
           tenant,
           chatId,
           { mode, apps, enabledTools: names },
@@ -121,6 +121,22 @@ export class ModernMcpEndpoint {
         await changes.chatChanged(tenant, chatId);
       },
     );
+    const response = await this.#respond(request, body, method, tenant, chatId, mcpContext);
+    if (chatId !== undefined && response.status === 200) {
+      await sessions.touchStatelessChat(tenant, chatId, { mode, apps }, chat);
+    }
+    return response;
+  }
+
+  async #respond(
+    request: Request,
+    body: unknown,
+    method: unknown,
+    tenant: string,
+    chatId: string | undefined,
+    mcpContext: McpSessionContext,
+  ): Promise<Response> {
+    const { changes } = this.#services;
     if (method === "tools/list") {
       const { catalogs } = this.#services;
       const direct = await answerModernListDirectly(

@@ -236,6 +236,25 @@ Deno.test("the _meta envelope and the Mcp-* headers are checked with the spec's 
     assert.equal(server.fake.count(/\/run$/), 0);
   });
 
+  await t.step("a refused request with a chat id leaves no chat behind", async () => {
+    const res = await rawRequest(server.mcpUrl, {
+      ...modernRequest("tools/list", {}, {
+        headers: { "mcp-method": "prompts/list", "x-chat-id": "refused" },
+      }),
+      token,
+    });
+    assert.equal(res.status, 400);
+    const chats = await rawRequest(`${server.url}/mcp/sessions`, { token });
+    assert.deepEqual(chats.json, {});
+    const served = await rawRequest(server.mcpUrl, {
+      ...modernRequest("tools/list", {}, { headers: { "x-chat-id": "served" } }),
+      token,
+    });
+    assert.equal(served.status, 200);
+    const after = await rawRequest(`${server.url}/mcp/sessions`, { token });
+    assert.deepEqual(after.json, { served: "stateless" });
+  });
+
   await t.step("an Mcp-Method that names another method: -32020", async () => {
     const res = await rawRequest(server.mcpUrl, {
       ...modernRequest("tools/list", {}, { headers: { "mcp-method": "prompts/list" } }),
