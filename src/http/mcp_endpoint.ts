@@ -11,10 +11,10 @@ import { ENABLE_TOOLS_NAME } from "../mcp/enable_tools.ts";
 import { answerDirectly } from "../mcp/direct_answer.ts";
 import { createMcpServer } from "../mcp/mcp_server.ts";
 import { guardRequestParams } from "../mcp/params_guard.ts";
-import { isLegacyRequest } from "../mcp/sdk_modern.ts";
 import {
   isInitializeRequest,
   isJSONRPCRequest,
+  isLegacyRequest,
   type JSONRPCMessage,
   SUPPORTED_PROTOCOL_VERSIONS,
   WebStandardStreamableHTTPServerTransport,

@@ -12,13 +12,8 @@ import type { Services } from "../app.ts";
 import { ListenBus, type ListenScope } from "../mcp/listen_bus.ts";
 import type { McpSessionContext } from "../mcp/mcp_server.ts";
 import { answerModernListDirectly } from "../mcp/modern_direct_answer.ts";
-import { createModernServer, listingTtlMs } from "../mcp/modern_server.ts";
-import {
-  createMcpHandler,
-  type McpHttpHandler,
-  type ModernServer,
-  ProtocolError,
-} from "../mcp/sdk_modern.ts";
+import { createModernServer } from "../mcp/modern_server.ts";
+import { createMcpHandler, type McpHttpHandler, ProtocolError, type Server } from "../mcp/sdk.ts";
 import { type ChatRecord, STATELESS_SESSION_ID } from "../store/session_store.ts";
 import type { SessionRecord } from "../store/session_store.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
@@ -50,14 +45,12 @@ export class ModernMcpEndpoint {
     changes.onClose(() => this.#handler.close());
   }
 
-  #createServer(request: Request | undefined): ModernServer {
+  #createServer(request: Request | undefined): Server {
     const context = request ? this.#contexts.get(request) : undefined;
     if (!context) throw new Error("No MCP context for this request");
-    const { catalogs, config } = this.#services;
     return createModernServer(context, {
-      listTtlMs: (ctx) =>
-        listingTtlMs(ctx, (catalog) => catalogs.freshForMs(ctx.session.tenant, catalog)),
-      fixedTtlMs: config.catalogTtlMs,
+      freshForMs: (catalog) => this.#services.catalogs.freshForMs(context.session.tenant, catalog),
+      fixedTtlMs: this.#services.config.catalogTtlMs,
     });
   }
 
@@ -136,9 +129,8 @@ export class ModernMcpEndpoint {
     chatId: string | undefined,
     mcpContext: McpSessionContext,
   ): Promise<Response> {
-    const { changes } = this.#services;
+    const { changes, catalogs } = this.#services;
     if (method === "tools/list") {
-      const { catalogs } = this.#services;
       const direct = await answerModernListDirectly(
         request,
         body,

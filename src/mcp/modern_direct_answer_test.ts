@@ -6,7 +6,7 @@ import { buildTools, indexCatalog } from "../tools/catalog.ts";
 import type { McpSessionContext } from "./mcp_server.ts";
 import { answerModernListDirectly } from "./modern_direct_answer.ts";
 import { createModernServer } from "./modern_server.ts";
-import { createMcpHandler } from "./sdk_modern.ts";
+import { createMcpHandler } from "./sdk.ts";
 
 const catalog = indexCatalog({
   builtAt: 0,
@@ -73,7 +73,7 @@ function requestOf(body: unknown, headers: Record<string, string> = {}): Request
 async function viaSdk(body: unknown, headers?: Record<string, string>) {
   const context = contextFor("static");
   const handler = createMcpHandler(
-    () => createModernServer(context, { listTtlMs: () => Promise.resolve(TTL_MS), fixedTtlMs: 1 }),
+    () => createModernServer(context, { freshForMs: () => TTL_MS, fixedTtlMs: 1 }),
     { legacy: "reject" },
   );
   try {

@@ -14,7 +14,8 @@ import {
   SERVER_INFO,
 } from "./mcp_server.ts";
 import type { McpSessionContext } from "./mcp_server.ts";
-import { ModernServer } from "./sdk_modern.ts";
+import type { IndexedCatalog } from "../tools/catalog.ts";
+import { Server } from "./sdk.ts";
 
 /** `cacheScope` of every list: a customer's tools are theirs alone. */
 export const CACHE_SCOPE = "private";
@@ -26,8 +27,8 @@ const MODERN_INSTRUCTIONS =
 
 /** What a modern request's server needs besides the shared session context. */
 export interface ModernServerOptions {
-  /** How long a listing of `catalog` may be cached (0 where it can change at any moment). */
-  listTtlMs(context: McpSessionContext): Promise<number>;
+  /** How much longer `catalog` stays fresh, in ms: a static listing's `ttlMs`. */
+  freshForMs(catalog: IndexedCatalog): number;
   /** `ttlMs` of lists that only change with a new release (prompts, resources, discover). */
   fixedTtlMs: number;
 }
@@ -36,9 +37,9 @@ export interface ModernServerOptions {
 export function createModernServer(
   context: McpSessionContext,
   options: ModernServerOptions,
-): ModernServer {
+): Server {
   const fixed = { ttlMs: options.fixedTtlMs, cacheScope: CACHE_SCOPE } as const;
-  const server = new ModernServer(SERVER_INFO, {
+  const server = new Server(SERVER_INFO, {
     // We answer prompts and resources lists (empty for now): saying so is the truth.
     capabilities: { tools: { listChanged: true }, prompts: {}, resources: {} },
     instructions: MODERN_INSTRUCTIONS,
@@ -52,7 +53,11 @@ export function createModernServer(
 
   server.setRequestHandler("tools/list", async (request) => {
     const listing = await answerListTools(context, request.params);
-    return { ...listing, ttlMs: await options.listTtlMs(context), cacheScope: CACHE_SCOPE };
+    // A dynamic listing can change at any moment (an enable-tools call): 0.
+    const ttlMs = context.session.mode === "static"
+      ? options.freshForMs(await loadCatalog(context))
+      : 0;
+    return { ...listing, ttlMs, cacheScope: CACHE_SCOPE };
   });
 
   server.setRequestHandler("tools/call", async (request) => {
@@ -64,13 +69,4 @@ export function createModernServer(
   server.setRequestHandler("resources/list", () => ({ resources: [] }));
   server.setRequestHandler("resources/templates/list", () => ({ resourceTemplates: [] }));
   return server;
-}
-
-/** `ttlMs` of a tools listing: the catalog's remaining freshness in static mode, else 0. */
-export async function listingTtlMs(
-  context: McpSessionContext,
-  freshForMs: (catalog: Awaited<ReturnType<typeof loadCatalog>>) => number,
-): Promise<number> {
-  if (context.session.mode !== "static") return 0;
-  return freshForMs(await loadCatalog(context));
 }

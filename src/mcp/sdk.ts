@@ -1,17 +1,20 @@
 /**
- * The one place the 2025 path imports the MCP SDK: `@modelcontextprotocol/server` 2.x, the
- * same generation that serves 2026-07-28 (`sdk_modern.ts`). Its `Server` and stateless
- * Streamable HTTP transport serve 2025 sessions exactly as before.
+ * The one place the server imports the MCP SDK: `@modelcontextprotocol/server` 2.x, for both
+ * eras. 2025 sessions are served by its `Server` and stateless Streamable HTTP transport,
+ * exactly as before; 2026-07-28 requests by its dual-era entry (`createMcpHandler`, modern leg).
  *
  * @module
  */
 import { ProtocolError } from "@modelcontextprotocol/server";
 
 export {
+  createMcpHandler,
   isInitializeRequest,
   isJSONRPCRequest,
+  isLegacyRequest,
   LATEST_PROTOCOL_VERSION,
   parseJSONRPCMessage,
+  ProtocolError,
   ProtocolErrorCode as ErrorCode,
   Server,
   SUPPORTED_PROTOCOL_VERSIONS,
@@ -21,6 +24,9 @@ export { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/
 export type {
   CallToolResult,
   JSONRPCMessage,
+  McpHttpHandler,
+  ServerEvent,
+  ServerEventBus,
   Tool,
   ToolAnnotations,
 } from "@modelcontextprotocol/server";
