@@ -251,7 +251,7 @@ export class McpEndpoint {
     stream: boolean,
     context: RequestContext,
   ): Promise<Response> {
-    const { sessions, now, changes, background, logger } = this.#services;
+    const { sessions, now, changes } = this.#services;
     const mcpContext = createSessionContext(
       this.#services,
       caller,
@@ -260,15 +260,15 @@ export class McpEndpoint {
       async (names) => {
         // Change the served record only once the new set is stored.
         const next = { ...session, enabledTools: names, lastSeenAt: now() };
-        await sessions.saveSession(next);
+        const chatId = session.chatId;
+        // 2026-07-28 listeners of the chat hear it too (marked in the same commit).
+        await sessions.saveSession(
+          next,
+          chatId === undefined
+            ? undefined
+            : (op) => changes.markChatChanged(op, next.tenant, chatId),
+        );
         Object.assign(session, next);
-        // 2026-07-28 listeners of the chat hear it too.
-        if (session.chatId !== undefined) {
-          background.run(
-            changes.chatChanged(session.tenant, session.chatId),
-            (error) => logger.warn("cannot publish a chat change", { error }),
-          );
-        }
       },
     );
     if (!stream && messages.length === 1) {

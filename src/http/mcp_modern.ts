@@ -109,9 +109,9 @@ export class ModernMcpEndpoint {
           chatId,
           { mode, apps, enabledTools: names },
           chat,
+          (op) => changes.markChatChanged(op, tenant, chatId),
         );
         session.enabledTools = names;
-        await changes.chatChanged(tenant, chatId);
       },
     );
     const response = await this.#respond(request, body, method, tenant, chatId, mcpContext);

@@ -63,9 +63,12 @@ export class ChangeFeed {
     await this.#kv.set(catalogMarker(tenant), this.#now(), { expireIn: MARKER_TTL_MS });
   }
 
-  /** Marks the enabled set of a chat changed: that chat's listeners hear it. */
-  async chatChanged(tenant: string, chatId: string): Promise<void> {
-    await this.#kv.set(chatMarker(tenant, chatId), this.#now(), { expireIn: MARKER_TTL_MS });
+  /**
+   * Marks the enabled set of a chat changed, within `op` (the commit that stores the new set):
+   * that chat's listeners hear it once `op` commits.
+   */
+  markChatChanged(op: Deno.AtomicOperation, tenant: string, chatId: string): void {
+    op.set(chatMarker(tenant, chatId), this.#now(), { expireIn: MARKER_TTL_MS });
   }
 
   /** Whether `close` was called (the instance is shutting down). */
@@ -133,21 +136,26 @@ export class ChangeFeed {
         if (live) onChange();
       }
     };
-    const failed = (error: unknown): void => {
-      if (live) this.#logger.warn("change watch failed", { error });
-      stop();
-    };
     (async () => {
       while (live) {
         const { done, value } = await reader.read();
         if (done || !live) break;
         observe(value);
       }
-    })().catch(failed);
+    })().catch((error) => {
+      if (!live) return;
+      // The poll below still carries the changes, only later.
+      this.#logger.warn("change watch failed", { error });
+      if (this.#pollMs <= 0) stop();
+    });
     // `watch` on a local KV file misses writes of other processes: a slow poll catches them.
     if (this.#pollMs > 0) {
       poller = setInterval(() => {
-        this.#kv.getMany(keys).then((entries) => live && observe(entries), failed);
+        this.#kv.getMany(keys).then(
+          (entries) => live && observe(entries),
+          // A busy KV file: the next read will do.
+          (error) => this.#logger.debug("change poll failed", { error }),
+        );
       }, this.#pollMs);
     }
     return stop;

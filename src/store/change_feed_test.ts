@@ -2,6 +2,12 @@ import assert from "node:assert/strict";
 import { createLogger } from "../log.ts";
 import { ChangeFeed } from "./change_feed.ts";
 
+async function mark(kv: Deno.Kv, feed: ChangeFeed, tenant: string, chatId: string) {
+  const op = kv.atomic();
+  feed.markChatChanged(op, tenant, chatId);
+  await op.commit();
+}
+
 function waitFor(condition: () => boolean): Promise<void> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
@@ -23,10 +29,10 @@ Deno.test("a listener hears its customer's catalog and its chat, nothing else, a
   const stop = feed.subscribe({ tenant: "t1", chatId: "c1" }, () => heard++);
   await new Promise((resolve) => setTimeout(resolve, 50));
   assert.equal(heard, 0);
-  await feed.chatChanged("t1", "c2");
+  await mark(kv, feed, "t1", "c2");
   await feed.catalogChanged("t2");
-  await feed.chatChanged("t2", "c1");
-  await feed.chatChanged("t1", "c1");
+  await mark(kv, feed, "t2", "c1");
+  await mark(kv, feed, "t1", "c1");
   await waitFor(() => heard === 1);
   await feed.catalogChanged("t1");
   await waitFor(() => heard === 2);

@@ -11,6 +11,12 @@
  */
 export const STATELESS_SESSION_ID = "stateless";
 
+/**
+ * More writes for the same atomic commit as a record (e.g. a change marker): one transaction
+ * instead of two, which matters to a KV file shared by several processes.
+ */
+export type AlsoWrite = (op: Deno.AtomicOperation) => void;
+
 /** How the session exposes tools. */
 export type ToolMode = "static" | "dynamic";
 
@@ -96,7 +102,12 @@ export class SessionStore {
    */
   async #commit(
     record: SessionRecord,
-    options: { pointChat: boolean; sessionVersion?: string | null; previousChat?: string },
+    options: {
+      pointChat: boolean;
+      sessionVersion?: string | null;
+      previousChat?: string;
+      also?: AlsoWrite;
+    },
   ): Promise<boolean> {
     const key = sessionKey(record.tenant, record.id);
     for (let attempt = 0;; attempt++) {
@@ -119,6 +130,7 @@ export class SessionStore {
         const entry = await this.#kv.get<ChatRecord>(chatKey(record.tenant, options.previousChat));
         if (entry.value?.sessionId === record.id) op.check(entry).delete(entry.key);
       }
+      options.also?.(op);
       if ((await op.commit()).ok) return true;
       if (options.sessionVersion !== undefined) {
         const current = await this.#kv.get(key);
@@ -168,9 +180,9 @@ export class SessionStore {
     return value;
   }
 
-  /** Writes back a changed session (and refreshes its chat while it points here). */
-  async saveSession(record: SessionRecord): Promise<void> {
-    await this.#commit(record, { pointChat: false });
+  /** Writes back a changed session (and refreshes its chat while it points here), with `also`. */
+  async saveSession(record: SessionRecord, also?: AlsoWrite): Promise<void> {
+    await this.#commit(record, { pointChat: false, also });
   }
 
   /** Records use of a session, writing at most once per `touchIntervalMs`. */
@@ -215,6 +227,7 @@ export class SessionStore {
     chatId: string,
     fields: { mode: ToolMode; apps: string[] | null; enabledTools?: string[] },
     existing: ChatRecord | undefined,
+    also?: AlsoWrite,
   ): Promise<ChatRecord> {
     const now = this.#now();
     if (
@@ -240,7 +253,9 @@ export class SessionStore {
         createdAt: now,
         lastSeenAt: now,
       };
-    await this.#kv.set(chatKey(tenant, chatId), chat, { expireIn: this.#chatTtlMs });
+    const op = this.#kv.atomic().set(chatKey(tenant, chatId), chat, { expireIn: this.#chatTtlMs });
+    also?.(op);
+    await op.commit();
     return chat;
   }
 
