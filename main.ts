@@ -7,6 +7,7 @@
 import { createServices } from "./src/app.ts";
 import { ConfigError, loadConfig } from "./src/config.ts";
 import { createHandler } from "./src/http/handler.ts";
+import { originPolicyWarnings } from "./src/http/origin_guard.ts";
 import { openKv } from "./src/kv.ts";
 import { createLogger } from "./src/log.ts";
 import { canReadEnvironment, missingPermissions } from "./src/permissions.ts";
@@ -40,6 +41,13 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
+  for (
+    const warning of originPolicyWarnings({
+      bindHost: config.host,
+      allowedHosts: config.allowedHosts,
+      allowedOrigins: config.allowedOrigins,
+    })
+  ) logger.warn(warning);
   // Deno Deploy grants what a deployment may do and has no permission flags to check.
   if (!Deno.env.get("DENO_DEPLOYMENT_ID")) {
     const missing = await missingPermissions(config);

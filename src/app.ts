@@ -8,6 +8,7 @@ import { CatalogService } from "./catalog/catalog_service.ts";
 import type { Config } from "./config.ts";
 import type { IntegrationAppApiFactory } from "./integration_app/types.ts";
 import { Limits } from "./limits/limits.ts";
+import { UnverifiedLimits } from "./limits/unverified.ts";
 import type { Logger } from "./log.ts";
 import { ChangeFeed } from "./store/change_feed.ts";
 import { SessionStore } from "./store/session_store.ts";
@@ -33,6 +34,8 @@ export interface Services extends Required<AppDependencies> {
   limits: Limits;
   /** Tool-list changes, seen by every instance (2026-07-28 `subscriptions/listen`). */
   changes: ChangeFeed;
+  /** Per-address limits of requests without a verified token. */
+  unverified: UnverifiedLimits;
 }
 
 /** Creates the services of one instance. */
@@ -85,7 +88,21 @@ export function createServices(deps: AppDependencies): Services {
       toolCallsPerSecond: config.toolCallRateLimitPerSecond,
       toolCallBurst: config.toolCallRateLimitBurst,
       maxSessionsPerTenant: config.maxSessionsPerTenant,
+      maxInFlightPerTenant: config.maxInFlightPerTenant,
+      // One body of the largest size always fits.
+      maxBodyBytesInFlightPerTenant: Math.max(
+        config.maxBodyBytesInFlightPerTenant,
+        config.maxBodyBytes,
+      ),
+      maxChatsPerTenant: config.maxChatsPerTenant,
       countSessions: (tenant, limit) => sessions.countSessions(tenant, limit),
+      countChats: (tenant, limit) => sessions.countChats(tenant, limit),
+      now,
+    }),
+    unverified: new UnverifiedLimits({
+      perSecond: config.unverifiedRatePerSecond,
+      burst: config.unverifiedBurst,
+      concurrentChecks: config.identityCheckConcurrency,
       now,
     }),
   };

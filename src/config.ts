@@ -56,6 +56,14 @@ const EnvSchema = z.object({
   TOOL_CALL_RATE_LIMIT_PER_SECOND: integer(300, 1),
   TOOL_CALL_RATE_LIMIT_BURST: integer(600, 1),
   SHUTDOWN_GRACE_SECONDS: seconds(10),
+  MAX_IN_FLIGHT_PER_TENANT: integer(256, 1),
+  MAX_CHATS_PER_TENANT: integer(10_000, 1),
+  BODY_TIMEOUT_SECONDS: seconds(20),
+  MAX_BODY_BYTES_IN_FLIGHT_PER_TENANT: integer(32 * 1024 * 1024, 1024),
+  UNVERIFIED_RATE_LIMIT_PER_SECOND: integer(10, 1),
+  UNVERIFIED_RATE_LIMIT_BURST: integer(50, 1),
+  IDENTITY_CHECK_CONCURRENCY: integer(16, 1),
+  CLIENT_ADDRESS_HEADER: optional(),
   DENO_DEPLOYMENT_ID: optional(),
 });
 
@@ -92,6 +100,21 @@ export interface Config {
   toolCallRateLimitPerSecond: number;
   toolCallRateLimitBurst: number;
   shutdownGraceMs: number;
+  /** Live chats of one customer; a new one past it gets 429 (none is evicted). */
+  maxChatsPerTenant: number;
+  /** Requests of one customer being served at once; more get 429. */
+  maxInFlightPerTenant: number;
+  /** Bytes of one customer's request bodies read at once; past it, 429. */
+  maxBodyBytesInFlightPerTenant: number;
+  /** How long a request body may take to arrive; a slower one gets 408. */
+  bodyTimeoutMs: number;
+  /** Per client address: requests without a verified token per second, and the burst. */
+  unverifiedRatePerSecond: number;
+  unverifiedBurst: number;
+  /** Token checks with Integration.app in flight at once. */
+  identityCheckConcurrency: number;
+  /** Header a trusted reverse proxy puts the client address in (lower case), if any. */
+  clientAddressHeader: string | undefined;
 }
 
 /** Default local KV file, used when `KV_PATH` is unset outside Deno Deploy. */
@@ -139,5 +162,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     toolCallRateLimitPerSecond: e.TOOL_CALL_RATE_LIMIT_PER_SECOND,
     toolCallRateLimitBurst: e.TOOL_CALL_RATE_LIMIT_BURST,
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    maxInFlightPerTenant: e.MAX_IN_FLIGHT_PER_TENANT,
+    maxChatsPerTenant: e.MAX_CHATS_PER_TENANT,
+    bodyTimeoutMs: e.BODY_TIMEOUT_SECONDS * 1000,
+    maxBodyBytesInFlightPerTenant: e.MAX_BODY_BYTES_IN_FLIGHT_PER_TENANT,
+    unverifiedRatePerSecond: e.UNVERIFIED_RATE_LIMIT_PER_SECOND,
+    unverifiedBurst: e.UNVERIFIED_RATE_LIMIT_BURST,
+    identityCheckConcurrency: e.IDENTITY_CHECK_CONCURRENCY,
+    clientAddressHeader: e.CLIENT_ADDRESS_HEADER?.toLowerCase(),
   };
 }

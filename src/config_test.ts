@@ -31,3 +31,20 @@ Deno.test("bad configuration values fail with a clear message", () => {
   assert.throws(() => loadConfig({ INTEGRATION_APP_API_URL: "ftp://x" }), ConfigError);
   assert.throws(() => loadConfig({ LOG_LEVEL: "loud" }), /LOG_LEVEL/);
 });
+
+Deno.test("abuse limits have bounded defaults and read the client address header in lower case", () => {
+  const defaults = loadConfig({});
+  assert.equal(defaults.maxInFlightPerTenant, 256);
+  assert.equal(defaults.maxChatsPerTenant, 10_000);
+  assert.equal(defaults.bodyTimeoutMs, 20_000);
+  assert.equal(defaults.maxBodyBytesInFlightPerTenant, 32 * 1024 * 1024);
+  assert.equal(defaults.unverifiedRatePerSecond, 10);
+  assert.equal(defaults.unverifiedBurst, 50);
+  assert.equal(defaults.identityCheckConcurrency, 16);
+  assert.equal(defaults.clientAddressHeader, undefined);
+  assert.equal(
+    loadConfig({ CLIENT_ADDRESS_HEADER: "X-Forwarded-For" }).clientAddressHeader,
+    "x-forwarded-for",
+  );
+  assert.throws(() => loadConfig({ MAX_IN_FLIGHT_PER_TENANT: "0" }), /MAX_IN_FLIGHT_PER_TENANT/);
+});

@@ -5,9 +5,12 @@
  * @module
  */
 import type { LogLevel } from "./config.ts";
+import { clip } from "./util/text.ts";
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
 const SECRET_FIELD = /token|authorization|secret|password|cookie/i;
+/** Longest string field (or error message) written: request data must not flood the log. */
+const MAX_FIELD_CHARS = 2_000;
 
 /** Fields attached to a log line. */
 export type LogFields = Record<string, unknown>;
@@ -33,7 +36,9 @@ function redact(fields: LogFields): LogFields {
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;
     if (SECRET_FIELD.test(key)) out[key] = "[redacted]";
-    else if (value instanceof Error) out[key] = `${value.name}: ${value.message}`;
+    else if (value instanceof Error) {
+      out[key] = clip(`${value.name}: ${value.message}`, MAX_FIELD_CHARS);
+    } else if (typeof value === "string") out[key] = clip(value, MAX_FIELD_CHARS);
     else out[key] = value;
   }
   return out;

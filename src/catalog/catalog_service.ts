@@ -49,7 +49,7 @@ interface MemoryEntry {
   catalog: IndexedCatalog;
 }
 
-/** The key of the view of `apps` (`undefined` = every app). */
+/** The key of the view of `apps` (`undefined` = every app; no app at all is `""`). */
 export function appsKey(apps: readonly string[] | undefined): string {
   return apps ? [...new Set(apps)].sort().join(",") : "*";
 }
@@ -71,6 +71,8 @@ export class CatalogService {
   readonly #memory: LruMap<string, MemoryEntry>;
   /** Per catalog: its views by apps key; they go with it. */
   readonly #views = new WeakMap<IndexedCatalog, LruMap<string, IndexedCatalog>>();
+  /** Per catalog: the integration keys of its tools. */
+  readonly #appKeys = new WeakMap<IndexedCatalog, Set<string>>();
   /** Per catalog: tools held by the views made of it so far (a bound from above). */
   readonly #viewTools = new WeakMap<IndexedCatalog, number>();
   readonly #memoryTools: number;
@@ -118,14 +120,21 @@ export class CatalogService {
     return apps ? this.#view(tenant, catalog, apps) : catalog;
   }
 
-  /** The tools of `catalog` from the integrations `apps`, with the same names. */
+  /**
+   * The tools of `catalog` from the integrations `apps`, with the same names. Keys the
+   * catalog does not hold are left out first, so junk keys cannot make new views.
+   */
   #view(tenant: string, catalog: IndexedCatalog, apps: readonly string[]): IndexedCatalog {
-    const key = appsKey(apps);
+    let known = this.#appKeys.get(catalog);
+    if (!known) {
+      this.#appKeys.set(catalog, known = new Set(catalog.tools.map((t) => t.integrationKey)));
+    }
+    const key = appsKey(apps.filter((app) => known.has(app)));
     let views = this.#views.get(catalog);
     if (!views) this.#views.set(catalog, views = new LruMap(VIEWS_PER_CATALOG));
     let view = views.get(key);
     if (!view) {
-      const wanted = new Set(apps);
+      const wanted = new Set(apps.filter((app) => known.has(app)));
       const tools = catalog.tools.filter((tool) => wanted.has(tool.integrationKey));
       // A view of every app is the catalog itself: no second copy of its listing.
       view = tools.length === catalog.tools.length

@@ -166,3 +166,22 @@ Deno.test("a rebuild that lists other tools is told to onChange; one that lists 
   await background.drain();
   assert.deepEqual(changed, ["t1"]);
 });
+
+Deno.test("unknown app keys make no new view: junk sets share the view of their known apps", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const background = new BackgroundTasks();
+  const catalogs = catalogService(kv, background, 20);
+  const api = apiOf(["crm", "mail", "calendar"], []);
+  await catalogs.get("tenant-a", undefined, api);
+  const mail = await catalogs.get("tenant-a", ["mail"], api);
+  const none = await catalogs.get("tenant-a", ["junk-0"], api);
+  assert.deepEqual(none.tools, []);
+  for (let i = 0; i < 50; i++) {
+    assert.equal(await catalogs.get("tenant-a", [`junk-${i}`, "mail"], api), mail);
+    assert.equal(await catalogs.get("tenant-a", [`junk-${i}`, `more-${i}`], api), none);
+  }
+  // 6 tools, a 2-tool view and an empty one: far under the bound of 20, so nothing was
+  // evicted; 50 fresh views of 2 tools each would have gone over it.
+  assert.equal(catalogs.builds, 1);
+  await background.drain();
+});

@@ -1,13 +1,24 @@
 /**
- * Bearer authentication of HTTP requests.
+ * Bearer authentication of HTTP requests. A token accepted before passes at once; anything
+ * else (no token, a malformed one, one not seen yet) counts against its client address's
+ * limit (given back when Integration.app accepts the token), and tokens not seen yet are
+ * checked a few at a time.
  *
  * @module
  */
 import { AuthError, type Identity, type IdentityResolver } from "../auth/identity.ts";
 import { UpstreamError } from "../integration_app/errors.ts";
+import { ChecksBusyError, type UnverifiedLimits } from "../limits/unverified.ts";
+import { LruMap } from "../util/concurrency.ts";
+import { sha256Hex } from "../util/hash.ts";
 import { HttpError } from "./errors.ts";
 
-const MAX_TOKEN_LENGTH = 16 * 1024;
+/** Longest accepted token. */
+export const MAX_TOKEN_LENGTH = 16 * 1024;
+/** Shortest accepted token: no kind of Integration.app token is shorter. */
+export const MIN_TOKEN_LENGTH = 16;
+/** RFC 6750 `b64token`: the syntax of every bearer token. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /** The bearer token of a request, or `undefined`. */
 export function bearerToken(request: Request): string | undefined {
@@ -15,6 +26,17 @@ export function bearerToken(request: Request): string | undefined {
   if (!header) return undefined;
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
   return match?.[1];
+}
+
+/**
+ * Why `token` cannot be a bearer token of any kind Integration.app issues (JWTs, personal
+ * access tokens, OAuth access tokens), or `undefined` when it may be one.
+ */
+export function malformedTokenReason(token: string): string | undefined {
+  if (token.length > MAX_TOKEN_LENGTH) return `longer than ${MAX_TOKEN_LENGTH} characters`;
+  if (token.length < MIN_TOKEN_LENGTH) return `shorter than ${MIN_TOKEN_LENGTH} characters`;
+  if (!B64TOKEN.test(token)) return "characters outside the bearer token syntax (RFC 6750)";
+  return undefined;
 }
 
 function unauthorized(message: string, invalid: boolean): HttpError {
@@ -27,32 +49,93 @@ function unauthorized(message: string, invalid: boolean): HttpError {
   });
 }
 
-/**
- * Authenticates a request; throws 401 (no or refused token) or 503 (Integration.app down).
- */
-export async function authenticate(
-  request: Request,
-  identities: IdentityResolver,
-): Promise<{ identity: Identity; token: string }> {
-  const token = bearerToken(request);
-  if (!token) {
-    throw unauthorized(
-      "Unauthorized: send the Integration.app access token as 'Authorization: Bearer <token>'",
-      false,
-    );
+/** Who sent a request, and with which token. */
+export interface AuthenticatedCaller {
+  identity: Identity;
+  token: string;
+}
+
+/** Options for `Authenticator`. */
+export interface AuthenticatorOptions {
+  identities: IdentityResolver;
+  unverified: UnverifiedLimits;
+}
+
+/** Authenticates requests, limiting unverified ones per client address. */
+export class Authenticator {
+  readonly #identities: IdentityResolver;
+  readonly #unverified: UnverifiedLimits;
+  /**
+   * Hashes of tokens Integration.app accepted before on this instance. Their checks (served
+   * from the identity cache, or asked again after `IDENTITY_TTL_SECONDS`) count against no
+   * address and wait for no slot: a platform that connects thousands of its users from one
+   * address re-checks their tokens all the time, and a forged token is never in here.
+   */
+  readonly #accepted = new LruMap<string, true>(50_000);
+
+  constructor(options: AuthenticatorOptions) {
+    this.#identities = options.identities;
+    this.#unverified = options.unverified;
   }
-  if (token.length > MAX_TOKEN_LENGTH) throw unauthorized("Unauthorized: token too long", true);
-  try {
-    return { identity: await identities.resolve(token), token };
-  } catch (error) {
-    if (error instanceof AuthError) throw unauthorized(`Unauthorized: ${error.message}`, true);
-    if (error instanceof UpstreamError) {
-      throw new HttpError(
-        503,
-        `Cannot check the token: Integration.app is unavailable (${error.message})`,
-        { headers: { "retry-after": String(error.retryAfterSeconds ?? 5) } },
+
+  /**
+   * The caller of `request`, sent from `address`. Throws 401 (no, malformed or refused
+   * token), 429 (too many unverified requests from the address) or 503 (Integration.app
+   * down, or too many token checks waiting).
+   */
+  async authenticate(request: Request, address: string): Promise<AuthenticatedCaller> {
+    const token = bearerToken(request);
+    if (!token) {
+      this.#unverified.charge(address);
+      throw unauthorized(
+        "Unauthorized: send the Integration.app access token as 'Authorization: Bearer <token>'",
+        false,
       );
     }
-    throw error;
+    const malformed = malformedTokenReason(token);
+    if (malformed) {
+      this.#unverified.charge(address);
+      throw unauthorized(`Unauthorized: malformed token (${malformed})`, true);
+    }
+    const hash = sha256Hex(token).slice(0, 32);
+    const known = this.#accepted.get(hash) === true;
+    // Given back when the token is accepted: only refusals stay counted against the address.
+    const refund = known ? undefined : this.#unverified.charge(address);
+    let identity: Identity;
+    try {
+      identity = known
+        ? await this.#resolve(token)
+        : await this.#unverified.check(() => this.#resolve(token));
+    } catch (error) {
+      if (error instanceof ChecksBusyError) {
+        throw new HttpError(
+          503,
+          "Cannot check the token now: too many token checks are waiting; retry in a moment",
+          { headers: { "retry-after": "1" } },
+        );
+      }
+      // Refused now (revoked or expired): from here on it counts against its address again.
+      if (error instanceof HttpError && error.status === 401) this.#accepted.delete(hash);
+      throw error;
+    }
+    refund?.();
+    this.#accepted.set(hash, true);
+    return { identity, token };
+  }
+
+  async #resolve(token: string): Promise<Identity> {
+    try {
+      return await this.#identities.resolve(token);
+    } catch (error) {
+      if (error instanceof AuthError) throw unauthorized(`Unauthorized: ${error.message}`, true);
+      if (error instanceof UpstreamError) {
+        throw new HttpError(
+          503,
+          `Cannot check the token: Integration.app is unavailable (${error.message})`,
+          { headers: { "retry-after": String(error.retryAfterSeconds ?? 5) } },
+        );
+      }
+      throw error;
+    }
   }
 }

@@ -5,8 +5,32 @@
  */
 import { HttpError, JsonRpcCode } from "./errors.ts";
 
-/** Reads the body as text, refusing more than `maxBytes` with 413. */
-export async function readBodyText(request: Request, maxBytes: number): Promise<string> {
+/** Memory shared by the bodies of one customer's requests while they arrive. */
+export interface BodyBudget {
+  /** Takes `bytes` more; throws (e.g. a `LimitExceededError`) when they do not fit. */
+  take(bytes: number): void;
+  /** Gives back `bytes` taken before. */
+  give(bytes: number): void;
+}
+
+/** Options of `readBodyText`. */
+export interface ReadBodyOptions {
+  /** How long the body may take to arrive (default: no limit). */
+  timeoutMs?: number;
+  /** Where the bytes read are counted while the body is read. */
+  budget?: BodyBudget;
+}
+
+/**
+ * Reads the body as text, refusing more than `maxBytes` with 413, a body still arriving after
+ * `timeoutMs` with 408, and one cut short (the client closed or reset the connection) with 400.
+ */
+export async function readBodyText(
+  request: Request,
+  maxBytes: number,
+  options: ReadBodyOptions = {},
+): Promise<string> {
+  const { timeoutMs = Number.POSITIVE_INFINITY, budget } = options;
   const tooLarge = (): HttpError =>
     new HttpError(413, `Payload too large: the limit is ${maxBytes} bytes`, {
       rpcCode: JsonRpcCode.InvalidRequest,
@@ -20,15 +44,40 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.length;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge();
+  let taken = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new HttpError(
+    408,
+    `Request Timeout: the body did not arrive within ${Math.round(timeoutMs / 1000)} s`,
+    { rpcCode: JsonRpcCode.InvalidRequest },
+  );
+  const deadline = Number.isFinite(timeoutMs)
+    ? new Promise<never>((_, reject) => timer = setTimeout(() => reject(late), timeoutMs))
+    : undefined;
+  try {
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array>;
+      try {
+        chunk = await (deadline ? Promise.race([reader.read(), deadline]) : reader.read());
+      } catch (error) {
+        if (error === late) throw late;
+        throw new HttpError(400, "Bad Request: the request body ended before its Content-Length", {
+          rpcCode: JsonRpcCode.InvalidRequest,
+        });
+      }
+      if (chunk.done) break;
+      size += chunk.value.length;
+      if (size > maxBytes) throw tooLarge();
+      budget?.take(chunk.value.length);
+      taken += chunk.value.length;
+      chunks.push(chunk.value);
     }
-    chunks.push(value);
+  } catch (error) {
+    await reader.cancel().catch(() => {});
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    budget?.give(taken);
   }
   const bytes = new Uint8Array(size);
   let offset = 0;

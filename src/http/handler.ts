@@ -5,7 +5,8 @@
  */
 import type { Services } from "../app.ts";
 import { LimitExceededError } from "../limits/limit_error.ts";
-import { authenticate } from "./auth.ts";
+import { Authenticator } from "./auth.ts";
+import { clientAddress, type ConnectionInfo } from "./client_address.ts";
 import { corsHeaders, preflightResponse } from "./cors.ts";
 import { errorResponse, HttpError, jsonResponse, tooManyRequests } from "./errors.ts";
 import { healthResponse } from "./health.ts";
@@ -20,7 +21,7 @@ import { deleteChat, getChat, listChats } from "./sessions_endpoint.ts";
 import { getTools } from "./tools_endpoint.ts";
 
 /** A `Deno.serve` handler. */
-export type Handler = (request: Request) => Promise<Response>;
+export type Handler = (request: Request, info?: ConnectionInfo) => Promise<Response>;
 
 type GuardedHandler = (
   request: Request,
@@ -31,7 +32,8 @@ type GuardedHandler = (
 
 /** Builds the server's request handler. */
 export function createHandler(services: Services): Handler {
-  const { config, logger, identities, sessions, kv, limits } = services;
+  const { config, logger, identities, sessions, kv, limits, unverified } = services;
+  const authenticator = new Authenticator({ identities, unverified });
   const guardOrigin = createOriginGuard({
     bindHost: config.host,
     allowedHosts: config.allowedHosts,
@@ -39,14 +41,24 @@ export function createHandler(services: Services): Handler {
   });
   const mcp = new McpEndpoint(services);
   const contexts = new WeakMap<Request, RequestContext>();
+  const addresses = new WeakMap<Request, string>();
 
   /** Wraps a handler that needs an allowed origin and an authenticated caller. */
   const guarded = (handler: GuardedHandler): RouteHandler => async (request, params) => {
     const context = contexts.get(request) ?? {};
-    const caller = await authenticate(request, identities);
-    context.tenant = caller.identity.tenant.slice(0, 12);
-    limits.checkRequest(caller.identity.tenant);
-    return await handler(request, caller, params, context);
+    const caller = await authenticator.authenticate(
+      request,
+      addresses.get(request) ?? "unknown",
+    );
+    const tenant = caller.identity.tenant;
+    context.tenant = tenant.slice(0, 12);
+    limits.checkRequest(tenant);
+    const leave = limits.enterRequest(tenant);
+    try {
+      return await handler(request, caller, params, context);
+    } finally {
+      leave();
+    }
   };
 
   const route = (method: string, pathname: string, name: string, handler: RouteHandler): Route => ({
@@ -76,7 +88,7 @@ export function createHandler(services: Services): Handler {
       "GET",
       "/mcp/sessions",
       "sessions",
-      guarded((_req, caller) => listChats(sessions, caller.identity.tenant)),
+      guarded((req, caller) => listChats(sessions, caller.identity.tenant, req)),
     ),
     route("GET", "/mcp/tools", "tools", guarded((req, caller) => getTools(req, caller, services))),
     route(
@@ -112,10 +124,14 @@ export function createHandler(services: Services): Handler {
     return await route.handler(request, params);
   }
 
-  return async (request: Request): Promise<Response> => {
+  return async (request: Request, info?: ConnectionInfo): Promise<Response> => {
     const started = performance.now();
     const context: RequestContext = {};
-    const isMcp = URL.parse(request.url)?.pathname === "/mcp";
+    addresses.set(request, clientAddress(request, info, config.clientAddressHeader));
+    const pathname = URL.parse(request.url)?.pathname;
+    const isMcp = pathname === "/mcp";
+    // Only the MCP routes check the Origin: only they may tell a browser it is allowed.
+    const isMcpPath = isMcp || (pathname?.startsWith("/mcp/") ?? false);
     let response: Response;
     try {
       response = await dispatch(request, context);
@@ -133,7 +149,7 @@ export function createHandler(services: Services): Handler {
       }
     }
     const origin = request.headers.get("origin");
-    if (origin && response.status !== 403) {
+    if (origin && isMcpPath && response.status !== 403) {
       for (const [name, value] of Object.entries(corsHeaders(origin))) {
         response.headers.set(name, value);
       }

@@ -27,6 +27,7 @@ import { parseApps, parseChatId, parseMode } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
 import { ModernMcpEndpoint } from "./mcp_modern.ts";
 import { createSessionContext } from "./session_context.ts";
+import { clip, summarizeMethods } from "../util/text.ts";
 
 /** Who is calling, already authenticated. */
 export interface Caller {
@@ -57,6 +58,32 @@ function checkProtocolVersion(request: Request): void {
         SUPPORTED_PROTOCOL_VERSIONS.join(", ")
       })`,
     );
+  }
+}
+
+const MAX_VERSION_CHARS = 64;
+const MAX_MCP_HEADER_CHARS = 256;
+
+/**
+ * 400 for MCP headers longer than any revision, method or tool name, checked before the era is
+ * chosen: the SDK's errors repeat the header they reject.
+ */
+function checkMcpHeaders(request: Request): void {
+  const version = request.headers.get("mcp-protocol-version");
+  if (version !== null && version.length > MAX_VERSION_CHARS) {
+    throw new HttpError(
+      400,
+      `Bad Request: Unsupported protocol version: ${clip(version, 40)} (supported: ${
+        [FIRST_MODERN_REVISION, ...SUPPORTED_PROTOCOL_VERSIONS].join(", ")
+      })`,
+    );
+  }
+  for (const name of ["mcp-method", "mcp-name"]) {
+    if ((request.headers.get(name)?.length ?? 0) > MAX_MCP_HEADER_CHARS) {
+      throw new HttpError(400, `Bad Request: the ${name} header is too long`, {
+        rpcCode: JsonRpcCode.InvalidRequest,
+      });
+    }
   }
 }
 
@@ -107,14 +134,20 @@ export class McpEndpoint {
 
   /** Handles `POST /mcp`. */
   async post(request: Request, caller: Caller, context: RequestContext): Promise<Response> {
-    const { config, sessions, now } = this.#services;
+    const { config, sessions } = this.#services;
     if (!isJsonContentType(request.headers.get("content-type"))) {
       throw new HttpError(415, "Unsupported Media Type: Content-Type must be application/json");
     }
-    const body = parseJson(await readBodyText(request, config.maxBodyBytes));
+    const body = parseJson(
+      await readBodyText(request, config.maxBodyBytes, {
+        timeoutMs: config.bodyTimeoutMs,
+        budget: this.#services.limits.bodyBudget(caller.identity.tenant),
+      }),
+    );
     const id = (body as { id?: unknown } | null)?.id;
     if (typeof id === "string" || typeof id === "number") context.rpcId = id;
     const messages = parseMessages(body);
+    checkMcpHeaders(request);
     // The era is chosen here, once: a request with the 2026-07-28 `_meta` envelope (or a
     // modern MCP-Protocol-Version header) takes the stateless path; all else is 2025.
     if (
@@ -122,12 +155,14 @@ export class McpEndpoint {
       !(await isLegacyRequest(request, body, { maxRequestBodySize: config.maxBodyBytes }))
     ) {
       const method = messages.length === 1 ? methodOf(messages[0] as JSONRPCMessage) : undefined;
-      context.mcpMethod = method ?? "batch";
+      context.mcpMethod = summarizeMethods(method !== undefined ? [method] : ["batch"]);
       if (method === "tools/call") this.#services.limits.checkToolCalls(caller.identity.tenant, 1);
       return await this.#modern.serve(request, caller, body, context);
     }
     checkInitializeParams(messages);
-    context.mcpMethod = messages.map(methodOf).filter(Boolean).join(",") || "response";
+    context.mcpMethod = summarizeMethods(
+      messages.map(methodOf).filter((method) => method !== undefined),
+    ) || "response";
     const toolCalls = messages.filter((message) => methodOf(message) === "tools/call").length;
     const { burst } = this.#services.limits.toolCalls;
     if (toolCalls > burst) {
@@ -155,9 +190,10 @@ export class McpEndpoint {
       session = await this.#requireSession(request, caller);
       checkProtocolVersion(request);
       if (chatId !== undefined && chatId !== session.chatId) {
-        const previousChat = session.chatId;
-        session = { ...session, chatId, lastSeenAt: now() };
-        await sessions.linkChat(session, previousChat);
+        const read = session;
+        const linked = await this.#admitChat(caller, chatId, () => sessions.linkChat(read, chatId));
+        if (!linked) throw sessionNotFound();
+        session = linked;
       }
     }
     context.session = session.id.slice(0, 8);
@@ -195,6 +231,14 @@ export class McpEndpoint {
     context.session = session.id.slice(0, 8);
     await this.#services.sessions.deleteSession(session, parseChatId(request));
     return new Response(null, { status: 200 });
+  }
+
+  /** Runs `link`, which points `chatId` at a session, within the cap when the chat is new. */
+  async #admitChat<T>(caller: Caller, chatId: string, link: () => Promise<T>): Promise<T> {
+    const { sessions, limits } = this.#services;
+    const tenant = caller.identity.tenant;
+    if (await sessions.getChat(tenant, chatId)) return await link();
+    return await limits.admitChat(tenant, link);
   }
 
   async #createSession(
@@ -237,7 +281,11 @@ export class McpEndpoint {
       createdAt: at,
       lastSeenAt: at,
     };
-    await this.#services.limits.admitSession(tenant, () => sessions.createSession(session));
+    const create = () => sessions.createSession(session);
+    await this.#services.limits.admitSession(
+      tenant,
+      () => chatId === undefined ? create() : this.#admitChat(caller, chatId, create),
+    );
     // Warm the catalog while the client finishes its handshake.
     catalogs.prefetch(tenant, apps ?? undefined, this.#services.apiFactory(caller.token));
     return session;

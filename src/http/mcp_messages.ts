@@ -51,7 +51,7 @@ export function parseMessages(body: unknown): JSONRPCMessage[] {
   if (items.length > MAX_BATCH_SIZE) {
     throw invalidRequest(`a batch may hold at most ${MAX_BATCH_SIZE} messages`);
   }
-  return items.map((item, index) => {
+  const messages = items.map((item, index) => {
     if (isJsonRpcMessage(item)) return item as JSONRPCMessage;
     const where = batch ? `message ${index + 1} of the batch` : "the body";
     throw invalidRequest(
@@ -60,6 +60,13 @@ export function parseMessages(body: unknown): JSONRPCMessage[] {
         `"result" or "error"`,
     );
   });
+  // Each listing serializes the whole catalog: a batch of them would multiply its size.
+  const listings =
+    messages.filter((message) => (message as { method?: unknown }).method === "tools/list").length;
+  if (listings > 1) {
+    throw invalidRequest(`a batch may hold at most one tools/list request, not ${listings}`);
+  }
+  return messages;
 }
 
 /** 400 (-32602) when a 2025 `initialize` request lacks what the handshake needs. */

@@ -114,11 +114,17 @@ export class ModernMcpEndpoint {
         session.enabledTools = names;
       },
     );
-    const response = await this.#respond(request, body, method, tenant, chatId, mcpContext);
-    if (chatId !== undefined && response.status === 200) {
-      await sessions.touchStatelessChat(tenant, chatId, { mode, apps }, chat);
-    }
-    return response;
+    const serveAndKeepChat = async (): Promise<Response> => {
+      const response = await this.#respond(request, body, method, tenant, chatId, mcpContext);
+      if (chatId !== undefined && response.status === 200) {
+        await sessions.touchStatelessChat(tenant, chatId, { mode, apps }, chat);
+      }
+      return response;
+    };
+    // A new chat id counts against the customer's chat cap (refused before anything runs).
+    return chatId !== undefined && chat === undefined
+      ? await this.#services.limits.admitChat(tenant, serveAndKeepChat)
+      : await serveAndKeepChat();
   }
 
   async #respond(

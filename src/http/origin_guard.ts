@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { clip } from "../util/text.ts";
 import { HttpError } from "./errors.ts";
 
 /** What the guard needs from the configuration. */
@@ -14,8 +15,6 @@ export interface OriginPolicy {
   /** Origins accepted besides the request's own (lower case, no trailing slash). */
   allowedOrigins: readonly string[];
 }
-
-const LOOPBACK_BINDINGS = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 
 /** Whether `hostname` (no port) names this machine's loopback interface. */
 export function isLoopbackName(hostname: string): boolean {
@@ -43,13 +42,32 @@ function parseOrigin(value: string): URL | undefined {
   }
 }
 
+/** Whether the server listens on a loopback address only (127.0.0.0/8, `::1`, `localhost`). */
+export function isLoopbackBinding(bindHost: string): boolean {
+  return isLoopbackName(bindHost);
+}
+
+/**
+ * What an operator should know about the policy at start: on a public binding without
+ * `ALLOWED_HOSTS`, any `Host` is accepted, so a page whose own name resolves to this server
+ * (DNS rebinding) is "same origin" with it.
+ */
+export function originPolicyWarnings(policy: OriginPolicy): string[] {
+  if (isLoopbackBinding(policy.bindHost) || policy.allowedHosts.length > 0) return [];
+  return [
+    `HOST=${policy.bindHost} is a public binding and ALLOWED_HOSTS is empty: any Host header ` +
+    `is accepted, so a site whose name resolves to this server passes the Origin check as ` +
+    `same-origin. Set ALLOWED_HOSTS to the names clients use (e.g. mcp.example.com)`,
+  ];
+}
+
 /** Builds the check; it throws 403 for a request whose Host or Origin is not allowed. */
 export function createOriginGuard(policy: OriginPolicy): (request: Request) => void {
-  const loopbackOnly = LOOPBACK_BINDINGS.has(policy.bindHost.toLowerCase());
+  const loopbackOnly = isLoopbackBinding(policy.bindHost);
   const allowedHosts = new Set(policy.allowedHosts.map((h) => h.toLowerCase()));
   const allowedOrigins = new Set(policy.allowedOrigins);
   const forbidden = (what: string): HttpError =>
-    new HttpError(403, `Forbidden: ${what} is not allowed`);
+    new HttpError(403, `Forbidden: ${clip(what, 120)} is not allowed`);
 
   return (request: Request): void => {
     const hostHeader = request.headers.get("host");
@@ -69,7 +87,7 @@ export function createOriginGuard(policy: OriginPolicy): (request: Request) => v
     const normalized = originHeader.replace(/\/+$/, "").toLowerCase();
     if (allowedOrigins.has(normalized)) return;
     const origin = parseOrigin(originHeader);
-    if (!origin) throw forbidden(`Origin ${originHeader.slice(0, 100)}`);
+    if (!origin) throw forbidden(`Origin ${originHeader}`);
     if (loopbackOnly) {
       if (!isLoopbackName(origin.hostname)) throw forbidden(`Origin ${origin.origin}`);
       return;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createOriginGuard } from "./origin_guard.ts";
+import { createOriginGuard, originPolicyWarnings } from "./origin_guard.ts";
 
 function request(headers: Record<string, string>): Request {
   const req = new Request("http://placeholder/mcp", { headers });
@@ -46,4 +46,36 @@ Deno.test("public binding checks ALLOWED_HOSTS and same-origin or ALLOWED_ORIGIN
     status(open, { host: "anything.example", origin: "https://elsewhere.example" }),
     403,
   );
+});
+
+Deno.test("a public binding without ALLOWED_HOSTS is warned about at start", () => {
+  const policy = { allowedOrigins: [] };
+  const [warning] = originPolicyWarnings({ ...policy, bindHost: "0.0.0.0", allowedHosts: [] });
+  assert.match(warning ?? "", /ALLOWED_HOSTS is empty: any Host header is accepted/);
+  for (const bindHost of ["127.0.0.1", "localhost", "::1", "127.0.0.2"]) {
+    assert.deepEqual(originPolicyWarnings({ ...policy, bindHost, allowedHosts: [] }), []);
+  }
+  assert.deepEqual(
+    originPolicyWarnings({ ...policy, bindHost: "0.0.0.0", allowedHosts: ["mcp.example.com"] }),
+    [],
+  );
+});
+
+Deno.test("on a public binding with ALLOWED_HOSTS, a rebinding pair of Host and Origin is refused", () => {
+  const guard = createOriginGuard({
+    bindHost: "0.0.0.0",
+    allowedHosts: ["mcp.example.com"],
+    allowedOrigins: [],
+  });
+  assert.equal(
+    status(guard, { host: "rebind.evil.example", origin: "http://rebind.evil.example" }),
+    403,
+  );
+  assert.equal(status(guard, { host: "mcp.example.com", origin: "https://mcp.example.com" }), 200);
+});
+
+Deno.test("any loopback address counts as a loopback binding", () => {
+  const guard = createOriginGuard({ bindHost: "127.0.0.2", allowedHosts: [], allowedOrigins: [] });
+  assert.equal(status(guard, { host: "evil.example:3000" }), 403);
+  assert.equal(status(guard, { host: "127.0.0.2:3000", origin: "http://localhost:8080" }), 200);
 });

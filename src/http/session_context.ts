@@ -10,6 +10,7 @@ import type { McpSessionContext } from "../mcp/mcp_server.ts";
 import type { SessionRecord } from "../store/session_store.ts";
 import type { Caller } from "./mcp_endpoint.ts";
 import type { RequestContext } from "./request_context.ts";
+import { clip } from "../util/text.ts";
 
 /** Builds the context of one request; `saveEnabledTools` stores a new enabled set. */
 export function createSessionContext(
@@ -38,6 +39,6 @@ export function createSessionContext(
         ),
         (error) => logger.warn("cannot invalidate catalog", { error }),
       ),
-    onToolCall: (name) => requestContext.tool = name,
+    onToolCall: (name) => requestContext.tool = clip(name, 64),
   };
 }

@@ -6,10 +6,55 @@
 import type { SessionStore } from "../store/session_store.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
 
-/** `GET /mcp/sessions`: `{ "<chatId>": "<sessionId>", … }` (the reference server's shape). */
-export async function listChats(sessions: SessionStore, tenant: string): Promise<Response> {
-  const chats = await sessions.listChats(tenant);
-  return jsonResponse(Object.fromEntries(chats.map((chat) => [chat.chatId, chat.sessionId])));
+/** The response header holding the cursor of the next page of `GET /mcp/sessions`. */
+export const NEXT_CURSOR_HEADER = "Next-Cursor";
+/** Most chats on one page of `GET /mcp/sessions`. */
+export const MAX_CHATS_PAGE = 10_000;
+
+function badRequest(message: string): HttpError {
+  return new HttpError(400, `Bad Request: ${message}`);
+}
+
+/** Reads `limit` (1 to `MAX_CHATS_PAGE`; absent: every chat) and `cursor`; 400 when bad. */
+export function parseChatsPage(url: URL): { limit?: number; cursor?: string } {
+  const rawLimit = url.searchParams.get("limit");
+  const cursor = url.searchParams.get("cursor") ?? undefined;
+  let limit: number | undefined;
+  if (rawLimit !== null) {
+    limit = /^\d{1,6}$/.test(rawLimit) ? Number(rawLimit) : NaN;
+    if (!(limit >= 1 && limit <= MAX_CHATS_PAGE)) {
+      throw badRequest(
+        `limit must be an integer from 1 to ${MAX_CHATS_PAGE}, not "${rawLimit.slice(0, 20)}"`,
+      );
+    }
+  }
+  if (cursor !== undefined && !/^[A-Za-z0-9_=-]{1,1000}$/.test(cursor)) {
+    throw badRequest(`cursor is not one this server gave (see the ${NEXT_CURSOR_HEADER} header)`);
+  }
+  return { limit, cursor };
+}
+
+/**
+ * `GET /mcp/sessions`: `{ "<chatId>": "<sessionId>", … }` (the reference server's shape).
+ * With `?limit=` it is one page, and the `Next-Cursor` header names the next one (`?cursor=`).
+ */
+export async function listChats(
+  sessions: SessionStore,
+  tenant: string,
+  request: Request,
+): Promise<Response> {
+  const page = parseChatsPage(new URL(request.url));
+  let listed;
+  try {
+    listed = await sessions.listChats(tenant, page);
+  } catch (error) {
+    if (error instanceof TypeError && page.cursor !== undefined) {
+      throw badRequest(`cursor is not one this server gave (see the ${NEXT_CURSOR_HEADER} header)`);
+    }
+    throw error;
+  }
+  const body = Object.fromEntries(listed.chats.map((chat) => [chat.chatId, chat.sessionId]));
+  return jsonResponse(body, 200, listed.next ? { [NEXT_CURSOR_HEADER]: listed.next } : {});
 }
 
 /** `GET /mcp/sessions/{chatId}`: one chat with its session's details. */

@@ -1,15 +1,13 @@
 /**
  * Storage faults a client can simply retry: Deno KV on SQLite reports lock contention (several
- * processes writing one file) as an error, which is answered 503 with `Retry-After`, not 500.
+ * processes writing one file) as an error; what outlasts the KV layer's own short retries is
+ * answered 503 with `Retry-After`, not 500.
  *
  * @module
  */
 import { HttpError } from "./errors.ts";
 
-/** Whether `error` is Deno KV reporting contention that a retry can clear. */
-export function isTransientStorageError(error: unknown): boolean {
-  return error instanceof Error && /database (table )?is (locked|busy)/i.test(error.message);
-}
+export { isTransientStorageError } from "../kv.ts";
 
 /** The 503 answered for a transient storage fault. */
 export function storageBusy(): HttpError {

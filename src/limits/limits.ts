@@ -1,7 +1,8 @@
 /**
  * The per-customer limits of one instance: requests and tool calls per second (token buckets
- * synced across instances through KV in the background) and live sessions per customer.
- * Every check but `admitSession` is synchronous and touches no KV.
+ * synced across instances through KV in the background), requests in flight, and live
+ * sessions and chats per customer. Every check but `admitSession` and `admitChat` is
+ * synchronous and touches no KV.
  *
  * @module
  */
@@ -21,11 +22,33 @@ export interface LimitsOptions {
   toolCallsPerSecond: number;
   toolCallBurst: number;
   maxSessionsPerTenant: number;
+  /** Requests of one tenant served at once. */
+  maxInFlightPerTenant?: number;
+  /** Bytes of request bodies of one tenant being read at once. */
+  maxBodyBytesInFlightPerTenant?: number;
+  /** Live chats per tenant. */
+  maxChatsPerTenant?: number;
+  /** Counts a tenant's live chats (stopping at the limit it is given). */
+  countChats?: SessionCounter;
   /** Counts a tenant's live sessions (stopping at the limit it is given). */
   countSessions: SessionCounter;
   /** Least time between two syncs of the rate limits with KV, in ms. */
   syncIntervalMs?: number;
   now?: () => number;
+}
+
+/** Runs `create` within `cap`: its slot becomes a record, or is given back when it fails. */
+async function admit<T>(cap: SessionCap, tenant: string, create: () => Promise<T>): Promise<T> {
+  await cap.admit(tenant);
+  let result: T;
+  try {
+    result = await create();
+  } catch (error) {
+    cap.release(tenant);
+    throw error;
+  }
+  cap.created(tenant);
+  return result;
 }
 
 function seconds(ms: number): number {
@@ -37,8 +60,13 @@ export class Limits {
   readonly requests: RateLimiter;
   readonly toolCalls: RateLimiter;
   readonly sessions: SessionCap;
+  readonly chats: SessionCap;
   readonly #logger: Logger;
   readonly #background: BackgroundTasks;
+  readonly maxInFlight: number;
+  readonly #inFlight = new Map<string, number>();
+  readonly maxBodyBytesInFlight: number;
+  readonly #bodyBytes = new Map<string, number>();
 
   constructor(options: LimitsOptions) {
     const instanceId = crypto.randomUUID();
@@ -60,12 +88,24 @@ export class Limits {
       ratePerSecond: options.toolCallsPerSecond,
       burst: options.toolCallBurst,
     });
+    this.maxInFlight = options.maxInFlightPerTenant ?? Number.POSITIVE_INFINITY;
+    this.maxBodyBytesInFlight = options.maxBodyBytesInFlightPerTenant ?? Number.POSITIVE_INFINITY;
     this.#logger = options.logger;
     this.#background = options.background;
     this.sessions = new SessionCap({
       maxSessions: options.maxSessionsPerTenant,
       count: options.countSessions,
       background: (task) => this.#background.run(task, (error) => this.#warn(error)),
+      now: options.now,
+    });
+    this.chats = new SessionCap({
+      maxSessions: options.maxChatsPerTenant ?? Number.POSITIVE_INFINITY,
+      count: options.countChats ?? (() => Promise.resolve(0)),
+      background: (task) => this.#background.run(task, (error) => this.#warn(error)),
+      refusal: (held, max) =>
+        `Too many chats: this customer holds ${held} of the ${max} allowed. Delete chats ` +
+        `that are no longer used (DELETE /mcp/sessions/{chatId}) or reuse one; chats are ` +
+        `never evicted`,
       now: options.now,
     });
   }
@@ -93,6 +133,56 @@ export class Limits {
     );
   }
 
+  /**
+   * Counts a request of `tenant` as in flight until the returned function is called; throws
+   * `LimitExceededError` when the tenant already has the most allowed.
+   */
+  enterRequest(tenant: string): () => void {
+    const current = this.#inFlight.get(tenant) ?? 0;
+    if (current >= this.maxInFlight) {
+      throw new LimitExceededError(
+        `Too many requests in flight: this customer may have ${this.maxInFlight} requests ` +
+          `being served at once; retry when some have finished`,
+        1,
+      );
+    }
+    this.#inFlight.set(tenant, current + 1);
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      const remaining = (this.#inFlight.get(tenant) ?? 1) - 1;
+      if (remaining > 0) this.#inFlight.set(tenant, remaining);
+      else this.#inFlight.delete(tenant);
+    };
+  }
+
+  /**
+   * The memory `tenant`'s request bodies may take while they arrive: taking more than
+   * `maxBodyBytesInFlight` throws `LimitExceededError`.
+   */
+  bodyBudget(tenant: string): { take(bytes: number): void; give(bytes: number): void } {
+    const held = () => this.#bodyBytes.get(tenant) ?? 0;
+    return {
+      take: (bytes) => {
+        if (held() + bytes > this.maxBodyBytesInFlight) {
+          throw new LimitExceededError(
+            `Too many request bodies arriving at once: this customer may send ` +
+              `${Math.floor(this.maxBodyBytesInFlight / 1024 / 1024)} MiB of bodies at a time; ` +
+              `retry when earlier requests have finished`,
+            1,
+          );
+        }
+        this.#bodyBytes.set(tenant, held() + bytes);
+      },
+      give: (bytes) => {
+        const remaining = held() - bytes;
+        if (remaining > 0) this.#bodyBytes.set(tenant, remaining);
+        else this.#bodyBytes.delete(tenant);
+      },
+    };
+  }
+
   /** Counts `count` tool calls of `tenant`; throws `LimitExceededError` over the limit. */
   checkToolCalls(tenant: string, count: number): void {
     if (count <= 0) return;
@@ -110,17 +200,16 @@ export class Limits {
    * Creates a session of `tenant` with `create` if the session cap allows it (concurrent
    * calls count each other); throws `LimitExceededError` at the cap.
    */
-  async admitSession<T>(tenant: string, create: () => Promise<T>): Promise<T> {
-    await this.sessions.admit(tenant);
-    let result: T;
-    try {
-      result = await create();
-    } catch (error) {
-      this.sessions.release(tenant);
-      throw error;
-    }
-    this.sessions.created(tenant);
-    return result;
+  admitSession<T>(tenant: string, create: () => Promise<T>): Promise<T> {
+    return admit(this.sessions, tenant, create);
+  }
+
+  /**
+   * Runs `create`, which makes a new chat of `tenant`, if the chat cap allows it; throws
+   * `LimitExceededError` at the cap.
+   */
+  admitChat<T>(tenant: string, create: () => Promise<T>): Promise<T> {
+    return admit(this.chats, tenant, create);
   }
 
   /** Syncs both rate limits with KV now (tests, shutdown). */

@@ -25,6 +25,8 @@ export interface SessionCapOptions {
   refreshMs?: number;
   /** Least time between two counts of one tenant made to refuse a session, in ms. */
   recountMs?: number;
+  /** The refusal's message, when the cap is not on sessions (e.g. chats). */
+  refusal?: (held: number, max: number) => string;
   /** What `Retry-After` says when a session is refused, in seconds. */
   retryAfterSeconds?: number;
   /** Runs background recounts (so shutdown can wait for them). */
@@ -53,6 +55,7 @@ export class SessionCap {
   readonly #refreshMs: number;
   readonly #recountMs: number;
   readonly #retryAfterSeconds: number;
+  readonly #refusal: (held: number, max: number) => string;
   readonly #background: (task: Promise<unknown>) => void;
   readonly #now: () => number;
   readonly #estimates = new LruMap<string, Estimate>(50_000);
@@ -66,6 +69,11 @@ export class SessionCap {
     this.#refreshMs = options.refreshMs ?? 10_000;
     this.#recountMs = options.recountMs ?? 1_000;
     this.#retryAfterSeconds = options.retryAfterSeconds ?? 60;
+    this.#refusal = options.refusal ??
+      ((held, max) =>
+        `Too many live sessions: this customer holds ${held} of the ${max} allowed. End ` +
+        `sessions that are no longer used (DELETE /mcp) or reuse one; live sessions are never ` +
+        `evicted`);
     this.#background = options.background ?? ((task) => void task.catch(() => {}));
     this.#now = options.now ?? Date.now;
   }
@@ -115,12 +123,7 @@ export class SessionCap {
     estimate = this.#estimates.get(tenant) ?? estimate;
     const held = this.#held(tenant, estimate);
     if (held >= this.maxSessions) {
-      throw new LimitExceededError(
-        `Too many live sessions: this customer holds ${held} of the ${this.maxSessions} ` +
-          `allowed. End sessions that are no longer used (DELETE /mcp) or reuse one; live ` +
-          `sessions are never evicted`,
-        this.#retryAfterSeconds,
-      );
+      throw new LimitExceededError(this.#refusal(held, this.maxSessions), this.#retryAfterSeconds);
     }
     this.#reserved.set(tenant, (this.#reserved.get(tenant) ?? 0) + 1);
   }

@@ -41,6 +41,12 @@ export class TokenBucket {
     return Math.ceil(((cost - this.#tokens) * 1000) / this.ratePerSecond);
   }
 
+  /** Gives back `cost` tokens taken before (up to a full bucket). */
+  refund(cost: number, now: number): void {
+    this.#refill(now);
+    this.#tokens = Math.min(this.burst, this.#tokens + cost);
+  }
+
   /** Removes `amount` tokens spent elsewhere; the debt is bounded by one burst. */
   drain(amount: number, now: number): void {
     this.#refill(now);

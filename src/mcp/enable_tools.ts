@@ -18,6 +18,8 @@ export const ENABLE_TOOLS_NAME = "enable-tools";
 export const QUERY_LIMIT = { default: 5, max: 25 } as const;
 const MAX_NAMES = 200;
 const MAX_NAME_CHARS = 200;
+/** Longest `query`, as the schema says (the SDK's low-level `Server` does not check schemas). */
+export const MAX_QUERY_CHARS = 500;
 
 /** The `tools/list` entry of `enable-tools`. */
 export const ENABLE_TOOLS_TOOL: Tool = {
@@ -40,7 +42,7 @@ export const ENABLE_TOOLS_TOOL: Tool = {
       query: {
         type: "string",
         minLength: 1,
-        maxLength: 500,
+        maxLength: MAX_QUERY_CHARS,
         description: "A natural-language description of the task; the best matching tools " +
           "are enabled.",
       },
@@ -94,6 +96,10 @@ export function parseEnableToolsArguments(args: unknown): EnableToolsRequest | s
   }
   if (query !== undefined && (typeof query !== "string" || query.trim() === "")) {
     return `"query" must be a non-empty string.`;
+  }
+  if (typeof query === "string" && query.length > MAX_QUERY_CHARS) {
+    return `"query" is ${query.length} characters long: it may have at most ` +
+      `${MAX_QUERY_CHARS}. Describe the task in a sentence or two.`;
   }
   if (
     limit !== undefined &&

@@ -16,6 +16,11 @@ Deno.test("enable-tools needs tools or a query, and checks their types", () => {
   assert.match(String(parseEnableToolsArguments({ tools: [""] })), /non-empty strings/);
   assert.match(String(parseEnableToolsArguments({ tools: ["x".repeat(201)] })), /longer than 200/);
   assert.match(String(parseEnableToolsArguments({ query: " " })), /"query" must be/);
+  assert.match(
+    String(parseEnableToolsArguments({ query: "A".repeat(501) })),
+    /"query" is 501 characters long: it may have at most 500/,
+  );
+  assert.equal(typeof parseEnableToolsArguments({ query: "A".repeat(500) }), "object");
   assert.match(String(parseEnableToolsArguments({ query: "x", limit: 26 })), /from 1 to 25/);
   assert.match(
     String(parseEnableToolsArguments({ names: ["x"] })),

@@ -11,6 +11,7 @@ import type { SessionRecord } from "../store/session_store.ts";
 import { checkArguments } from "../tools/arguments.ts";
 import { type IndexedCatalog, toMcpTool, type ToolEntry } from "../tools/catalog.ts";
 import { WRAPPED_INPUT_FIELD } from "../tools/input_schema.ts";
+import { clip } from "../util/text.ts";
 import { ENABLE_TOOLS_NAME, findTool } from "./enable_tools.ts";
 import type { MetaToolContext } from "./meta_tool.ts";
 import { META_TOOL_LISTING, metaTool } from "./meta_tools.ts";
@@ -93,7 +94,7 @@ function resolveCallable(
     const hint = context.session.mode === "dynamic"
       ? `: find tools with search-tools, then run them with call-tool (or enable them with ${ENABLE_TOOLS_NAME})`
       : "";
-    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}${hint}`);
+    throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${clip(name, 100)}${hint}`);
   }
   if (context.session.mode === "dynamic" && !context.session.enabledTools.includes(tool.name)) {
     throw new McpError(

@@ -147,11 +147,38 @@ export class SessionStore {
   }
 
   /**
-   * Saves a session and points its chat at it (a chat id sent after initialize); the chat it
-   * belonged to before, if any, no longer lists it.
+   * Points `chatId` at the session `read` (a chat id sent after initialize) and returns the
+   * session as saved; the chat it belonged to before no longer lists it. The session is
+   * written only over the version read, so concurrent links never leave a chat pointing at a
+   * session that names another one. A link that loses the race to another link is ordered
+   * before it: the other chat wins (as if this one had been linked first, then moved on), and
+   * the session is returned as the winner saved it. A race with any other write is retried.
+   * `undefined` when the session is gone.
    */
-  async linkChat(record: SessionRecord, previousChat?: string): Promise<void> {
-    await this.#commit(record, { pointChat: true, previousChat });
+  async linkChat(read: SessionRecord, chatId: string): Promise<SessionRecord | undefined> {
+    const key = sessionKey(read.tenant, read.id);
+    let current: SessionRecord | undefined = read;
+    let version = this.#versions.get(read);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      if (version === undefined) {
+        const entry = await this.#kv.get<SessionRecord>(key);
+        current = this.#live(entry.value, this.#sessionTtlMs);
+        if (!current || !entry.versionstamp) return undefined;
+        version = entry.versionstamp;
+        this.#versions.set(current, version);
+        if (attempt > 0 && current.chatId !== read.chatId) return current;
+      }
+      if (!current) return undefined;
+      const next = { ...current, chatId, lastSeenAt: this.#now() };
+      const linked = await this.#commit(next, {
+        pointChat: true,
+        previousChat: current.chatId,
+        sessionVersion: version,
+      });
+      if (linked) return next;
+      version = undefined;
+    }
+    throw new Error("Cannot link chat: its session keeps changing");
   }
 
   /** A session of `tenant`, or `undefined` (unknown, expired, or another tenant's). */
@@ -163,13 +190,16 @@ export class SessionStore {
   }
 
   /** The live sessions of `tenant`, counted up to `limit`. */
-  async countSessions(tenant: string, limit: number): Promise<number> {
+  countSessions(tenant: string, limit: number): Promise<number> {
+    return this.#countLive(["sessions", tenant], this.#sessionTtlMs, limit);
+  }
+
+  /** The live records under `prefix`, counted up to `limit`. */
+  async #countLive(prefix: Deno.KvKey, ttlMs: number, limit: number): Promise<number> {
     let count = 0;
-    const entries = this.#kv.list<SessionRecord>({ prefix: ["sessions", tenant] }, {
-      batchSize: 500,
-    });
+    const entries = this.#kv.list<{ lastSeenAt: number }>({ prefix }, { batchSize: 500 });
     for await (const entry of entries) {
-      if (this.#live(entry.value, this.#sessionTtlMs) && ++count >= limit) break;
+      if (this.#live(entry.value, ttlMs) && ++count >= limit) break;
     }
     return count;
   }
@@ -259,14 +289,38 @@ export class SessionStore {
     return chat;
   }
 
-  /** Every chat of `tenant`. */
-  async listChats(tenant: string): Promise<ChatRecord[]> {
+  /**
+   * The chats of `tenant` in chat id order, `limit` at most, after `cursor` (from an earlier
+   * page); `next` is the cursor of the following page, `undefined` after the last one.
+   * Throws `TypeError` for a cursor KV cannot read.
+   */
+  async listChats(
+    tenant: string,
+    options: { limit?: number; cursor?: string } = {},
+  ): Promise<{ chats: ChatRecord[]; next?: string }> {
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
     const chats: ChatRecord[] = [];
-    for await (const entry of this.#kv.list<ChatRecord>({ prefix: ["chats", tenant] })) {
+    const entries = this.#kv.list<ChatRecord>({ prefix: ["chats", tenant] }, {
+      cursor: options.cursor,
+      batchSize: Math.min(500, limit),
+    });
+    let next: string | undefined;
+    for await (const entry of entries) {
       const chat = this.#live(entry.value, this.#chatTtlMs);
-      if (chat) chats.push(chat);
+      if (!chat) continue;
+      chats.push(chat);
+      if (chats.length >= limit) {
+        next = entries.cursor;
+        break;
+      }
     }
-    return chats;
+    // A full page may be the last one: the next page is then empty, which is harmless.
+    return { chats, next };
+  }
+
+  /** The live chats of `tenant`, counted up to `limit`. */
+  countChats(tenant: string, limit: number): Promise<number> {
+    return this.#countLive(["chats", tenant], this.#chatTtlMs, limit);
   }
 
   /** Ends a chat and its current session. Returns false when the chat does not exist. */

@@ -84,6 +84,13 @@ const CASES: Case[] = [
     message: /at most 100 messages/,
   },
   {
+    name: "a batch of two tools/list requests",
+    body: `[${rpc("tools/list", {}, 1)}, ${rpc("ping", {}, 2)}, ${rpc("tools/list", {}, 3)}]`,
+    status: 400,
+    code: -32600,
+    message: /at most one tools\/list request, not 2/,
+  },
+  {
     name: "deeply nested arrays",
     body: "[".repeat(500) + "]".repeat(500),
     status: 400,
@@ -288,9 +295,17 @@ const CASES: Case[] = [
     status: 401,
   },
   {
-    name: "a bearer token that is not a JWT",
+    name: "a bearer token too short to be any token",
     noToken: true,
     headers: { authorization: "Bearer not-a-jwt" },
+    body: rpc("ping"),
+    status: 401,
+    message: /malformed token \(shorter than 16 characters\)/,
+  },
+  {
+    name: "a bearer token that is not a JWT",
+    noToken: true,
+    headers: { authorization: "Bearer not-a-jwt-but-long-enough" },
     body: rpc("ping"),
     status: 401,
     message: /Token is not a JWT/,
@@ -316,7 +331,7 @@ const CASES: Case[] = [
     headers: { authorization: `Bearer ${"a".repeat(20_000)}` },
     body: rpc("ping"),
     status: 401,
-    message: /token too long/,
+    message: /malformed token \(longer than 16384 characters\)/,
   },
   {
     name: "two tokens in one header",

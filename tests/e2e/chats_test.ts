@@ -233,3 +233,130 @@ Deno.test("moving a session to another chat lets the old chat go", async () => {
   assert.deepEqual((await rawRequest(`${server.url}/mcp/sessions`, { token })).json, {});
   await stale.close();
 });
+
+Deno.test("concurrent chat ids on one session leave exactly one chat, and none after DELETE /mcp", async () => {
+  await using server = await startTestServer({
+    fake: fixtureWorkspace(),
+    env: { RATE_LIMIT_BURST: "5000" },
+  });
+  const token = await server.fake.token("alice");
+  const init = await rawRequest(server.mcpUrl, {
+    method: "POST",
+    token,
+    headers: mcpHeaders({ "x-chat-id": "chat-0" }),
+    body: initializeBody(),
+  });
+  assert.equal(init.status, 200);
+  const sessionId = init.headers.get("mcp-session-id") as string;
+  const initialized = JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" });
+  for (let round = 0; round < 5; round++) {
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) =>
+        (await rawRequest(server.mcpUrl, {
+          method: "POST",
+          token,
+          headers: mcpHeaders({
+            "mcp-session-id": sessionId,
+            "mcp-protocol-version": "2025-06-18",
+            "x-chat-id": `chat-${round}-${i}`,
+          }),
+          body: initialized,
+        })).status),
+    );
+    assert.deepEqual([...new Set(statuses)], [202]);
+  }
+  const listed = (await rawRequest(`${server.url}/mcp/sessions`, { token })).json as Record<
+    string,
+    string
+  >;
+  assert.equal(Object.keys(listed).length, 1, `${Object.keys(listed).length} chats`);
+  const [chatId] = Object.keys(listed) as [string];
+  assert.equal(listed[chatId], sessionId);
+  const session = await server.services.sessions.getSession(
+    (await server.services.identities.resolve(token)).tenant,
+    sessionId,
+  );
+  assert.equal(session?.chatId, chatId, "the session names the chat that points at it");
+  const deleted = await rawRequest(server.mcpUrl, {
+    method: "DELETE",
+    token,
+    headers: { "mcp-session-id": sessionId },
+  });
+  assert.equal(deleted.status, 200);
+  assert.deepEqual((await rawRequest(`${server.url}/mcp/sessions`, { token })).json, {});
+});
+
+Deno.test("past the chat cap a new chat is refused with 429 and no chat is evicted", async () => {
+  await using server = await startTestServer({
+    fake: fixtureWorkspace(),
+    env: { MAX_CHATS_PER_TENANT: "3" },
+  });
+  const token = await server.fake.token("alice");
+  const initialize = (chatId: string) =>
+    rawRequest(server.mcpUrl, {
+      method: "POST",
+      token,
+      headers: mcpHeaders({ "x-chat-id": chatId }),
+      body: initializeBody(),
+    });
+  for (const chatId of ["a", "b", "c"]) assert.equal((await initialize(chatId)).status, 200);
+  const refused = await initialize("d");
+  assert.equal(refused.status, 429);
+  assert.match(refused.text, /Too many chats: this customer holds 3 of the 3 allowed/);
+  assert.ok(Number(refused.headers.get("retry-after")) >= 1);
+  // An existing chat can still be re-initialized, and linking a session to a new chat is refused.
+  const again = await initialize("a");
+  assert.equal(again.status, 200);
+  const link = await rawRequest(server.mcpUrl, {
+    method: "POST",
+    token,
+    headers: mcpHeaders({
+      "mcp-session-id": again.headers.get("mcp-session-id") as string,
+      "x-chat-id": "e",
+    }),
+    body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }),
+  });
+  assert.equal(link.status, 429);
+  const listed = (await rawRequest(`${server.url}/mcp/sessions`, { token })).json as object;
+  assert.deepEqual(Object.keys(listed).sort(), ["a", "b", "c"]);
+  // Deleting a chat makes room (the cap recounts when it refuses).
+  await rawRequest(`${server.url}/mcp/sessions/b`, { method: "DELETE", token });
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  assert.equal((await initialize("d")).status, 200);
+});
+
+Deno.test("GET /mcp/sessions pages with ?limit= and the Next-Cursor header, same body shape", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const token = await server.fake.token("alice");
+  const expected: Record<string, string> = {};
+  for (let i = 0; i < 5; i++) {
+    const res = await rawRequest(server.mcpUrl, {
+      method: "POST",
+      token,
+      headers: mcpHeaders({ "x-chat-id": `chat-${i}` }),
+      body: initializeBody(),
+    });
+    expected[`chat-${i}`] = res.headers.get("mcp-session-id") as string;
+  }
+  const all = await rawRequest(`${server.url}/mcp/sessions`, { token });
+  assert.deepEqual(all.json, expected);
+  assert.equal(all.headers.get("next-cursor"), null);
+
+  const pages: Record<string, string>[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = `?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+    const page = await rawRequest(`${server.url}/mcp/sessions${query}`, { token });
+    assert.equal(page.status, 200);
+    pages.push(page.json as Record<string, string>);
+    cursor = page.headers.get("next-cursor");
+  } while (cursor && pages.length < 10);
+  assert.deepEqual(pages.map((page) => Object.keys(page).length).slice(0, 3), [2, 2, 1]);
+  assert.deepEqual(Object.assign({}, ...pages), expected);
+
+  for (const query of ["?limit=0", "?limit=x", "?limit=10001", "?cursor=%25%25"]) {
+    const bad = await rawRequest(`${server.url}/mcp/sessions${query}`, { token });
+    assert.equal(bad.status, 400, query);
+    assert.match(bad.text, /limit must be an integer|cursor is not one this server gave/);
+  }
+});

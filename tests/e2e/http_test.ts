@@ -192,6 +192,24 @@ Deno.test("Host and Origin: foreign values get 403 on a loopback binding", async
   assert.match(preflight.headers.get("access-control-allow-headers") ?? "", /Mcp-Session-Id/);
 });
 
+Deno.test("CORS headers answer only on the MCP routes, never echoing an origin elsewhere", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  for (const path of ["/healthz", "/", "/nope"]) {
+    for (const origin of ["https://evil.example", "http://localhost:5173"]) {
+      const res = await rawRequest(`${server.url}${path}`, { headers: { origin } });
+      assert.equal(res.headers.get("access-control-allow-origin"), null, `${path} ${origin}`);
+      assert.equal(res.headers.get("access-control-expose-headers"), null);
+    }
+  }
+  const token = await server.fake.token("alice");
+  const sessions = await rawRequest(`${server.url}/mcp/sessions`, {
+    token,
+    headers: { origin: "http://localhost:5173" },
+  });
+  assert.equal(sessions.headers.get("access-control-allow-origin"), "http://localhost:5173");
+  assert.match(sessions.headers.get("access-control-expose-headers") ?? "", /Next-Cursor/);
+});
+
 Deno.test("routing: 404 for unknown paths, 405 with Allow, health without auth", async () => {
   await using server = await startTestServer({ fake: fixtureWorkspace() });
   const health = await rawRequest(`${server.url}/healthz`);

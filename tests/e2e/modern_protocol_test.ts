@@ -264,6 +264,20 @@ Deno.test("the _meta envelope and the Mcp-* headers are checked with the spec's 
     assert.equal((res.json as { error: { code: number } }).error.code, -32020);
   });
 
+  await t.step("a huge Mcp-Name or a protocol version that is no date: a short 400", async () => {
+    const huge = "x".repeat(60_000);
+    for (const header of ["mcp-name", "mcp-method", "mcp-protocol-version"]) {
+      const headers: Record<string, string> = { [header]: huge };
+      const res = await rawRequest(server.mcpUrl, {
+        ...modernRequest("tools/call", { name: "gmail_send-email" }, { id: 5, headers }),
+        token,
+      });
+      assert.equal(res.status, 400);
+      assert.ok(res.text.length < 1000, `short answer: ${res.text.length} bytes`);
+      assert.equal((res.json as { id: unknown }).id, 5);
+    }
+  });
+
   await t.step("whitespace around the header values is accepted", async () => {
     const init = modernRequest("tools/call", {
       name: "gmail_send-email",
@@ -459,4 +473,30 @@ Deno.test("subscriptions/listen delivers list_changed for its chat and customer 
     for (const subscription of subscriptions) await subscription.close();
     await Promise.all([listener, otherChat, bobs, actor].map((client) => client.close()));
   }
+});
+
+Deno.test("a 2026-07-28 request with a new chat id counts against the chat cap, before anything runs", async () => {
+  await using server = await startTestServer({
+    fake: fixtureWorkspace(),
+    env: { MAX_CHATS_PER_TENANT: "2" },
+  });
+  const token = await server.fake.token("alice");
+  const call = (chatId: string, id: number) =>
+    rawRequest(server.mcpUrl, {
+      ...modernRequest("tools/call", {
+        name: "gmail_send-email",
+        arguments: { to: "a@example.com", subject: "Hi" },
+      }, { id, headers: { "x-chat-id": chatId } }),
+      token,
+    });
+  assert.equal((await call("a", 1)).status, 200);
+  assert.equal((await call("b", 2)).status, 200);
+  const refused = await call("c", 3);
+  assert.equal(refused.status, 429);
+  assert.match(refused.text, /Too many chats/);
+  assert.equal((refused.json as { id: unknown }).id, 3);
+  assert.equal(server.fake.count(/send-email\/run$/), 2, "the refused call never ran");
+  assert.equal((await call("a", 4)).status, 200, "an existing chat is served");
+  const listed = (await rawRequest(`${server.url}/mcp/sessions`, { token })).json as object;
+  assert.deepEqual(Object.keys(listed).sort(), ["a", "b"]);
 });

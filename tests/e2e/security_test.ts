@@ -72,6 +72,11 @@ Deno.test("expired tokens and tokens that are not JWTs are refused without askin
   for (const token of ["hello", "a.b", "a.b.c.d", "....", "eyJ.eyJ.eyJ"]) {
     const bad = await rawRequest(`${server.url}/mcp/sessions`, { token });
     assert.equal(bad.status, 401, token);
+    assert.match(bad.text, /malformed token \(shorter than 16 characters\)/);
+  }
+  for (const token of ["eyJhbGciOi.eyJpc3Mi.eyJ.x", "eyJhbGciOiJIUzI1NiJ9.e30"]) {
+    const bad = await rawRequest(`${server.url}/mcp/sessions`, { token });
+    assert.equal(bad.status, 401, token);
     assert.match(bad.text, /Token is not a JWT/);
   }
   assert.equal(server.fake.count(/^GET \/self$/), 0);
