@@ -117,6 +117,11 @@ try {
     TOOL_CALL_RATE_LIMIT_PER_SECOND: "100000",
     TOOL_CALL_RATE_LIMIT_BURST: "100000",
     // Room for every tenant of the run: this measures the cache, not reloads from KV.
+    // The call log and the result cap are on by default; these let a run compare.
+    ...Object.fromEntries(
+      ["CALL_LOG_MAX_PER_CUSTOMER", "MAX_RESULT_BYTES", "LOG_ARGUMENT_VALUES"]
+        .map((name) => [name, Deno.env.get(name)]).filter(([, value]) => value !== undefined),
+    ),
     CATALOG_MEMORY_TOOLS: String(
       Math.max(100_000, Math.ceil((size.customers * connections * actions + 100 * 100) * 1.2)),
     ),

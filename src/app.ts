@@ -4,6 +4,7 @@
  * @module
  */
 import { IdentityResolver } from "./auth/identity.ts";
+import { CallLog } from "./calls/call_log.ts";
 import { CatalogService } from "./catalog/catalog_service.ts";
 import type { Config } from "./config.ts";
 import type { IntegrationAppApiFactory } from "./integration_app/types.ts";
@@ -11,6 +12,7 @@ import { Limits } from "./limits/limits.ts";
 import { UnverifiedLimits } from "./limits/unverified.ts";
 import type { Logger } from "./log.ts";
 import { ChangeFeed } from "./store/change_feed.ts";
+import { ResultStore } from "./results/result_store.ts";
 import { SessionStore } from "./store/session_store.ts";
 import { BackgroundTasks } from "./util/background.ts";
 
@@ -34,6 +36,10 @@ export interface Services extends Required<AppDependencies> {
   limits: Limits;
   /** Tool-list changes, seen by every instance (2026-07-28 `subscriptions/listen`). */
   changes: ChangeFeed;
+  /** Per-customer log of tool calls. */
+  callLog: CallLog;
+  /** Full results of calls cut by the size cap. */
+  results: ResultStore;
   /** Per-address limits of requests without a verified token. */
   unverified: UnverifiedLimits;
 }
@@ -79,6 +85,16 @@ export function createServices(deps: AppDependencies): Services {
       now,
     }),
     sessions,
+    callLog: new CallLog({
+      kv,
+      logger,
+      background,
+      ttlMs: config.callLogTtlMs,
+      maxPerTenant: config.callLogMaxPerCustomer,
+      logArgumentValues: config.logArgumentValues,
+      now,
+    }),
+    results: new ResultStore({ kv, ttlMs: config.resultTtlMs, now }),
     limits: new Limits({
       kv,
       logger,

@@ -56,6 +56,16 @@ const EnvSchema = z.object({
   TOOL_CALL_RATE_LIMIT_PER_SECOND: integer(300, 1),
   TOOL_CALL_RATE_LIMIT_BURST: integer(600, 1),
   SHUTDOWN_GRACE_SECONDS: seconds(10),
+  MAX_RESULT_BYTES: z.coerce.number().int().default(60_000).refine(
+    (value) => value === 0 || (value >= 1024 && value <= 16 * 1024 * 1024),
+    "must be 0 (no cap) or from 1024 to 16777216",
+  ),
+  RESULT_TTL_SECONDS: seconds(60 * 60),
+  LOG_ARGUMENT_VALUES: z.enum(["true", "false", "1", "0", ""]).default("false").transform(
+    (value) => value === "true" || value === "1",
+  ),
+  CALL_LOG_TTL_SECONDS: seconds(7 * 24 * 60 * 60),
+  CALL_LOG_MAX_PER_CUSTOMER: integer(1_000, 0),
   MAX_IN_FLIGHT_PER_TENANT: integer(256, 1),
   MAX_CHATS_PER_TENANT: integer(10_000, 1),
   BODY_TIMEOUT_SECONDS: seconds(20),
@@ -100,6 +110,15 @@ export interface Config {
   toolCallRateLimitPerSecond: number;
   toolCallRateLimitBurst: number;
   shutdownGraceMs: number;
+  /** Largest tool result text in bytes before it is cut (0 = no cap); a session may ask another. */
+  maxResultBytes: number;
+  /** How long the full text of a cut result can be read back. */
+  resultTtlMs: number;
+  /** Whether the call log keeps argument values (names always). */
+  logArgumentValues: boolean;
+  callLogTtlMs: number;
+  /** Calls kept per customer; 0 turns the call log off. */
+  callLogMaxPerCustomer: number;
   /** Live chats of one customer; a new one past it gets 429 (none is evicted). */
   maxChatsPerTenant: number;
   /** Requests of one customer being served at once; more get 429. */
@@ -162,6 +181,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     toolCallRateLimitPerSecond: e.TOOL_CALL_RATE_LIMIT_PER_SECOND,
     toolCallRateLimitBurst: e.TOOL_CALL_RATE_LIMIT_BURST,
     shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    maxResultBytes: e.MAX_RESULT_BYTES,
+    resultTtlMs: e.RESULT_TTL_SECONDS * 1000,
+    logArgumentValues: e.LOG_ARGUMENT_VALUES,
+    callLogTtlMs: e.CALL_LOG_TTL_SECONDS * 1000,
+    callLogMaxPerCustomer: e.CALL_LOG_MAX_PER_CUSTOMER,
     maxInFlightPerTenant: e.MAX_IN_FLIGHT_PER_TENANT,
     maxChatsPerTenant: e.MAX_CHATS_PER_TENANT,
     bodyTimeoutMs: e.BODY_TIMEOUT_SECONDS * 1000,

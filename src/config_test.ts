@@ -32,6 +32,25 @@ Deno.test("bad configuration values fail with a clear message", () => {
   assert.throws(() => loadConfig({ LOG_LEVEL: "loud" }), /LOG_LEVEL/);
 });
 
+Deno.test("the result cap and the call log are configured from the environment", () => {
+  const defaults = loadConfig({});
+  assert.equal(defaults.maxResultBytes, 60_000);
+  assert.equal(defaults.resultTtlMs, 3_600_000);
+  assert.equal(defaults.logArgumentValues, false);
+  assert.equal(defaults.callLogMaxPerCustomer, 1000);
+  assert.equal(defaults.callLogTtlMs, 7 * 24 * 3_600_000);
+  const set = loadConfig({
+    MAX_RESULT_BYTES: "0",
+    LOG_ARGUMENT_VALUES: "true",
+    CALL_LOG_MAX_PER_CUSTOMER: "0",
+  });
+  assert.equal(set.maxResultBytes, 0);
+  assert.equal(set.logArgumentValues, true);
+  assert.equal(set.callLogMaxPerCustomer, 0);
+  assert.throws(() => loadConfig({ MAX_RESULT_BYTES: "100" }), /MAX_RESULT_BYTES/);
+  assert.throws(() => loadConfig({ LOG_ARGUMENT_VALUES: "yes" }), /LOG_ARGUMENT_VALUES/);
+});
+
 Deno.test("abuse limits have bounded defaults and read the client address header in lower case", () => {
   const defaults = loadConfig({});
   assert.equal(defaults.maxInFlightPerTenant, 256);

@@ -11,12 +11,18 @@ import type { IntegrationAppApi } from "../integration_app/types.ts";
 import type { Logger } from "../log.ts";
 import { readBlob, writeBlob } from "../store/blob_store.ts";
 import { buildTools, type Catalog, indexCatalog, type IndexedCatalog } from "../tools/catalog.ts";
+import {
+  restrictsView,
+  shapeCatalog,
+  type ToolViewOptions,
+  viewKey,
+} from "../tools/session_view.ts";
 import type { BackgroundTasks } from "../util/background.ts";
 import { LruMap, SingleFlight } from "../util/concurrency.ts";
 import { fetchConnectionActions } from "./fetch_sources.ts";
 
 /** Bumped when the stored catalog shape changes, so old copies are ignored. */
-const CATALOG_FORMAT = 1;
+const CATALOG_FORMAT = 2;
 /** How long a stored catalog may serve as a stale fallback. */
 const STALE_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
 /** Views (apps sets) kept per catalog. */
@@ -107,43 +113,56 @@ export class CatalogService {
   }
 
   /**
-   * The catalog of `tenant` for `apps` (`undefined` = every app). `api` is used only when a
-   * build is needed. Throws the upstream error when there is neither a cached copy nor a
-   * successful build.
+   * The catalog of `tenant` for `apps` (`undefined` = every app), seen through `view` (a
+   * session's `readOnly`, `tools` and `maxNameLength`). `api` is used only when a build is
+   * needed. Throws the upstream error when there is neither a cached copy nor a successful
+   * build.
    */
   async get(
     tenant: string,
     apps: readonly string[] | undefined,
     api: IntegrationAppApi,
+    view?: ToolViewOptions,
   ): Promise<IndexedCatalog> {
     const catalog = await this.#full(tenant, api);
-    return apps ? this.#view(tenant, catalog, apps) : catalog;
+    return apps || restrictsView(view) ? this.#view(tenant, catalog, apps, view) : catalog;
   }
 
   /**
-   * The tools of `catalog` from the integrations `apps`, with the same names. Keys the
-   * catalog does not hold are left out first, so junk keys cannot make new views.
+   * The tools of `catalog` from the integrations `apps` (keys the catalog does not hold are
+   * left out first, so junk keys cannot make new views), seen through `options`.
    */
-  #view(tenant: string, catalog: IndexedCatalog, apps: readonly string[]): IndexedCatalog {
+  #view(
+    tenant: string,
+    catalog: IndexedCatalog,
+    apps: readonly string[] | undefined,
+    options: ToolViewOptions | undefined,
+  ): IndexedCatalog {
     let known = this.#appKeys.get(catalog);
     if (!known) {
       this.#appKeys.set(catalog, known = new Set(catalog.tools.map((t) => t.integrationKey)));
     }
-    const key = appsKey(apps.filter((app) => known.has(app)));
+    const knownApps = apps?.filter((app) => known.has(app));
+    const key = `${appsKey(knownApps)}|${viewKey(options)}`;
     let views = this.#views.get(catalog);
     if (!views) this.#views.set(catalog, views = new LruMap(VIEWS_PER_CATALOG));
     let view = views.get(key);
     if (!view) {
-      const wanted = new Set(apps.filter((app) => known.has(app)));
-      const tools = catalog.tools.filter((tool) => wanted.has(tool.integrationKey));
-      // A view of every app is the catalog itself: no second copy of its listing.
-      view = tools.length === catalog.tools.length
-        ? catalog
-        : indexCatalog({ builtAt: catalog.builtAt, tools });
+      let narrowed = catalog;
+      if (knownApps) {
+        const wanted = new Set(knownApps);
+        const tools = catalog.tools.filter((tool) => wanted.has(tool.integrationKey));
+        // A view of every app is the catalog itself: no second copy of its listing.
+        if (tools.length !== catalog.tools.length) {
+          narrowed = views.get(`${appsKey(knownApps)}|`) ??
+            indexCatalog({ builtAt: catalog.builtAt, tools });
+        }
+      }
+      view = shapeCatalog(narrowed, options);
       views.set(key, view);
       if (view !== catalog) {
         // Views hold their own listing and search index: they count against the bound.
-        this.#viewTools.set(catalog, (this.#viewTools.get(catalog) ?? 0) + tools.length);
+        this.#viewTools.set(catalog, (this.#viewTools.get(catalog) ?? 0) + view.tools.length);
         if (this.#memory.get(tenant)?.catalog === catalog) this.#evict(tenant);
       }
     }
@@ -172,9 +191,14 @@ export class CatalogService {
   }
 
   /** Builds (or loads) the catalog in the background, e.g. while a session starts. */
-  prefetch(tenant: string, apps: readonly string[] | undefined, api: IntegrationAppApi): void {
+  prefetch(
+    tenant: string,
+    apps: readonly string[] | undefined,
+    api: IntegrationAppApi,
+    view?: ToolViewOptions,
+  ): void {
     this.#background.run(
-      this.get(tenant, apps, api),
+      this.get(tenant, apps, api, view),
       (error) => this.#logger.debug("catalog prefetch failed", { error }),
     );
   }

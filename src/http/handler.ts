@@ -7,6 +7,7 @@ import type { Services } from "../app.ts";
 import { LimitExceededError } from "../limits/limit_error.ts";
 import { Authenticator } from "./auth.ts";
 import { clientAddress, type ConnectionInfo } from "./client_address.ts";
+import { listCalls } from "./calls_endpoint.ts";
 import { corsHeaders, preflightResponse } from "./cors.ts";
 import { errorResponse, HttpError, jsonResponse, tooManyRequests } from "./errors.ts";
 import { healthResponse } from "./health.ts";
@@ -91,6 +92,12 @@ export function createHandler(services: Services): Handler {
       guarded((req, caller) => listChats(sessions, caller.identity.tenant, req)),
     ),
     route("GET", "/mcp/tools", "tools", guarded((req, caller) => getTools(req, caller, services))),
+    route(
+      "GET",
+      "/mcp/calls",
+      "calls",
+      guarded((req, caller) => listCalls(req, services.callLog, caller.identity.tenant)),
+    ),
     route(
       "GET",
       "/mcp/sessions/:chatId",

@@ -23,7 +23,7 @@ import type { SessionRecord } from "../store/session_store.ts";
 import { isJsonContentType, parseJson, readBodyText } from "./body.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
 import { checkAccept, checkInitializeParams, parseMessages } from "./mcp_messages.ts";
-import { parseApps, parseChatId, parseMode } from "./params.ts";
+import { parseApps, parseChatId, parseMode, parseSessionOptions } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
 import { ModernMcpEndpoint } from "./mcp_modern.ts";
 import { createSessionContext } from "./session_context.ts";
@@ -251,6 +251,7 @@ export class McpEndpoint {
     const tenant = caller.identity.tenant;
     const mode = parseMode(url);
     const apps = parseApps(url);
+    const options = parseSessionOptions(url);
     let enabledTools: string[] = [];
     if (chatId !== undefined && mode === "dynamic") {
       // A chat that resumes keeps the tools it had enabled.
@@ -268,6 +269,7 @@ export class McpEndpoint {
       mode,
       apps,
       enabledTools,
+      ...(options ? { options } : {}),
       chatId,
       clientInfo: {
         name: typeof clientInfo?.name === "string" ? clientInfo.name.slice(0, 200) : undefined,
@@ -287,7 +289,12 @@ export class McpEndpoint {
       () => chatId === undefined ? create() : this.#admitChat(caller, chatId, create),
     );
     // Warm the catalog while the client finishes its handshake.
-    catalogs.prefetch(tenant, apps ?? undefined, this.#services.apiFactory(caller.token));
+    catalogs.prefetch(
+      tenant,
+      apps ?? undefined,
+      this.#services.apiFactory(caller.token),
+      session.options,
+    );
     return session;
   }
 

@@ -18,7 +18,7 @@ import { type ChatRecord, STATELESS_SESSION_ID } from "../store/session_store.ts
 import type { SessionRecord } from "../store/session_store.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
 import type { Caller } from "./mcp_endpoint.ts";
-import { parseApps, parseChatId, parseMode } from "./params.ts";
+import { parseApps, parseChatId, parseMode, parseSessionOptions } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
 import { createSessionContext } from "./session_context.ts";
 
@@ -71,6 +71,7 @@ export class ModernMcpEndpoint {
     const url = new URL(request.url);
     const mode = parseMode(url);
     const apps = parseApps(url);
+    const options = parseSessionOptions(url);
     const chatId = parseChatId(request);
     const method = (body as { method?: unknown } | null)?.method;
     context.session = "stateless";
@@ -87,6 +88,7 @@ export class ModernMcpEndpoint {
       mode,
       apps,
       enabledTools: mode === "dynamic" && chat?.mode === "dynamic" ? chat.enabledTools : [],
+      ...(options ? { options } : {}),
       chatId,
       createdAt: at,
       lastSeenAt: at,
@@ -107,7 +109,7 @@ export class ModernMcpEndpoint {
         chat = await sessions.touchStatelessChat(
           tenant,
           chatId,
-          { mode, apps, enabledTools: names },
+          { mode, apps, options, enabledTools: names },
           chat,
           (op) => changes.markChatChanged(op, tenant, chatId),
         );
@@ -117,7 +119,7 @@ export class ModernMcpEndpoint {
     const serveAndKeepChat = async (): Promise<Response> => {
       const response = await this.#respond(request, body, method, tenant, chatId, mcpContext);
       if (chatId !== undefined && response.status === 200) {
-        await sessions.touchStatelessChat(tenant, chatId, { mode, apps }, chat);
+        await sessions.touchStatelessChat(tenant, chatId, { mode, apps, options }, chat);
       }
       return response;
     };

@@ -3,11 +3,20 @@
  *
  * @module
  */
-import type { ToolMode } from "../store/session_store.ts";
+import type { SessionOptions, ToolMode } from "../store/session_store.ts";
+import { MAX_TOOL_NAME_LENGTH, MIN_TOOL_NAME_LENGTH } from "../tools/naming.ts";
+import type { ToolViewOptions } from "../tools/session_view.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
 
 const APP_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const MAX_APPS = 100;
+const MAX_ALLOWED_TOOLS = 500;
+/** A tool name as typed in `tools=`: printable ASCII without commas or spaces. */
+const TOOL_NAME_PARAM = /^[\x21-\x2b\x2d-\x7e]{1,200}$/;
+/** The largest `maxResultBytes` a session may ask for. */
+export const MAX_RESULT_BYTES_LIMIT = 16 * 1024 * 1024;
+/** The smallest non-zero `maxResultBytes`. */
+export const MIN_RESULT_BYTES = 1024;
 /** Printable ASCII (spaces allowed inside), as agents name chats ("chat 1"). */
 const CHAT_ID = /^[\x21-\x7e](?:[\x20-\x7e]{0,198}[\x21-\x7e])?$/;
 
@@ -65,4 +74,88 @@ export function parseChatId(request: Request): string | undefined {
     throw badRequest("Bad Request: x-chat-id must be 1 to 200 printable ASCII characters");
   }
   return trimmed;
+}
+
+function single(url: URL, name: string): string | undefined {
+  const values = url.searchParams.getAll(name);
+  if (values.length > 1) throw badRequest(`Bad Request: ${name} is given more than once`);
+  return values[0]?.trim();
+}
+
+function integerParam(url: URL, name: string, min: number, max: number): number | undefined {
+  const raw = single(url, name);
+  if (raw === undefined || raw === "") return undefined;
+  const value = /^\d{1,9}$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= min && value <= max)) {
+    throw badRequest(
+      `Bad Request: ${name} must be an integer from ${min} to ${max}, not "${raw.slice(0, 20)}"`,
+    );
+  }
+  return value;
+}
+
+/** Reads `readOnly` (`true`/`false`, `1`/`0`). */
+export function parseReadOnly(url: URL): boolean {
+  const raw = single(url, "readOnly")?.toLowerCase();
+  if (raw === undefined || raw === "" || raw === "false" || raw === "0") return false;
+  if (raw === "true" || raw === "1") return true;
+  throw badRequest(`Bad Request: readOnly must be "true" or "false", not "${raw.slice(0, 20)}"`);
+}
+
+/** Reads `tools` (comma-separated tool names, the session's allowlist); `undefined` when absent. */
+export function parseToolsAllowlist(url: URL): string[] | undefined {
+  const values = url.searchParams.getAll("tools");
+  if (values.length === 0) return undefined;
+  const names = values.flatMap((value) => value.split(",")).map((name) => name.trim()).filter(
+    (name) => name.length > 0,
+  );
+  if (names.length === 0) throw badRequest("Bad Request: tools is empty");
+  if (names.length > MAX_ALLOWED_TOOLS) {
+    throw badRequest(`Bad Request: tools lists more than ${MAX_ALLOWED_TOOLS} names`);
+  }
+  const bad = names.find((name) => !TOOL_NAME_PARAM.test(name));
+  if (bad !== undefined) {
+    throw badRequest(`Bad Request: "${bad.slice(0, 40)}" in tools is not a tool name`);
+  }
+  return [...new Set(names)];
+}
+
+/** Reads `maxNameLength` (32 to 64). */
+export function parseMaxNameLength(url: URL): number | undefined {
+  return integerParam(url, "maxNameLength", MIN_TOOL_NAME_LENGTH, MAX_TOOL_NAME_LENGTH);
+}
+
+/** Reads `maxResultBytes` (0 = no cap, else 1024 to 16 MiB). */
+export function parseMaxResultBytes(url: URL): number | undefined {
+  const value = integerParam(url, "maxResultBytes", 0, MAX_RESULT_BYTES_LIMIT);
+  if (value !== undefined && value !== 0 && value < MIN_RESULT_BYTES) {
+    throw badRequest(
+      `Bad Request: maxResultBytes must be 0 (no cap) or from ${MIN_RESULT_BYTES} to ${MAX_RESULT_BYTES_LIMIT}`,
+    );
+  }
+  return value;
+}
+
+/** The view parameters `readOnly`, `tools` and `maxNameLength` (what a session may see). */
+export function parseViewOptions(url: URL): ToolViewOptions {
+  const options: ToolViewOptions = {};
+  if (parseReadOnly(url)) options.readOnly = true;
+  const tools = parseToolsAllowlist(url);
+  if (tools) options.tools = tools;
+  const maxNameLength = parseMaxNameLength(url);
+  if (maxNameLength !== undefined && maxNameLength < MAX_TOOL_NAME_LENGTH) {
+    options.maxNameLength = maxNameLength;
+  }
+  return options;
+}
+
+/**
+ * The session parameters beyond mode and apps: `readOnly`, `tools`, `maxNameLength`,
+ * `maxResultBytes`; `undefined` when none is given.
+ */
+export function parseSessionOptions(url: URL): SessionOptions | undefined {
+  const options: SessionOptions = parseViewOptions(url);
+  const maxResultBytes = parseMaxResultBytes(url);
+  if (maxResultBytes !== undefined) options.maxResultBytes = maxResultBytes;
+  return Object.keys(options).length > 0 ? options : undefined;
 }

@@ -20,7 +20,7 @@ export function createSessionContext(
   requestContext: RequestContext,
   saveEnabledTools: (names: string[]) => Promise<void>,
 ): McpSessionContext {
-  const { catalogs, logger, apiFactory, background } = services;
+  const { catalogs, logger, apiFactory, background, config, results, callLog } = services;
   let api: IntegrationAppApi | undefined;
   const getApi = (): IntegrationAppApi => api ??= apiFactory(caller.token);
   return {
@@ -29,7 +29,8 @@ export function createSessionContext(
     get api() {
       return getApi();
     },
-    catalog: () => catalogs.get(session.tenant, session.apps ?? undefined, getApi()),
+    catalog: () =>
+      catalogs.get(session.tenant, session.apps ?? undefined, getApi(), session.options),
     saveEnabledTools,
     invalidateCatalog: () =>
       background.run(
@@ -40,5 +41,10 @@ export function createSessionContext(
         (error) => logger.warn("cannot invalidate catalog", { error }),
       ),
     onToolCall: (name) => requestContext.tool = clip(name, 64),
+    results: {
+      store: results,
+      maxBytes: session.options?.maxResultBytes ?? config.maxResultBytes,
+    },
+    recordCall: (call) => callLog.record(session.tenant, call),
   };
 }

@@ -73,6 +73,7 @@ export async function getChat(
     mode: chat.mode,
     apps: chat.apps,
     enabledTools: session?.enabledTools ?? chat.enabledTools,
+    ...(chat.options ? { options: chat.options } : {}),
     createdAt: new Date(chat.createdAt).toISOString(),
     lastSeenAt: new Date(Math.max(chat.lastSeenAt, session?.lastSeenAt ?? 0)).toISOString(),
   });

@@ -11,12 +11,13 @@ import { requiredFields } from "../tools/input_schema.ts";
 import { searchIndexFor, searchTools } from "../tools/search.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
 import type { Caller } from "./mcp_endpoint.ts";
-import { parseApps } from "./params.ts";
+import type { ToolViewOptions } from "../tools/session_view.ts";
+import { parseApps, parseViewOptions } from "./params.ts";
 
 /** Limits of `limit`: default with and without `q`, and the maximum. */
 export const TOOLS_LIMIT = { search: 10, list: 50, max: 200 } as const;
 const MAX_QUERY_CHARS = 500;
-const KNOWN_PARAMS = new Set(["q", "limit", "apps"]);
+const KNOWN_PARAMS = new Set(["q", "limit", "apps", "readOnly", "tools", "maxNameLength"]);
 
 /** The checked query of a `GET /mcp/tools` request. */
 export interface ToolsQuery {
@@ -24,6 +25,8 @@ export interface ToolsQuery {
   q?: string;
   limit: number;
   apps: string[] | null;
+  /** `readOnly`, `tools` and `maxNameLength`, as a session would see the tools. */
+  view?: ToolViewOptions;
 }
 
 /** One tool as `GET /mcp/tools` describes it. */
@@ -54,7 +57,11 @@ function single(url: URL, name: string): string | undefined {
 export function parseToolsQuery(url: URL): ToolsQuery {
   for (const name of url.searchParams.keys()) {
     if (!KNOWN_PARAMS.has(name)) {
-      throw badRequest(`unknown parameter "${name.slice(0, 40)}": use q, limit and apps`);
+      throw badRequest(
+        `unknown parameter "${
+          name.slice(0, 40)
+        }": use q, limit, apps, readOnly, tools and maxNameLength`,
+      );
     }
   }
   const q = single(url, "q")?.trim() || undefined;
@@ -71,7 +78,7 @@ export function parseToolsQuery(url: URL): ToolsQuery {
       );
     }
   }
-  return { q, limit, apps: parseApps(url) };
+  return { q, limit, apps: parseApps(url), view: parseViewOptions(url) };
 }
 
 /** The JSON description of a tool. */
@@ -116,8 +123,13 @@ export async function getTools(
   let tools: ToolEntry[];
   try {
     const api = services.apiFactory(caller.token);
-    tools = (await services.catalogs.get(caller.identity.tenant, query.apps ?? undefined, api))
-      .tools;
+    const catalog = await services.catalogs.get(
+      caller.identity.tenant,
+      query.apps ?? undefined,
+      api,
+      query.view,
+    );
+    tools = catalog.tools;
   } catch (error) {
     throw catalogError(error);
   }

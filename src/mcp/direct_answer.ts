@@ -19,18 +19,25 @@ import {
   answerListTools,
   loadCatalog,
   type McpSessionContext,
+  metaTools,
 } from "./mcp_server.ts";
-import { ErrorCode, type JSONRPCMessage, SUPPORTED_PROTOCOL_VERSIONS } from "./sdk.ts";
+import { ErrorCode, type JSONRPCMessage, SUPPORTED_PROTOCOL_VERSIONS, type Tool } from "./sdk.ts";
 
 type RequestId = string | number;
 
 const listings = new WeakMap<IndexedCatalog, string>();
 
-/** The static `tools/list` array of `catalog` as JSON, serialized on first use. */
-export function listingJson(catalog: IndexedCatalog): string {
+/**
+ * The static `tools/list` array of `catalog` as JSON (serialized on first use), followed by
+ * `extra` tools (the session's meta-tools).
+ */
+export function listingJson(catalog: IndexedCatalog, extra: Tool[] = []): string {
   let json = listings.get(catalog);
   if (json === undefined) listings.set(catalog, json = JSON.stringify(catalog.listing));
-  return json;
+  if (extra.length === 0) return json;
+  // Strings are joined as ropes: no copy of the (possibly large) listing here.
+  const more = extra.map((tool) => JSON.stringify(tool)).join(",");
+  return catalog.listing.length === 0 ? `[${more}]` : `${json.slice(0, -1)},${more}]`;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -103,7 +110,7 @@ export function answerDirectly(
         return resultResponse(id, await answerListTools(context, undefined));
       }
       // Static mode lists the whole catalog: its JSON is made once per catalog.
-      const tools = listingJson(await loadCatalog(context));
+      const tools = listingJson(await loadCatalog(context), metaTools(context));
       return jsonResponse(
         `{"result":{"tools":${tools}},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`,
       );

@@ -6,6 +6,8 @@ import type { SessionRecord, ToolMode } from "../store/session_store.ts";
 import { buildTools, indexCatalog } from "../tools/catalog.ts";
 import { answerDirectly, listingJson } from "./direct_answer.ts";
 import { createMcpServer, type McpSessionContext } from "./mcp_server.ts";
+import type { ResultCap } from "./result_cap.ts";
+import { ResultStore } from "../results/result_store.ts";
 import { type JSONRPCMessage, WebStandardStreamableHTTPServerTransport } from "./sdk.ts";
 
 const catalog = indexCatalog({
@@ -33,7 +35,11 @@ const catalog = indexCatalog({
 });
 
 /** A session context over `catalog` whose runs answer from `run`. */
-function contextFor(mode: ToolMode, run: (key: string) => unknown): McpSessionContext {
+function contextFor(
+  mode: ToolMode,
+  run: (key: string) => unknown,
+  results?: ResultCap,
+): McpSessionContext {
   const session: SessionRecord = {
     id: "s1",
     tenant: "t1",
@@ -53,6 +59,7 @@ function contextFor(mode: ToolMode, run: (key: string) => unknown): McpSessionCo
     catalog: () => Promise.resolve(catalog),
     saveEnabledTools: () => Promise.resolve(),
     invalidateCatalog: () => {},
+    results,
   };
 }
 
@@ -179,4 +186,27 @@ Deno.test("a catalog's listing is serialized once", () => {
   const json = listingJson(catalog);
   assert.equal(listingJson(catalog), json);
   assert.deepEqual(JSON.parse(json), catalog.listing);
+});
+
+Deno.test("with the size cap on, direct answers are still the ones the SDK gives", async (t) => {
+  using kv = await Deno.openKv(":memory:");
+  const cap: ResultCap = { store: new ResultStore({ kv, ttlMs: 60_000 }), maxBytes: 4096 };
+  const cases: [string, ToolMode, JSONRPCMessage][] = [
+    ["static tools/list", "static", { jsonrpc: "2.0", id: 1, method: "tools/list" }],
+    ["dynamic tools/list", "dynamic", { jsonrpc: "2.0", id: 2, method: "tools/list" }],
+    ["read-result of an unknown handle", "static", {
+      jsonrpc: "2.0",
+      id: 3,
+      method: "tools/call",
+      params: { name: "read-result", arguments: { handle: "AAAAAAAAAAAAAAAAAAAAAA" } },
+    }],
+  ];
+  for (const [name, mode, body] of cases) {
+    await t.step(name, async () => {
+      const expected = await viaSdk(contextFor(mode, runs, cap), body);
+      const actual = await viaDirect(contextFor(mode, runs, cap), body);
+      assert.deepEqual(actual, expected);
+      assert.match(JSON.stringify(actual.json), /read-result|No result is kept/);
+    });
+  }
 });

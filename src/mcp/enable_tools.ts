@@ -227,6 +227,9 @@ export function describeUnknown(
     return `"${name}" matches several tools, name one exactly: ` +
       `${candidates.map((tool) => tool.name).join(", ")}.`;
   }
+  // A tool of the customer that the session's view hides (readOnly, tools): say which rule.
+  const refused = catalog.excluded?.(name);
+  if (refused) return refused;
   const matches = suggest ? closeMatches(catalog, name) : [];
   return `Unknown tool "${name}"` +
     (matches.length > 0 ? ` (did you mean: ${matches.join(", ")}?)` : "") + ".";

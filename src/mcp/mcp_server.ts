@@ -11,10 +11,19 @@ import type { SessionRecord } from "../store/session_store.ts";
 import { checkArguments } from "../tools/arguments.ts";
 import { type IndexedCatalog, toMcpTool, type ToolEntry } from "../tools/catalog.ts";
 import { WRAPPED_INPUT_FIELD } from "../tools/input_schema.ts";
+import type { CallInput, CallStatus } from "../calls/call_log.ts";
 import { clip } from "../util/text.ts";
 import { ENABLE_TOOLS_NAME, findTool } from "./enable_tools.ts";
 import type { MetaToolContext } from "./meta_tool.ts";
 import { META_TOOL_LISTING, metaTool } from "./meta_tools.ts";
+import {
+  READ_RESULT_NAME,
+  READ_RESULT_TOOL,
+  readResult,
+  readResultResource,
+  RESULT_RESOURCE_TEMPLATE,
+} from "./read_result.ts";
+import { cappedOutputResult, type ResultCap } from "./result_cap.ts";
 import {
   AjvJsonSchemaValidator,
   type CallToolResult,
@@ -23,12 +32,7 @@ import {
   Server,
   type Tool,
 } from "./sdk.ts";
-import {
-  errorResult,
-  invalidatesCatalog,
-  outputResult,
-  upstreamErrorMessage,
-} from "./tool_result.ts";
+import { errorResult, invalidatesCatalog, upstreamErrorMessage } from "./tool_result.ts";
 
 /** Name and version announced to clients (the reference server's name). */
 export const SERVER_INFO = { name: "Integration App MCP Server", version: "0.1.0" } as const;
@@ -59,6 +63,15 @@ export interface McpSessionContext {
   invalidateCatalog(): void;
   /** Notes the tool called, for the request log. */
   onToolCall?(name: string): void;
+  /**
+   * The session's result size cap and the store of cut results; without it results are
+   * never cut and `read-result` is not offered.
+   */
+  results?: ResultCap;
+  /** Adds a call to the customer's call log; returns at once (written in the background). */
+  recordCall?(call: CallInput): void;
+  /** The protocol generation serving the call, for the call log (default from the session). */
+  era?: string;
 }
 
 /** The session's catalog; an upstream failure becomes a JSON-RPC error saying what to do. */
@@ -75,13 +88,28 @@ export async function loadCatalog(context: McpSessionContext): Promise<IndexedCa
   }
 }
 
+/** Whether results of this session are cut (and `read-result` is offered). */
+function capOn(context: McpSessionContext): boolean {
+  return (context.results?.maxBytes ?? 0) > 0;
+}
+
+/**
+ * The session's tools that run no action (listed besides the catalog's tools): dynamic
+ * mode's meta-tools, and `read-result` while the result size cap is on.
+ */
+export function metaTools(context: McpSessionContext): Tool[] {
+  const tools: Tool[] = context.session.mode === "dynamic" ? [...META_TOOL_LISTING] : [];
+  if (capOn(context)) tools.push(READ_RESULT_TOOL);
+  return tools;
+}
+
 function listTools(context: McpSessionContext, catalog: IndexedCatalog): Tool[] {
-  if (context.session.mode === "static") return catalog.listing;
+  if (context.session.mode === "static") return [...catalog.listing, ...metaTools(context)];
   const enabled = context.session.enabledTools
     .map((name) => catalog.byName.get(name))
     .filter((tool) => tool !== undefined)
     .map(toMcpTool);
-  return [...META_TOOL_LISTING, ...enabled];
+  return [...metaTools(context), ...enabled];
 }
 
 function resolveCallable(
@@ -91,6 +119,9 @@ function resolveCallable(
 ): ToolEntry {
   const tool = findTool(catalog, name);
   if (!tool) {
+    // A tool of the customer that this session's view hides: name the rule.
+    const refused = catalog.excluded?.(name);
+    if (refused) throw new McpError(ErrorCode.InvalidParams, refused);
     const hint = context.session.mode === "dynamic"
       ? `: find tools with search-tools, then run them with call-tool (or enable them with ${ENABLE_TOOLS_NAME})`
       : "";
@@ -106,25 +137,33 @@ function resolveCallable(
   return tool;
 }
 
-/**
- * Runs a catalog tool: argument checks, the action run and its result or error. The one path
- * of every call of an app's tool, direct or through `call-tool`.
- */
-export async function runTool(
+/** How a run ended, for the call log. */
+interface RunOutcome {
+  result: CallToolResult;
+  status: CallStatus;
+  actionRunId?: string;
+  errorKind?: string;
+}
+
+/** Argument checks, the action run, and its result (under the size cap) or error. */
+async function runAction(
   context: McpSessionContext,
   tool: ToolEntry,
   args: Record<string, unknown>,
-): Promise<CallToolResult> {
+): Promise<RunOutcome> {
   const problems = checkArguments(tool.inputSchema, args);
   if (problems) {
-    return errorResult(
-      `Invalid arguments for ${tool.name}: ${problems.join("; ")}. Nothing was sent.`,
-    );
+    return {
+      status: "invalid_arguments",
+      result: errorResult(
+        `Invalid arguments for ${tool.name}: ${problems.join("; ")}. Nothing was sent.`,
+      ),
+    };
   }
   const input = tool.wrapsInput ? args[WRAPPED_INPUT_FIELD] : args;
+  let run;
   try {
-    const run = await context.api.runAction(tool.connectionId, tool.actionKey, input);
-    return outputResult(run?.output);
+    run = await context.api.runAction(tool.connectionId, tool.actionKey, input);
   } catch (error) {
     const upstream = toUpstreamError(error);
     if (invalidatesCatalog(upstream)) context.invalidateCatalog();
@@ -133,8 +172,89 @@ export async function runTool(
       kind: upstream.kind,
       key: upstream.key,
     });
-    return { ...errorResult(upstreamErrorMessage(tool, upstream)) };
+    return {
+      status: "error",
+      errorKind: upstream.kind,
+      result: { ...errorResult(upstreamErrorMessage(tool, upstream)) },
+    };
   }
+  const actionRunId = typeof run?.actionRunId === "string" ? run.actionRunId : undefined;
+  const result = await cappedOutputResult(
+    run?.output,
+    tool,
+    { actionRunId },
+    context.session.tenant,
+    context.results,
+  );
+  return { status: result.isError ? "error" : "ok", actionRunId, result };
+}
+
+function eraOf(context: McpSessionContext): string {
+  return context.era ??
+    (context.session.protocolVersion?.startsWith("2026") ? "stateless" : "sessions");
+}
+
+/** Records a call that got as far as `tool` (resolved) in the customer's call log. */
+function recordCall(
+  context: McpSessionContext,
+  tool: string,
+  args: Record<string, unknown>,
+  started: number,
+  outcome: Omit<RunOutcome, "result">,
+): void {
+  context.recordCall?.({
+    tool,
+    chatId: context.session.chatId,
+    sessionId: context.session.id,
+    era: eraOf(context),
+    durationMs: performance.now() - started,
+    arguments: args,
+    ...outcome,
+  });
+}
+
+/**
+ * Runs a catalog tool: argument checks, the action run, the result size cap, and the call
+ * log. The one path of every call of an app's tool, direct or through `call-tool`.
+ */
+export async function runTool(
+  context: McpSessionContext,
+  tool: ToolEntry,
+  args: Record<string, unknown>,
+  started: number = performance.now(),
+): Promise<CallToolResult> {
+  let outcome: RunOutcome;
+  try {
+    outcome = await runAction(context, tool, args);
+  } catch (error) {
+    recordCall(context, tool.name, args, started, { status: "error", errorKind: "internal" });
+    throw error;
+  }
+  const { result, ...logged } = outcome;
+  recordCall(context, tool.name, args, started, logged);
+  return result;
+}
+
+/**
+ * A direct call of a tool of the session's catalog: the name is resolved in the session's
+ * view (so `readOnly` and `tools` apply, and a refusal names its rule and is logged), then the
+ * tool runs through `runTool`.
+ */
+export async function callCatalogTool(
+  context: McpSessionContext,
+  catalog: IndexedCatalog,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<CallToolResult> {
+  const started = performance.now();
+  let tool: ToolEntry;
+  try {
+    tool = resolveCallable(context, catalog, name);
+  } catch (error) {
+    recordCall(context, clip(name, 200), args, started, { status: "refused" });
+    throw error;
+  }
+  return await runTool(context, tool, args, started);
 }
 
 /** Answers `tools/list` (one page: a cursor is refused). */
@@ -158,6 +278,10 @@ export async function answerCallTool(
   const { name } = params;
   const args = params.arguments ?? {};
   context.onToolCall?.(name);
+  // Reading a kept result needs no catalog (it works while Integration.app is down).
+  if (name === READ_RESULT_NAME && context.results && capOn(context)) {
+    return await readResult(args, context.session.tenant, context.results);
+  }
   const catalog = await loadCatalog(context);
   const meta = context.session.mode === "dynamic" ? metaTool(name) : undefined;
   if (meta) {
@@ -169,17 +293,35 @@ export async function answerCallTool(
         context.onToolCall?.(tool.name);
         return runTool(context, tool, toolArgs);
       },
-      isMetaTool: (other) => metaTool(other) !== undefined,
+      isMetaTool: (other) => metaTool(other) !== undefined || other === READ_RESULT_NAME,
     };
     return await meta.handler(args, metaContext);
   }
-  return await runTool(context, resolveCallable(context, catalog, name), args);
+  return await callCatalogTool(context, catalog, name, args);
+}
+
+/**
+ * Registers the resource methods on `server` (both eras): results cut by the size cap are
+ * resources, read in pages; none is listed.
+ */
+export function setResourceHandlers(server: Server, context: McpSessionContext): void {
+  server.setRequestHandler("resources/list", () => ({ resources: [] }));
+  server.setRequestHandler(
+    "resources/templates/list",
+    () => ({ resourceTemplates: context.results ? [RESULT_RESOURCE_TEMPLATE] : [] }),
+  );
+  server.setRequestHandler("resources/read", (request) => {
+    if (!context.results) {
+      throw new McpError(-32002, `Resource not found: ${request.params.uri.slice(0, 200)}`);
+    }
+    return readResultResource(request.params.uri, context.session.tenant, context.results);
+  });
 }
 
 /** Builds the MCP server that answers one request of a session. */
 export function createMcpServer(context: McpSessionContext): Server {
   const server = new Server(SERVER_INFO, {
-    capabilities: { tools: { listChanged: true } },
+    capabilities: { tools: { listChanged: true }, resources: {} },
     instructions: INSTRUCTIONS,
     jsonSchemaValidator: SHARED_SCHEMA_VALIDATOR,
   });
@@ -195,6 +337,8 @@ export function createMcpServer(context: McpSessionContext): Server {
         () => ctx.mcpReq.notify({ method: "notifications/tools/list_changed" }),
       ),
   );
+
+  setResourceHandlers(server, context);
 
   return server;
 }

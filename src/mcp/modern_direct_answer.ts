@@ -12,7 +12,7 @@
  * @module
  */
 import { listingJson } from "./direct_answer.ts";
-import { loadCatalog, type McpSessionContext, SERVER_INFO } from "./mcp_server.ts";
+import { loadCatalog, type McpSessionContext, metaTools, SERVER_INFO } from "./mcp_server.ts";
 import { CACHE_SCOPE } from "./modern_server.ts";
 import type { IndexedCatalog } from "../tools/catalog.ts";
 
@@ -76,7 +76,9 @@ export async function answerModernListDirectly(
   } catch {
     return undefined; // The SDK path reports the failure.
   }
-  const result = `{"tools":${listingJson(catalog)},"resultType":"complete","ttlMs":${
+  const result = `{"tools":${
+    listingJson(catalog, metaTools(context))
+  },"resultType":"complete","ttlMs":${
     ttlMs(catalog)
   },"cacheScope":"${CACHE_SCOPE}","_meta":${SERVER_META}}`;
   return new Response(`{"result":${result},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`, {

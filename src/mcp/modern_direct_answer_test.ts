@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { IntegrationAppApi } from "../integration_app/types.ts";
+import type { ResultStore } from "../results/result_store.ts";
 import { createLogger } from "../log.ts";
 import type { SessionRecord, ToolMode } from "../store/session_store.ts";
 import { buildTools, indexCatalog } from "../tools/catalog.ts";
@@ -30,7 +31,7 @@ const catalog = indexCatalog({
   }]),
 });
 
-function contextFor(mode: ToolMode): McpSessionContext {
+function contextFor(mode: ToolMode, capResults = false): McpSessionContext {
   const session: SessionRecord = {
     id: "stateless",
     tenant: "t1",
@@ -47,6 +48,8 @@ function contextFor(mode: ToolMode): McpSessionContext {
     catalog: () => Promise.resolve(catalog),
     saveEnabledTools: () => Promise.resolve(),
     invalidateCatalog: () => {},
+    // Listing only: the store is never reached.
+    ...(capResults ? { results: { store: {} as ResultStore, maxBytes: 1000 } } : {}),
   };
 }
 
@@ -70,8 +73,8 @@ function requestOf(body: unknown, headers: Record<string, string> = {}): Request
   });
 }
 
-async function viaSdk(body: unknown, headers?: Record<string, string>) {
-  const context = contextFor("static");
+async function viaSdk(body: unknown, headers?: Record<string, string>, capResults = false) {
+  const context = contextFor("static", capResults);
   const handler = createMcpHandler(
     () => createModernServer(context, { freshForMs: () => TTL_MS, fixedTtlMs: 1 }),
     { legacy: "reject" },
@@ -88,11 +91,11 @@ async function viaSdk(body: unknown, headers?: Record<string, string>) {
   }
 }
 
-async function viaDirect(body: unknown, headers?: Record<string, string>) {
+async function viaDirect(body: unknown, headers?: Record<string, string>, capResults = false) {
   const response = await answerModernListDirectly(
     requestOf(body, headers),
     body,
-    contextFor("static"),
+    contextFor("static", capResults),
     () => TTL_MS,
   );
   assert.ok(response, `answered directly: ${JSON.stringify(body)}`);
@@ -128,6 +131,13 @@ Deno.test("a direct 2026-07-28 static listing is the one the SDK gives", async (
       assert.deepEqual(await viaDirect(body, headers), expected);
     });
   }
+  await t.step("with read-result listed (results are cut)", async () => {
+    const body = { jsonrpc: "2.0", id: 3, method: "tools/list", params: { _meta: ENVELOPE } };
+    const expected = await viaSdk(body, undefined, true);
+    const names = (expected.json.result.tools as { name: string }[]).map((tool) => tool.name);
+    assert.ok(names.includes("read-result"));
+    assert.deepEqual(await viaDirect(body, undefined, true), expected);
+  });
 });
 
 Deno.test("2026-07-28 requests the SDK must judge are left to it", async () => {

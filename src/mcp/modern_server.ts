@@ -12,6 +12,7 @@ import {
   INSTRUCTIONS,
   loadCatalog,
   SERVER_INFO,
+  setResourceHandlers,
 } from "./mcp_server.ts";
 import type { McpSessionContext } from "./mcp_server.ts";
 import type { IndexedCatalog } from "../tools/catalog.ts";
@@ -40,7 +41,7 @@ export function createModernServer(
 ): Server {
   const fixed = { ttlMs: options.fixedTtlMs, cacheScope: CACHE_SCOPE } as const;
   const server = new Server(SERVER_INFO, {
-    // We answer prompts and resources lists (empty for now): saying so is the truth.
+    // Prompts are answered (an empty list for now); resources are cut results (read-result).
     capabilities: { tools: { listChanged: true }, prompts: {}, resources: {} },
     instructions: MODERN_INSTRUCTIONS,
     cacheHints: {
@@ -66,7 +67,6 @@ export function createModernServer(
   });
 
   server.setRequestHandler("prompts/list", () => ({ prompts: [] }));
-  server.setRequestHandler("resources/list", () => ({ resources: [] }));
-  server.setRequestHandler("resources/templates/list", () => ({ resourceTemplates: [] }));
+  setResourceHandlers(server, context);
   return server;
 }

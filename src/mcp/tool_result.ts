@@ -5,16 +5,72 @@
  */
 import { UpstreamError } from "../integration_app/errors.ts";
 import type { CallToolResult } from "./sdk.ts";
+import { checkValue } from "../tools/arguments.ts";
 import type { ToolEntry } from "../tools/catalog.ts";
+import { WRAPPED_OUTPUT_FIELD } from "../tools/output_schema.ts";
 
-/** A successful run: the output as JSON text, and as `structuredContent` when an object. */
-export function outputResult(output: unknown): CallToolResult {
-  const value = output === undefined ? null : output;
-  const result: CallToolResult = { content: [{ type: "text", text: JSON.stringify(value) }] };
+/** What a result's `_meta` says about the run behind it. */
+export interface RunMeta {
+  /** The id of the run in Integration.app's run logs. */
+  actionRunId?: string;
+}
+
+function withMeta(result: CallToolResult, meta: RunMeta | undefined): CallToolResult {
+  if (meta?.actionRunId === undefined) return result;
+  return { ...result, _meta: { ...result._meta, actionRunId: meta.actionRunId } };
+}
+
+/** The `structuredContent` of `value` for `tool`: wrapped under `result` when its schema is. */
+export function structuredOutput(
+  value: unknown,
+  tool?: Pick<ToolEntry, "outputSchema" | "wrapsOutput">,
+): Record<string, unknown> | undefined {
+  if (tool?.outputSchema && tool.wrapsOutput) return { [WRAPPED_OUTPUT_FIELD]: value };
   if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-    result.structuredContent = value as Record<string, unknown>;
+    return value as Record<string, unknown>;
   }
-  return result;
+  return undefined;
+}
+
+/**
+ * A successful run: the output as JSON text, and as `structuredContent` when `tool` declares
+ * an output schema (then it validates against it) or the output is an object. `actionRunId`
+ * goes to `_meta`. An output that breaks the tool's declared schema comes back as an error
+ * result saying the action did run, with the output as text: an SDK client would reject it.
+ * `json` is the output's JSON text when the caller has it already.
+ */
+export function outputResult(
+  output: unknown,
+  tool?: Pick<ToolEntry, "name" | "outputSchema" | "wrapsOutput">,
+  meta?: RunMeta,
+  json?: string,
+): CallToolResult {
+  const value = output === undefined ? null : output;
+  const text = json ?? JSON.stringify(value);
+  const structured = structuredOutput(value, tool);
+  if (tool?.outputSchema) {
+    const problems = structured === undefined
+      ? ["the output is not an object"]
+      : checkValue(tool.outputSchema, structured);
+    if (problems) {
+      return withMeta({
+        isError: true,
+        content: [
+          {
+            type: "text",
+            text: `${tool.name} ran and succeeded (do not retry it for this), but its output ` +
+              `does not match the tool's output schema: ${
+                problems.join("; ")
+              }. The output follows.`,
+          },
+          { type: "text", text },
+        ],
+      }, meta);
+    }
+  }
+  const result: CallToolResult = { content: [{ type: "text", text }] };
+  if (structured !== undefined) result.structuredContent = structured;
+  return withMeta(result, meta);
 }
 
 /** A failed call, with a message that says what failed and what to do. */

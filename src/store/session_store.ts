@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { ToolViewOptions } from "../tools/session_view.ts";
+
 /**
  * The session id a chat of 2026-07-28 clients shows: that revision has no sessions, and the
  * chat itself carries the state (its enabled set).
@@ -20,6 +22,15 @@ export type AlsoWrite = (op: Deno.AtomicOperation) => void;
 /** How the session exposes tools. */
 export type ToolMode = "static" | "dynamic";
 
+/**
+ * Parameters of a session (or chat) beyond mode and apps: `readOnly`, `tools`,
+ * `maxNameLength` (its view of the catalog) and `maxResultBytes` (its result size cap).
+ */
+export interface SessionOptions extends ToolViewOptions {
+  /** Largest result text in bytes; 0 = no cap; absent = the server's `MAX_RESULT_BYTES`. */
+  maxResultBytes?: number;
+}
+
 /** An MCP session, as stored. */
 export interface SessionRecord {
   id: string;
@@ -29,6 +40,8 @@ export interface SessionRecord {
   apps: string[] | null;
   /** Tools enabled through `enable-tools` (dynamic mode). */
   enabledTools: string[];
+  /** `readOnly`, `tools`, `maxNameLength`, `maxResultBytes`; absent when none was given. */
+  options?: SessionOptions;
   chatId?: string;
   clientInfo?: { name?: string; version?: string };
   protocolVersion?: string;
@@ -44,6 +57,8 @@ export interface ChatRecord {
   apps: string[] | null;
   /** The tools its session had enabled, so a re-initialized chat resumes with them. */
   enabledTools: string[];
+  /** Its session's parameters beyond mode and apps. */
+  options?: SessionOptions;
   createdAt: number;
   lastSeenAt: number;
 }
@@ -87,6 +102,7 @@ export class SessionStore {
       mode: record.mode,
       apps: record.apps,
       enabledTools: record.enabledTools,
+      ...(record.options ? { options: record.options } : {}),
       createdAt: existing?.createdAt ?? record.createdAt,
       lastSeenAt: record.lastSeenAt,
     };
@@ -255,7 +271,12 @@ export class SessionStore {
   async touchStatelessChat(
     tenant: string,
     chatId: string,
-    fields: { mode: ToolMode; apps: string[] | null; enabledTools?: string[] },
+    fields: {
+      mode: ToolMode;
+      apps: string[] | null;
+      options?: SessionOptions;
+      enabledTools?: string[];
+    },
     existing: ChatRecord | undefined,
     also?: AlsoWrite,
   ): Promise<ChatRecord> {
@@ -270,7 +291,12 @@ export class SessionStore {
       ? {
         ...existing,
         ...(fields.enabledTools !== undefined
-          ? { enabledTools: fields.enabledTools, mode: fields.mode, apps: fields.apps }
+          ? {
+            enabledTools: fields.enabledTools,
+            mode: fields.mode,
+            apps: fields.apps,
+            options: fields.options,
+          }
           : {}),
         lastSeenAt: now,
       }
@@ -280,6 +306,7 @@ export class SessionStore {
         mode: fields.mode,
         apps: fields.apps,
         enabledTools: fields.enabledTools ?? [],
+        ...(fields.options ? { options: fields.options } : {}),
         createdAt: now,
         lastSeenAt: now,
       };

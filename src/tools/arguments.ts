@@ -53,7 +53,7 @@ function validatorFor(schema: JsonSchema): ValidateFunction | null {
   return validate;
 }
 
-function describeError(error: ErrorObject): string {
+function describeError(error: ErrorObject, root: string): string {
   const at = error.instancePath ? error.instancePath.slice(1).replace(/\//g, ".") : "";
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
@@ -64,14 +64,31 @@ function describeError(error: ErrorObject): string {
     case "enum":
       return `"${at}" must be one of ${JSON.stringify(params.allowedValues)}`;
     default:
-      return `${at ? `"${at}"` : "arguments"} ${error.message ?? "is invalid"}`;
+      return `${at ? `"${at}"` : root} ${error.message ?? "is invalid"}`;
   }
+}
+
+function problemsOf(schema: JsonSchema, value: unknown, root: string): string[] | undefined {
+  const validate = validatorFor(schema);
+  if (!validate || validate(value)) return undefined;
+  const problems = (validate.errors ?? []).map((error) => describeError(error, root));
+  return [...new Set(problems)].slice(0, 20);
 }
 
 /** Validates `args` against `schema`: `undefined` when valid, else a list of problems. */
 export function checkArguments(schema: JsonSchema, args: unknown): string[] | undefined {
-  const validate = validatorFor(schema);
-  if (!validate || validate(args)) return undefined;
-  const problems = (validate.errors ?? []).map(describeError);
-  return [...new Set(problems)].slice(0, 20);
+  return problemsOf(schema, args, "arguments");
+}
+
+/**
+ * Validates `value` against `schema` the way the MCP SDK client checks `structuredContent`
+ * (same Ajv options): `undefined` when valid, else a list of problems.
+ */
+export function checkValue(schema: JsonSchema, value: unknown): string[] | undefined {
+  return problemsOf(schema, value, "the output");
+}
+
+/** Whether `schema` compiles (an unresolvable `$ref` or a bad `pattern` does not). */
+export function schemaCompiles(schema: JsonSchema): boolean {
+  return validatorFor(schema) !== null;
 }

@@ -8,6 +8,7 @@ import type { Action, Connection, IntegrationInfo } from "../integration_app/typ
 import type { Tool, ToolAnnotations } from "../mcp/sdk.ts";
 import { annotationsFor } from "./annotations.ts";
 import { type JsonSchema, toToolInputSchema } from "./input_schema.ts";
+import { toToolOutputSchema } from "./output_schema.ts";
 import { fitToolName, looseToolName, shortHash, toolName } from "./naming.ts";
 
 /** One tool: what clients see, plus where it runs. */
@@ -19,6 +20,10 @@ export interface ToolEntry {
   annotations: ToolAnnotations;
   /** True when the action's non-object input is passed as `arguments.input`. */
   wrapsInput: boolean;
+  /** The action's output schema with an object root, when the action declares one. */
+  outputSchema?: JsonSchema;
+  /** True when the output is given as `structuredContent.result` (non-object root). */
+  wrapsOutput?: boolean;
   connectionId: string;
   connectionName?: string;
   integrationKey: string;
@@ -50,6 +55,11 @@ export interface IndexedCatalog extends Catalog {
   byLooseName: Map<string, ToolEntry[]>;
   /** The MCP `tools/list` entries, built once. */
   listing: Tool[];
+  /**
+   * In a session's view (`readOnly`, `tools`): why a tool of the customer is hidden from it,
+   * or `undefined` when the name is not such a tool.
+   */
+  excluded?: (name: string) => string | undefined;
 }
 
 function byAge(a: Connection, b: Connection): number {
@@ -93,6 +103,7 @@ function candidatesOf(
       if (typeof action.key !== "string" || action.key.length === 0) continue;
       const actionName = action.name?.trim() || action.key;
       const { schema, wrapped } = toToolInputSchema(action.inputSchema);
+      const output = toToolOutputSchema(action.outputSchema);
       const title = `${integrationName}: ${actionName}`;
       candidates.push({
         entry: {
@@ -100,6 +111,7 @@ function candidatesOf(
           inputSchema: schema,
           annotations: annotationsFor(action.type, title),
           wrapsInput: wrapped,
+          ...(output ? { outputSchema: output.schema, wrapsOutput: output.wrapped } : {}),
           connectionId: connection.id,
           connectionName: connection.name,
           integrationKey,
@@ -160,6 +172,7 @@ export function toMcpTool(tool: ToolEntry): Tool {
     title: tool.title,
     description: tool.description,
     inputSchema: tool.inputSchema as Tool["inputSchema"],
+    ...(tool.outputSchema ? { outputSchema: tool.outputSchema as Tool["outputSchema"] } : {}),
     annotations: tool.annotations,
   };
 }

@@ -29,6 +29,22 @@ function isObjectSchema(schema: JsonSchema): boolean {
   return Array.isArray(type) && type.includes("object");
 }
 
+/**
+ * An object schema whose one required field `field` holds `schema`; the definitions stay at
+ * the root, where the schema's own `$ref`s (`#/definitions/…`) expect them.
+ */
+export function wrapSchema(schema: JsonSchema, field: string): JsonSchema {
+  const inner: JsonSchema = { ...schema };
+  const root: JsonSchema = {};
+  for (const keyword of ROOT_KEYWORDS) {
+    if (keyword in inner) {
+      root[keyword] = inner[keyword];
+      delete inner[keyword];
+    }
+  }
+  return { ...root, type: "object", properties: { [field]: inner }, required: [field] };
+}
+
 /** Builds the MCP `inputSchema` from an action's `inputSchema`, losing nothing. */
 export function toToolInputSchema(actionSchema: unknown): ToolInputSchema {
   if (typeof actionSchema !== "object" || actionSchema === null || Array.isArray(actionSchema)) {
@@ -38,25 +54,8 @@ export function toToolInputSchema(actionSchema: unknown): ToolInputSchema {
   if (isObjectSchema(schema)) {
     return { schema: { ...schema, type: "object" }, wrapped: false };
   }
-  // The action takes a non-object input: it becomes `arguments.input`. Definitions stay at
-  // the root, where the action's own `$ref`s (`#/definitions/…`) expect them.
-  const inner: JsonSchema = { ...schema };
-  const root: JsonSchema = {};
-  for (const keyword of ROOT_KEYWORDS) {
-    if (keyword in inner) {
-      root[keyword] = inner[keyword];
-      delete inner[keyword];
-    }
-  }
-  return {
-    schema: {
-      ...root,
-      type: "object",
-      properties: { [WRAPPED_INPUT_FIELD]: inner },
-      required: [WRAPPED_INPUT_FIELD],
-    },
-    wrapped: true,
-  };
+  // The action takes a non-object input: it becomes `arguments.input`.
+  return { schema: wrapSchema(schema, WRAPPED_INPUT_FIELD), wrapped: true };
 }
 
 /** The names of the required top-level fields of an object schema. */

@@ -24,12 +24,18 @@ function sanitize(part: string): string {
   return part.replace(/[^A-Za-z0-9_-]/g, "-");
 }
 
-/** Replaces characters clients refuse and shortens `name` to 64, ending in a hash of it. */
-export function fitToolName(name: string): string {
+/** The shortest name length a session may ask for (`?maxNameLength=`). */
+export const MIN_TOOL_NAME_LENGTH = 32;
+
+/**
+ * Replaces characters clients refuse and shortens `name` to `maxLength` (64 by default),
+ * ending in a hash of it.
+ */
+export function fitToolName(name: string, maxLength: number = MAX_TOOL_NAME_LENGTH): string {
   const clean = sanitize(name) || "tool";
-  if (clean.length <= MAX_TOOL_NAME_LENGTH) return clean;
+  if (clean.length <= maxLength) return clean;
   const suffix = `_${shortHash(name)}`;
-  return clean.slice(0, MAX_TOOL_NAME_LENGTH - suffix.length) + suffix;
+  return clean.slice(0, maxLength - suffix.length) + suffix;
 }
 
 /**

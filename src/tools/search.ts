@@ -39,6 +39,12 @@ export interface SearchIndex {
   relatedToActions: Map<string, [string, number][]>;
   /** 1 for each tool that only reads (by its hints, or by the verb its action starts with). */
   reads: Uint8Array;
+  /** The action-name terms, sorted (to find the ones a shortened word begins). */
+  actionTermList: string[];
+  /** Initials of two or three words in a row of an action name (`dm`) -> its tools. */
+  initialisms: Map<string, Int32Array>;
+  /** Per app, its display name as written (to find it named in a request). */
+  appNames: string[];
   /** Per tool, the index of its app in the app postings. */
   appOf: Int32Array;
   /** Number of apps. */
@@ -229,7 +235,7 @@ const CLOSE_SYNONYM_GROUPS: string[] = [
 /** Weight of a synonym relative to the word the query used. */
 const SYNONYM_WEIGHT = 0.6;
 const CLOSE_SYNONYM_WEIGHT = 0.8;
-/** Score factor of a tool that only reads, for a query that asks a question. */
+/** Score factor of a tool that only reads, for a request that asks a question or opens with a verb that reads. */
 const QUESTION_READ_BOOST = 1.3;
 /** Weight of the thesaurus's related words, on top of their tier's weight. */
 const THESAURUS_WEIGHT = 1;
@@ -337,6 +343,9 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
   const appTerms: Map<string, number>[] = [];
   const appLengths: number[] = [];
   const appOf = new Int32Array(tools.length);
+  const appNames: string[] = [];
+  const initialBuilders = new Map<string, number[]>();
+  const initialismsByName = new Map<string, string[]>();
   tools.forEach((tool, doc) => {
     const slots = new Map<string, number>();
     const counts: number[] = [];
@@ -358,12 +367,22 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
         }
       }
     });
+    let initialisms = initialismsByName.get(tool.actionName);
+    if (!initialisms) {
+      initialismsByName.set(tool.actionName, initialisms = initialismsOf(tool.actionName));
+    }
+    for (const initials of initialisms) {
+      let docs = initialBuilders.get(initials);
+      if (!docs) initialBuilders.set(initials, docs = []);
+      if (docs[docs.length - 1] !== doc) docs.push(doc);
+    }
     docTerms.push([...slots.keys()]);
     docCounts.push(counts);
     let app = appIds.get(tool.integrationKey);
     if (app === undefined) {
       appIds.set(tool.integrationKey, app = appTerms.length);
       appTerms.push(new Map());
+      appNames.push(tool.integrationName);
       appLengths.push(0);
     }
     appOf[doc] = app;
@@ -447,6 +466,9 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
     reads: Uint8Array.from(tools, (tool) => readsOnly(tool) ? 1 : 0),
     appOf,
     appCount: appTerms.length,
+    appNames,
+    actionTermList: [...actionDocs.keys()].sort(),
+    initialisms: new Map([...initialBuilders].map(([key, docs]) => [key, Int32Array.from(docs)])),
     appPostings,
   };
 }
@@ -473,6 +495,14 @@ const QUESTION_WORDS = new Set(
   ),
 );
 
+/** Whether the request opens with a verb that only reads (`show`, `find`, `list`). */
+function readsFirst(words: string[]): boolean {
+  const [first] = termsOf(words.slice(0, 3));
+  return first !== undefined && READ_STEMS.has(first);
+}
+
+const READ_STEMS = new Set([...READ_VERBS].map(stem));
+
 /** Whether the query asks a question (so tools that only read fit it better). */
 function isQuestion(words: string[], query: string): boolean {
   return query.trimEnd().endsWith("?") || QUESTION_WORDS.has(words[0] ?? "");
@@ -492,6 +522,8 @@ interface QueryTerm {
   exact?: string;
   /** Terms that count for it, with their weights (the word itself first, weight 1). */
   alternatives: [string, number][];
+  /** How much the word counts (less when it is only part of a quoted value or a name). */
+  weight: number;
 }
 
 /** Alternatives per query word, at most (bounds the cost of a search). */
@@ -566,22 +598,149 @@ function negatedTerms(words: string[]): Set<string> {
   return negated;
 }
 
-/** The query's words and phrases, each with its alternatives and their weights. */
-function expandQuery(query: string): QueryTerm[] {
-  const words = splitWords(query);
-  const negated = negatedTerms(words);
-  const terms = [...new Set(termsOf(words))].filter((term) => !negated.has(term))
+/** Weight of a word that the query only uses inside a value (a quoted text, a given name). */
+const VALUE_WEIGHT = 0.3;
+/** A quoted value (with the naming word before it): quotes open after a space, close before one. */
+const QUOTED =
+  /(^|[\s(\[:=,])(?:(?:called|named|titled|entitled)\s+)?(['"\u2018\u201c`])([^'"\u2019\u201d`\n]{1,200}?)['"\u2019\u201d`](?=$|[\s.,;:!?)\]])/g;
+/** A name given after a naming word: `a project called Website Redesign`. */
+const NAMED = /\b(?:called|named|titled|entitled)\s+((?:[A-Z0-9][\w.'-]*(?:\s+|$)){1,5})/g;
+
+/**
+ * The query without its values (quoted texts, names given after `called`/`named`), and the
+ * values' text: words a request uses only inside a value say little about the tool it needs.
+ */
+export function splitValues(query: string): { plain: string; values: string } {
+  const values: string[] = [];
+  const plain = query.replace(QUOTED, (_, before: string, _quote: string, inner: string) => {
+    values.push(inner);
+    return `${before} `;
+  }).replace(NAMED, (_, name: string) => {
+    values.push(name);
+    return " ";
+  });
+  return { plain, values: values.join(" ") };
+}
+
+/** Two words written apart, by a space, neither a stop word: lower case, at most 64 pairs. */
+function pairsOf(text: string): [string, string][] {
+  const pairs: [string, string][] = [];
+  const words = text.split(/\s+/);
+  for (let i = 0; i + 1 < words.length && pairs.length < MAX_QUERY_TERMS; i++) {
+    const first = words[i]!.toLowerCase();
+    const second = words[i + 1]!.toLowerCase();
+    if (!/^[a-z]{2,}$/.test(first) || !/^[a-z]{2,}$/.test(second)) continue;
+    if (STOP_WORDS.has(first) || STOP_WORDS.has(second)) continue;
+    pairs.push([first, second]);
+  }
+  return pairs;
+}
+
+/**
+ * Weight of a word only in a later clause of a request (after `;` or a dash): context, such as
+ * the other app a record came from, rather than what to do.
+ */
+const CONTEXT_WEIGHT = 0.6;
+
+/** The first clause of a request: up to a `;` or a dash between spaces (sentences stay whole). */
+export function mainClause(text: string): string {
+  const match = /;|\s[-\u2013\u2014]+\s/.exec(text);
+  return match ? text.slice(0, match.index) : text;
+}
+
+/**
+ * The query's words and phrases, each with its alternatives and their weights; two words the
+ * catalog writes as one (`status page`, `Statuspage`) count as that word too.
+ */
+function expandQuery(query: string, known: (term: string) => boolean): QueryTerm[] {
+  const { plain, values } = query.length <= MAX_FIELD_CHARS
+    ? splitValues(query)
+    : { plain: query, values: "" };
+  const plainWords = splitWords(plain);
+  const valueWords = values ? splitWords(values) : [];
+  const negated = negatedTerms(plainWords);
+  const plainTerms = new Set(termsOf(plainWords));
+  const mainTerms = new Set(termsOf(splitWords(mainClause(plain))));
+  const terms = [...new Set([...plainTerms, ...termsOf(valueWords)])]
+    .filter((term) => !negated.has(term))
     .slice(0, MAX_QUERY_TERMS);
   const result: QueryTerm[] = terms.map((term) => ({
     exact: term,
     alternatives: alternativesOf(term),
+    weight: mainTerms.has(term) ? 1 : plainTerms.has(term) ? CONTEXT_WEIGHT : VALUE_WEIGHT,
   }));
-  for (const phrase of new Set(phrasesOf(words))) {
+  const seen = new Set(terms);
+  for (const [first, second] of pairsOf(plain)) {
+    const joined = stem(first + second);
+    if (seen.has(joined) || !known(joined)) continue;
+    seen.add(joined);
+    // It stands for both words.
+    result.push({ exact: joined, alternatives: [[joined, 1]], weight: 2 });
+  }
+  for (const phrase of new Set(phrasesOf(plainWords))) {
     const alternatives = relatedTerms(phrase).slice(0, MAX_ALTERNATIVES)
       .map(([term, weight]): [string, number] => [term, weight * THESAURUS_WEIGHT]);
-    if (alternatives.length > 0) result.push({ alternatives });
+    if (alternatives.length > 0) result.push({ alternatives, weight: 1 });
   }
   return result;
+}
+
+/** Weight of an action-name word that a shortened query word may stand for. */
+const SHORTENED_WEIGHT = 0.8;
+/** A shortened word is less than this share of the longer word (`ack` of acknowledge). */
+const MAX_SHORTENED_SHARE = 0.6;
+/** Longer words a shortened word may stand for, at most. */
+const MAX_EXPANSIONS = 8;
+
+/** Initials of each run of two or three words of an action's name (`Direct Message` -> dm). */
+function initialismsOf(name: string): string[] {
+  const words = splitWords(name).filter((word) => !STOP_WORDS.has(word));
+  const result: string[] = [];
+  for (let i = 0; i + 1 < words.length; i++) {
+    const two = words[i]![0]! + words[i + 1]![0]!;
+    result.push(two);
+    if (i + 2 < words.length) result.push(two + words[i + 2]![0]!);
+  }
+  return result;
+}
+
+/**
+ * The tools (as doc lists) of the action-name words a shortened word may stand for: longer
+ * words it begins (`ack` -> acknowledge) and runs of words it gives the initials of (`dm`).
+ */
+function shortenedDocs(index: SearchIndex, word: string): Int32Array[] {
+  const result: Int32Array[] = [];
+  if (word.length < 2 || word.length > 6 || /[0-9]/.test(word)) return result;
+  const initials = word.length <= 3 ? index.initialisms.get(word) : undefined;
+  if (initials) result.push(initials);
+  if (word.length >= 3) {
+    const list = index.actionTermList;
+    let low = 0;
+    let high = list.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (list[middle]! < word) low = middle + 1;
+      else high = middle;
+    }
+    for (let at = low; at < list.length && result.length < MAX_EXPANSIONS; at++) {
+      const term = list[at]!;
+      if (!term.startsWith(word)) break;
+      if (term.length * MAX_SHORTENED_SHARE > word.length) {
+        result.push(index.actionDocs.get(term)!);
+      }
+    }
+  }
+  return result;
+}
+
+/** Letters that start an identifier (`INV` of INV-2231, `q` of Q2X9): not shortened words. */
+function idPartsOf(query: string): Set<string> {
+  const parts = new Set<string>();
+  if (query.length > MAX_FIELD_CHARS) return parts;
+  for (const [, letters] of query.matchAll(/\b([A-Za-z]{1,8})[-_#]?[0-9]/g)) {
+    parts.add(letters!.toLowerCase());
+  }
+  return parts;
 }
 
 /** Options of `searchTools`. */
@@ -607,8 +766,9 @@ export function searchTools(
   const seen = new Uint8Array(n);
   const touched: number[] = [];
   const matched: number[] = [];
-  const expanded = expandQuery(query);
-  for (const { exact, alternatives } of expanded) {
+  const expanded = expandQuery(query, (term) => index.postings.has(term));
+  const idParts = idPartsOf(query);
+  for (const { exact, alternatives, weight: termWeight } of expanded) {
     // Each alternative scores with its own rarity, times its weight; a rare synonym of a
     // common word is capped at the word's rarity, so it never outweighs the word itself.
     touched.length = 0;
@@ -641,8 +801,21 @@ export function searchTools(
         }
       }
     }
+    // A word neither the catalog nor the thesaurus knows may be shortened (`ack`, `dm`).
+    if (
+      exact !== undefined && !exactPosting && alternatives.length === 1 && !idParts.has(exact)
+    ) {
+      for (const docs of shortenedDocs(index, exact)) {
+        const value = saturate(RELATED_FIELD_WEIGHT * SHORTENED_WEIGHT) * idf(n, docs.length);
+        for (let i = 0; i < docs.length; i++) {
+          const doc = docs[i]!;
+          if (best[doc] === 0) touched.push(doc);
+          if (value > best[doc]!) best[doc] = value;
+        }
+      }
+    }
     for (const doc of touched) {
-      scores[doc]! += best[doc]!;
+      scores[doc]! += termWeight * best[doc]!;
       best[doc] = 0;
       if (seen[doc] === 0) {
         seen[doc] = 1;
@@ -650,7 +823,8 @@ export function searchTools(
       }
     }
   }
-  const boostReads = isQuestion(splitWords(query.slice(0, 200)), query);
+  const opening = splitWords(query.slice(0, 200));
+  const boostReads = isQuestion(opening, query) || readsFirst(opening);
   const appScores = new Float64Array(index.appCount);
   for (const { exact } of expanded) {
     const posting = exact !== undefined ? index.appPostings.get(exact) : undefined;
@@ -660,11 +834,13 @@ export function searchTools(
       appScores[posting.docs[i]!]! += weight * posting.weights[i]!;
     }
   }
+  const named = namedApps(index, query);
   const { filter } = options;
   // The best `limit` in order, kept in a small sorted array (limit is small).
   const top: SearchHit[] = [];
   for (const doc of matched) {
-    const own = scores[doc]! + APP_CONTEXT_WEIGHT * appScores[index.appOf[doc]!]!;
+    const own = scores[doc]! + APP_CONTEXT_WEIGHT * appScores[index.appOf[doc]!]! +
+      (named.has(index.appOf[doc]!) ? NAMED_APP_WEIGHT : 0);
     const score = boostReads && index.reads[doc] === 1 ? own * QUESTION_READ_BOOST : own;
     if (top.length === limit && !ranksBefore(score, index.tools[doc]!, top[limit - 1]!)) continue;
     const tool = index.tools[doc]!;
@@ -675,6 +851,31 @@ export function searchTools(
     if (top.length > limit) top.pop();
   }
   return top;
+}
+
+/**
+ * Score a tool gains when the request names its app as the app writes its name (`Close`, not
+ * `close`): small, as a request may name other apps for context.
+ */
+const NAMED_APP_WEIGHT = 1;
+
+/** The apps the request names, written as the apps write their names, as whole words. */
+function namedApps(index: SearchIndex, query: string): Set<number> {
+  const named = new Set<number>();
+  if (query.length > MAX_FIELD_CHARS) return named;
+  index.appNames.forEach((name, app) => {
+    if (name.length < 2) return;
+    for (let at = query.indexOf(name); at >= 0; at = query.indexOf(name, at + 1)) {
+      const before = at === 0 ? OTHER : kindOf(query.charCodeAt(at - 1));
+      const end = at + name.length;
+      const after = end >= query.length ? OTHER : kindOf(query.charCodeAt(end));
+      if (before === OTHER && after === OTHER) {
+        named.add(app);
+        return;
+      }
+    }
+  });
+  return named;
 }
 
 /** Whether a tool with `score` ranks before `hit`: higher score, then name. */

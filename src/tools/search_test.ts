@@ -3,8 +3,10 @@ import { INTENT_QUERIES, searchFixtureTools } from "../../tests/support/search_f
 import { buildTools, type ToolEntry } from "./catalog.ts";
 import {
   buildSearchIndex,
+  mainClause,
   searchIndexFor,
   searchTools,
+  splitValues,
   splitWords,
   stem,
   tokenize,
@@ -207,6 +209,117 @@ Deno.test("a question favours tools that only read", () => {
   };
   assert.ok(ratio("which envelopes do we have?") > 1.2 * ratio("envelopes we have"));
   assert.ok(ratio("envelopes we have?") > 1.2 * ratio("envelopes we have"));
+});
+
+Deno.test("a request that opens with a verb that only reads favours tools that only read", () => {
+  const index = buildSearchIndex(SIGNING);
+  const ratio = (query: string) => {
+    const hits = searchTools(index, query, 10);
+    const score = (key: string) => hits.find((hit) => hit.tool.actionKey === key)?.score ?? 0;
+    return score("list-envelopes") / score("send-envelope");
+  };
+  // `describe` and `preview` match no tool: only the boost moves the ratio.
+  assert.ok(ratio("describe the envelopes we sent") > 1.2 * ratio("the envelopes we sent"));
+  assert.ok(ratio("please preview envelopes we sent") > 1.2 * ratio("envelopes we sent"));
+});
+
+Deno.test("quoted texts and names given after `called` are values, not what the request asks for", () => {
+  assert.deepEqual(splitValues(`rename 'draft v7' to "final call" (it's mine)`), {
+    plain: "rename   to   (it's mine)",
+    values: "draft v7 final call",
+  });
+  assert.deepEqual(splitValues("create a project called Website Redesign for Acme"), {
+    plain: "create a project  for Acme",
+    values: "Website Redesign ",
+  });
+  assert.deepEqual(splitValues("who called me?"), { plain: "who called me?", values: "" });
+  assert.deepEqual(splitValues("a list named 'VIP'"), { plain: "a list  ", values: "VIP" });
+  const tools = appTools("work", [
+    ["create-project", "Create Project", "Creates a project.", "create-data-record"],
+    ["log-call", "Log Call", "Logs a phone call.", "create-data-record"],
+    ["list-pages", "List Pages", "Lists the landing pages of a site.", "list-data-records"],
+    ["update-task", "Update Task", "Updates a task.", "update-data-record"],
+  ]);
+  assert.equal(names(tools, "create one called Call Center")[0], "work_create-project");
+  assert.equal(names(tools, "create one named 'Call Center'")[0], "work_create-project");
+  assert.equal(names(tools, "rename it to 'landing pages'")[0], "work_update-task");
+  // Unquoted, the same words are part of the request.
+  assert.equal(names(tools, "list the landing pages")[0], "work_list-pages");
+});
+
+Deno.test("an app named as it writes its name counts for its tools, a common word does not", () => {
+  const tools = buildTools(
+    [["close", "Close", "add-note", "Add Note", "Adds a note to a lead."], [
+      "tracker",
+      "Tracker",
+      "close-item",
+      "Close Item",
+      "Closes an item with a note.",
+    ]].map(([key, name, action, actionName, description]) => ({
+      connection: { id: `conn_${key}` },
+      integration: { id: `int_${key}`, key: key!, name },
+      actions: [{ id: `${key}_${action}`, key: action!, name: actionName, description }],
+    })),
+  );
+  assert.equal(names(tools, "put a note in Close")[0], "close_add-note");
+  assert.equal(names(tools, "put a note in close")[0], "tracker_close-item");
+  assert.equal(names(tools, "put a note in Closed")[0], "tracker_close-item");
+});
+
+Deno.test("two words the catalog writes as one count as that word (status page, Statuspage)", () => {
+  const tools = [
+    ...searchFixtureTools(),
+    ...buildTools(
+      [["statuspage", "Statuspage", "create-incident", "Create Incident", "Creates an incident."], [
+        "web",
+        "Website",
+        "update-page-status",
+        "Update Page Status",
+        "Updates the status of a page.",
+      ]].map(([key, name, action, actionName, description]) => ({
+        connection: { id: `conn_${key}` },
+        integration: { id: `int_${key}`, key: key!, name },
+        actions: [{ id: `${key}_${action}`, key: action!, name: actionName, description }],
+      })),
+    ),
+  ];
+  assert.equal(
+    names(tools, "tell customers on the status page that logins fail")[0],
+    "statuspage_create-incident",
+  );
+  assert.equal(names(tools, "set the status of the page")[0], "web_update-page-status");
+});
+
+Deno.test("a shortened word finds the action words it begins or gives the initials of", () => {
+  const tools = appTools("chat", [
+    ["acknowledge-alert", "Acknowledge Alert", "Acknowledges an alert."],
+    ["create-direct-message-channel", "Create Direct Message Channel", "Opens a chat."],
+    ["create-channel", "Create Channel", "Creates a channel."],
+    ["send-reply", "Send Reply", "Replies in a thread."],
+    ["list-invoices", "List Invoices", "Lists invoices."],
+    ["abort-alert", "Abort Alert", "Aborts an alert."],
+  ]);
+  assert.equal(names(tools, "ack the alert")[0], "chat_acknowledge-alert");
+  assert.equal(names(tools, "chat dm")[0], "chat_create-direct-message-channel");
+  // Too short a share of the longer word, or the letters of an identifier: not shortened.
+  assert.ok(!names(tools, "rep").includes("chat_send-reply"));
+  assert.ok(!names(tools, "alert for INV-22").includes("chat_list-invoices"));
+  assert.ok(names(tools, "inv").includes("chat_list-invoices"));
+});
+
+Deno.test("words after a semicolon or a dash are context and count less than the request", () => {
+  assert.equal(mainClause("send it now; the deal is in Freshsales"), "send it now");
+  assert.equal(mainClause("file a bug - the login page crashes"), "file a bug");
+  assert.equal(mainClause("send the follow-up. Then stop."), "send the follow-up. Then stop.");
+  const tools = [
+    ...searchFixtureTools(),
+    ...appTools("sign", [
+      ["send-document", "Send Document", "Sends a document to its recipients for signature."],
+    ]),
+  ];
+  const query = "send the proposal for signature now; the deal itself is in the CRM pipeline at " +
+    "the proposal stage";
+  assert.equal(names(tools, query)[0], "sign_send-document");
 });
 
 Deno.test("a filter keeps only the tools it accepts, best first", () => {

@@ -58,7 +58,7 @@ Deno.test("many distinct apps sets list nothing upstream beyond one build and st
     .filter((tool) => tool.app === "gmail" || tool.app === "hubspot").map((tool) => tool.name);
   assert.deepEqual(
     (await client.listTools()).tools.map((t) => t.name).sort(),
-    everything.sort(),
+    [...everything, "read-result"].sort(),
   );
   assert.equal(server.fake.count(LISTINGS), listed);
 });
@@ -87,7 +87,8 @@ Deno.test("forged tokens claiming a customer never start or spoil that customer'
     );
   const forged = Promise.all(Array.from({ length: 10 }, (_, n) => forge(n)));
   const client = await server.connect(await server.fake.token("alice"));
-  assert.equal((await client.listTools()).tools.length, 7);
+  // 7 tools and read-result.
+  assert.equal((await client.listTools()).tools.length, 8);
   for (const response of await forged) assert.equal(response.status, 401);
   const unauthenticatedListings = server.fake.requests.filter((r) =>
     r.path !== "/self" && r.customer === undefined
@@ -110,7 +111,8 @@ Deno.test("a forged token is refused and leaves no catalog behind", async () => 
 
   const builds = server.services.catalogs.builds;
   const client = await server.connect(await server.fake.token("alice"));
-  assert.equal((await client.listTools()).tools.length, 7);
+  // 7 tools and read-result.
+  assert.equal((await client.listTools()).tools.length, 8);
   assert.equal(server.services.catalogs.builds, builds + 1, "built anew for the real token");
 });
 

@@ -95,6 +95,7 @@ Deno.test("re-initializing a chat maps it to the new session and keeps its enabl
     "enable-tools",
     "gmail_send-email",
     "hubspot_create-contact",
+    "read-result",
     "search-tools",
   ]);
   const sent = await second.callTool({

@@ -461,6 +461,12 @@ Deno.test(`${COUNT} seeded malformed requests: no 5xx, the server answers, sessi
   assert.equal(health.status, 200);
   assert.equal((await staticClient.listTools()).tools.length, toolsBefore);
   const names = (await dynamicClient.listTools()).tools.map((tool) => tool.name);
-  assert.deepEqual(names, ["enable-tools", "search-tools", "call-tool", "gmail_send-email"]);
+  assert.deepEqual(names, [
+    "enable-tools",
+    "search-tools",
+    "call-tool",
+    "read-result",
+    "gmail_send-email",
+  ]);
   assert.equal(await snapshot(server.kv), before, `seed ${SEED}: stored sessions or chats changed`);
 });

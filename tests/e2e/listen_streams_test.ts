@@ -160,6 +160,7 @@ Deno.test("a change made on one replica reaches a listener on another (shared KV
       "call-tool",
       "enable-tools",
       "gmail_send-email",
+      "read-result",
       "search-tools",
     ]);
     // The delay from the enabling call to the notice on the other replica (quoted in README).

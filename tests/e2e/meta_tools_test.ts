@@ -37,7 +37,13 @@ Deno.test("dynamic mode lists enable-tools, search-tools and call-tool first; st
   const token = await server.fake.token("alice");
   const dynamic = await server.connect(token, { query: "?mode=dynamic" });
   const { tools } = await dynamic.listTools();
-  assert.deepEqual(tools.map((tool) => tool.name), ["enable-tools", "search-tools", "call-tool"]);
+  // read-result follows while the result size cap is on (the default).
+  assert.deepEqual(tools.map((tool) => tool.name), [
+    "enable-tools",
+    "search-tools",
+    "call-tool",
+    "read-result",
+  ]);
   const search = tools[1]!;
   assert.deepEqual(search.inputSchema.required, ["query"]);
   assert.deepEqual(Object.keys(search.inputSchema.properties ?? {}).sort(), [
@@ -109,7 +115,12 @@ Deno.test("search-tools returns the best tools with their hints and full input s
   });
 
   await t.step("search enables nothing: the list is unchanged", async () => {
-    assert.deepEqual(await listed(client), ["enable-tools", "search-tools", "call-tool"]);
+    assert.deepEqual(await listed(client), [
+      "enable-tools",
+      "search-tools",
+      "call-tool",
+      "read-result",
+    ]);
   });
 
   await t.step("bad arguments are an isError result naming the field", async () => {
@@ -142,12 +153,22 @@ Deno.test("call-tool runs a never-enabled tool exactly as a direct call does", a
     });
     const plain = await direct.callTool({ name: "gmail_send-email", arguments: args });
     assert.equal(via.isError, undefined);
-    assert.deepEqual(via, plain);
+    // The same result but for the id of each run.
+    const { _meta: viaMeta, ...viaRest } = via;
+    const { _meta: plainMeta, ...plainRest } = plain;
+    assert.deepEqual(viaRest, plainRest);
+    assert.match(String(viaMeta?.actionRunId), /^arl_\d+$/);
+    assert.notEqual(viaMeta?.actionRunId, plainMeta?.actionRunId);
     assert.deepEqual(via.structuredContent, { messageId: "m-1", sent: args });
     const runs = server.fake.requests.filter((r) => r.path.endsWith("/send-email/run"));
     assert.equal(runs.length, 2);
     assert.deepEqual(runs[0]?.body, runs[1]?.body);
-    assert.deepEqual(await listed(dynamic), ["enable-tools", "search-tools", "call-tool"]);
+    assert.deepEqual(await listed(dynamic), [
+      "enable-tools",
+      "search-tools",
+      "call-tool",
+      "read-result",
+    ]);
   });
 
   await t.step("names in hyphen form and any letter case are accepted", async () => {
@@ -224,7 +245,12 @@ Deno.test("call-tool explains a bad name with close matches and refuses bad call
     });
     assert.equal(outcome.isError, true);
     assert.match(outcome.text, /enable-tools is a tool of this server.*call it directly/);
-    assert.deepEqual(await listed(client), ["enable-tools", "search-tools", "call-tool"]);
+    assert.deepEqual(await listed(client), [
+      "enable-tools",
+      "search-tools",
+      "call-tool",
+      "read-result",
+    ]);
   });
 
   await t.step("malformed calls are isError results saying what to pass", async () => {
@@ -269,6 +295,7 @@ Deno.test("enable-tools says the enabled tools can also be run through call-tool
     "enable-tools",
     "search-tools",
     "call-tool",
+    "read-result",
     "gmail_send-email",
   ]);
 });

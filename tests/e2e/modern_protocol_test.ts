@@ -40,7 +40,7 @@ function modernRequest(
 type Json = Record<string, unknown>;
 
 /** What dynamic mode lists before anything is enabled, sorted. */
-const META_TOOLS = ["call-tool", "enable-tools", "search-tools"];
+const META_TOOLS = ["call-tool", "enable-tools", "read-result", "search-tools"];
 const WITH_GMAIL = [...META_TOOLS, "gmail_send-email"].sort();
 
 function resultOf(json: unknown): Json {
@@ -169,17 +169,17 @@ Deno.test("every list result carries caching hints: the catalog's freshness in s
   });
 
   for (
-    const [method, field] of [
-      ["prompts/list", "prompts"],
-      ["resources/list", "resources"],
-      ["resources/templates/list", "resourceTemplates"],
+    const [method, field, expected] of [
+      ["prompts/list", "prompts", []],
+      ["resources/list", "resources", []],
+      ["resources/templates/list", "resourceTemplates", ["tool-result"]],
     ] as const
   ) {
-    await t.step(`${method} answers an empty list with hints`, async () => {
+    await t.step(`${method} answers with hints`, async () => {
       const res = await rawRequest(server.mcpUrl, { ...modernRequest(method), token });
       assert.equal(res.status, 200);
       const result = resultOf(res.json);
-      assert.deepEqual(result[field], []);
+      assert.deepEqual((result[field] as { name: string }[]).map((item) => item.name), expected);
       assert.equal(result.cacheScope, "private");
       assert.equal(result.ttlMs, 300_000);
       assert.equal(result.resultType, "complete");

@@ -48,7 +48,13 @@ Deno.test("SIGKILL and restart on the same KV file: sessions, chats and enabled 
     try {
       assert.ok((await resumedStatic.listTools()).tools.length > 1);
       const names = (await resumedDynamic.listTools()).tools.map((t) => t.name);
-      assert.deepEqual(names, ["enable-tools", "search-tools", "call-tool", "gmail_send-email"]);
+      assert.deepEqual(names, [
+        "enable-tools",
+        "search-tools",
+        "call-tool",
+        "read-result",
+        "gmail_send-email",
+      ]);
       const sent = await resumedDynamic.callTool({
         name: "gmail_send-email",
         arguments: { to: "a@b.co", subject: "After restart" },
@@ -82,6 +88,7 @@ Deno.test("two server processes on one KV file serve the same sessions interchan
         "enable-tools",
         "search-tools",
         "call-tool",
+        "read-result",
         "hubspot_list-contacts",
       ]);
       const listed = await rawRequest(`${b.url}/mcp/sessions`, { token });

@@ -148,7 +148,7 @@ Deno.test("the same customer id in two workspaces never shares sessions, chats o
   const toolsA = (await a.listTools()).tools.map((t) => t.name);
   const toolsB = (await b.listTools()).tools.map((t) => t.name);
   assert.ok(toolsA.includes("hubspot_create-contact"));
-  assert.deepEqual(toolsB, ["slack_post-message"]);
+  assert.deepEqual(toolsB, ["slack_post-message", "read-result"]);
 
   // Their token cannot use my session, and deleting "their" chat-1 leaves mine alone.
   const cross = await rawRequest(server.mcpUrl, {

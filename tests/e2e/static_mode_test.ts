@@ -16,6 +16,7 @@ Deno.test("tools/list serves one tool per action of every active connection", as
     "hubspot_create-contact",
     "hubspot_delete_contact",
     "hubspot_list-contacts",
+    "read-result",
   ]);
   // The disconnected Slack connection is hidden.
   assert.ok(!tools.some((t) => t.name.startsWith("slack")));
@@ -61,11 +62,13 @@ Deno.test("the apps parameter narrows the tools, and unknown apps give an empty 
     "gmail_read-email",
     "gmail_send-email",
     "google-calendar_create-event",
+    "read-result",
   ]);
+  // Only the result size cap's meta-tool is left.
   const unknown = await server.connect(token, { query: "?apps=salesforce" });
-  assert.deepEqual((await unknown.listTools()).tools, []);
+  assert.deepEqual((await unknown.listTools()).tools.map((t) => t.name), ["read-result"]);
   const nobody = await server.connect(await server.fake.token("nobody"));
-  assert.deepEqual((await nobody.listTools()).tools, []);
+  assert.deepEqual((await nobody.listTools()).tools.map((t) => t.name), ["read-result"]);
 });
 
 Deno.test("names stay valid, unique and stable for odd keys, long keys and twin connections", async () => {
@@ -145,8 +148,8 @@ Deno.test("every page of connections and of actions is read, each integration li
   });
   const client = await server.connect(await server.fake.token("dave"));
   const { tools } = await client.listTools();
-  // 4 HubSpot actions x 2 connections + 2 Gmail + 1 Calendar.
-  assert.equal(tools.length, 11);
+  // 4 HubSpot actions x 2 connections + 2 Gmail + 1 Calendar, and read-result.
+  assert.equal(tools.length, 12);
   assert.equal(server.fake.count(/^GET \/connections$/), 3, "three pages of connections");
   const actionListings = server.fake.requests.filter((r) => r.path === "/actions");
   const hubspotPages = actionListings.filter((r) => r.query.integrationId === "int_hubspot");

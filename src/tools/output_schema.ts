@@ -1,0 +1,54 @@
+/**
+ * Output schemas for tools: the action's output JSON Schema, declared as the tool's
+ * `outputSchema` with an object root (MCP requires one). A schema whose root is not an object
+ * is wrapped, the way input schemas are: the output is then `structuredContent.result`.
+ *
+ * @module
+ */
+import { schemaCompiles } from "./arguments.ts";
+import { type JsonSchema, wrapSchema } from "./input_schema.ts";
+
+/** The field that holds a non-object output in `structuredContent`. */
+export const WRAPPED_OUTPUT_FIELD = "result";
+
+/** An action output schema made fit for MCP. */
+export interface ToolOutputSchema {
+  schema: JsonSchema;
+  /** True when the output is given as `structuredContent.result`. */
+  wrapped: boolean;
+}
+
+/** Keywords that make an untyped schema describe an object. */
+const OBJECT_KEYWORDS = ["properties", "required", "additionalProperties", "patternProperties"];
+/** Keywords that constrain an untyped schema some other way (it may not be an object). */
+const OTHER_KEYWORDS = ["anyOf", "oneOf", "allOf", "$ref", "enum", "const", "items", "not"];
+
+/**
+ * The MCP `outputSchema` of an action's `outputSchema`, or `undefined` when it says nothing
+ * (absent, not a schema object, or `{}`) or cannot be compiled: SDK clients compile every
+ * output schema of a listing, and one that fails would fail the whole `tools/list`. Only
+ * schemas with `$ref` or `pattern` can fail that way, so only those are compiled here.
+ */
+export function toToolOutputSchema(actionSchema: unknown): ToolOutputSchema | undefined {
+  const result = outputSchemaOf(actionSchema);
+  if (!result) return undefined;
+  const json = JSON.stringify(result.schema);
+  if (/"(\$ref|pattern|patternProperties)"/.test(json) && !schemaCompiles(result.schema)) {
+    return undefined;
+  }
+  return result;
+}
+
+function outputSchemaOf(actionSchema: unknown): ToolOutputSchema | undefined {
+  if (typeof actionSchema !== "object" || actionSchema === null || Array.isArray(actionSchema)) {
+    return undefined;
+  }
+  const schema = actionSchema as JsonSchema;
+  const type = schema.type;
+  const objectRoot = type === "object" ||
+    (type === undefined && OBJECT_KEYWORDS.some((k) => k in schema) &&
+      !OTHER_KEYWORDS.some((k) => k in schema));
+  if (objectRoot) return { schema: { ...schema, type: "object" }, wrapped: false };
+  if (type === undefined && !OTHER_KEYWORDS.some((k) => k in schema)) return undefined;
+  return { schema: wrapSchema(schema, WRAPPED_OUTPUT_FIELD), wrapped: true };
+}
