@@ -83,12 +83,18 @@ ${inspector} --method tools/call --tool-name hubspot_create-contact \\
   --tool-args-json '{"email":"ada@example.com","firstName":"Ada"}' \\
   --header "x-chat-id: demo-chat" ${auth}
 
-# Dynamic mode: enable-tools, search-tools and call-tool at first; find a tool, then run it
+# Dynamic mode: enable-tools, search-tools, call-tool and connect-app at first; find a tool,
+# then run it
 deno task inspector --cli "${mcpUrl}?mode=dynamic" --method tools/call \\
   --tool-name search-tools --tool-args-json '{"query":"send an email"}' ${auth}
 deno task inspector --cli "${mcpUrl}?mode=dynamic" --method tools/call \\
   --tool-name call-tool --tool-args-json \\
   '{"name":"gmail_send-email","arguments":{"to":"ada@example.com","subject":"Hi"}}' ${auth}
+
+# Reconnect the broken Slack connection from the chat: connect-app returns a link; opening it
+# "connects" Slack in this sample API, and the next call sees Slack's tools
+deno task inspector --cli "${mcpUrl}?mode=dynamic" --method tools/call \\
+  --tool-name connect-app --tool-args-json '{"app":"slack"}' ${auth}
 
 # Your chats and their sessions, then one chat
 curl -s -H "Authorization: Bearer $MCP_TOKEN" ${mcpUrl}/sessions

@@ -6,6 +6,8 @@
 import { IdentityResolver } from "./auth/identity.ts";
 import { CallLog } from "./calls/call_log.ts";
 import { CatalogService } from "./catalog/catalog_service.ts";
+import { ConnectionWatch } from "./catalog/connection_watch.ts";
+import { UnconnectedApps } from "./catalog/unconnected_apps.ts";
 import type { Config } from "./config.ts";
 import type { IntegrationAppApiFactory } from "./integration_app/types.ts";
 import { Limits } from "./limits/limits.ts";
@@ -36,6 +38,10 @@ export interface Services extends Required<AppDependencies> {
   limits: Limits;
   /** Tool-list changes, seen by every instance (2026-07-28 `subscriptions/listen`). */
   changes: ChangeFeed;
+  /** Connection requests sent to customers, until they complete. */
+  connectionWatch: ConnectionWatch;
+  /** The workspace's apps a customer has not connected, with their actions. */
+  unconnectedApps: UnconnectedApps;
   /** Per-customer log of tool calls. */
   callLog: CallLog;
   /** Full results of calls cut by the size cap. */
@@ -85,6 +91,12 @@ export function createServices(deps: AppDependencies): Services {
       now,
     }),
     sessions,
+    connectionWatch: new ConnectionWatch({ kv, now }),
+    unconnectedApps: new UnconnectedApps({
+      ttlMs: config.catalogTtlMs,
+      concurrency: config.upstreamConcurrency,
+      now,
+    }),
     callLog: new CallLog({
       kv,
       logger,

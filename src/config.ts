@@ -35,6 +35,8 @@ const EnvSchema = z.object({
     z.url({ protocol: /^https?$/ }),
   ),
   KV_PATH: optional(),
+  PUBLIC_URL: optional().pipe(z.url({ protocol: /^https?$/ }).optional()),
+  OAUTH_AUTHORIZATION_SERVER_URL: optional().pipe(z.url({ protocol: /^https?$/ }).optional()),
   ALLOWED_HOSTS: list(),
   ALLOWED_ORIGINS: list(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
@@ -83,6 +85,10 @@ export interface Config {
   host: string;
   /** Base URL of the Integration.app API, without a trailing slash. */
   apiUrl: string;
+  /** The server's public base URL (for OAuth metadata); `undefined` = the request's origin. */
+  publicUrl: string | undefined;
+  /** Base URL of Integration.app's OAuth endpoints (`/oauth/…`); the API URL by default. */
+  oauthAuthorizationServerUrl: string;
   /** `undefined` means Deno's default KV (required on Deno Deploy). */
   kvPath: string | undefined;
   allowedHosts: string[];
@@ -159,6 +165,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     host: e.HOST,
     apiUrl: e.INTEGRATION_APP_API_URL.replace(/\/+$/, ""),
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
+    oauthAuthorizationServerUrl: (e.OAUTH_AUTHORIZATION_SERVER_URL ?? e.INTEGRATION_APP_API_URL)
+      .replace(/\/+$/, ""),
     kvPath: e.KV_PATH ?? (onDeploy ? undefined : DEFAULT_KV_PATH),
     allowedHosts: e.ALLOWED_HOSTS.map((host) => host.toLowerCase()),
     allowedOrigins: e.ALLOWED_ORIGINS.map((origin) => origin.replace(/\/+$/, "").toLowerCase()),

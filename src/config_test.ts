@@ -32,6 +32,22 @@ Deno.test("bad configuration values fail with a clear message", () => {
   assert.throws(() => loadConfig({ LOG_LEVEL: "loud" }), /LOG_LEVEL/);
 });
 
+Deno.test("OAuth front door: PUBLIC_URL and the authorization server default to what is configured", () => {
+  const defaults = loadConfig({ INTEGRATION_APP_API_URL: "https://api.example.test/" });
+  assert.equal(defaults.publicUrl, undefined);
+  assert.equal(defaults.oauthAuthorizationServerUrl, "https://api.example.test");
+  const set = loadConfig({
+    PUBLIC_URL: "https://mcp.example.com/",
+    OAUTH_AUTHORIZATION_SERVER_URL: "https://auth.example.test/",
+  });
+  assert.equal(set.publicUrl, "https://mcp.example.com");
+  assert.equal(set.oauthAuthorizationServerUrl, "https://auth.example.test");
+  assert.throws(
+    () => loadConfig({ PUBLIC_URL: "mcp.example.com" }),
+    (e: Error) => e instanceof ConfigError && /PUBLIC_URL/.test(e.message),
+  );
+});
+
 Deno.test("the result cap and the call log are configured from the environment", () => {
   const defaults = loadConfig({});
   assert.equal(defaults.maxResultBytes, 60_000);

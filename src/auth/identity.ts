@@ -1,7 +1,11 @@
 /**
  * Who is calling: a customer of a workspace, proven by an Integration.app token that
- * Integration.app accepted. Identities are cached by token hash (memory and KV), refusals
- * briefly in memory; raw tokens are never stored.
+ * Integration.app accepted. Any token kind Integration.app issues is passed to it: customer
+ * JWTs (`iss` + `id`), JWTs with `workspaceKey`/`tenantKey` claims, personal access tokens
+ * (`pat-…`) and OAuth access tokens. Only Integration.app can tell which are valid, and the
+ * tenant is what it answers on `GET /self` (never claims it did not check). Identities are
+ * cached by token hash (memory and KV), refusals briefly in memory; raw tokens are never
+ * stored.
  *
  * @module
  */
@@ -14,9 +18,9 @@ import { sha256Hex } from "../util/hash.ts";
 export interface Identity {
   /** Opaque key of (workspace, customer): scopes every stored record. */
   tenant: string;
-  /** Workspace key (`iss` claim). */
+  /** Workspace, as Integration.app reports it (its key when it gives one). */
   workspace: string;
-  /** Customer id (`id` claim). */
+  /** Customer id in the workspace's own system, as Integration.app reports it. */
   customerId: string;
   /** When this cached identity must be checked again, in ms since the epoch. */
   expiresAt: number;
@@ -27,48 +31,85 @@ export class AuthError extends Error {
   override name = "AuthError";
 }
 
-/** Claims of an Integration.app token, decoded (not verified: Integration.app verifies). */
+/**
+ * What a token says about itself, decoded but not verified (Integration.app verifies). Used
+ * only for the expiry and, when `/self` names no workspace, for the workspace of a signed
+ * JWT (Integration.app checks its signature with that workspace's secret).
+ */
 export interface TokenClaims {
-  iss: string;
-  id: string;
+  /** `iss`, or `workspaceKey` of tenant-scoped tokens. */
+  workspace?: string;
   exp?: number;
 }
 
+/** Longest token accepted (longer ones are refused without asking Integration.app). */
+export const MAX_TOKEN_LENGTH = 16 * 1024;
+
 const utf8 = new TextDecoder();
+/** Visible ASCII only: what RFC 6750 allows in a bearer token (and a little more). */
+const TOKEN_CHARS = /^[\x21-\x7e]+$/;
 
 function decodeBase64Url(part: string): string {
   return utf8.decode(Uint8Array.fromBase64(part, { alphabet: "base64url" }));
 }
 
-/** Decodes the claims of a JWT; throws `AuthError` when it is not one of ours. */
+/**
+ * The claims of `token` when it is a JWT, `{}` for opaque tokens (personal access tokens,
+ * OAuth access tokens). Throws `AuthError` only when it cannot be a token at all.
+ */
 export function decodeTokenClaims(token: string): TokenClaims {
+  if (token.length === 0 || token.length > MAX_TOKEN_LENGTH || !TOKEN_CHARS.test(token)) {
+    throw new AuthError("Token is malformed");
+  }
   const parts = token.split(".");
-  if (parts.length !== 3) throw new AuthError("Token is not a JWT");
-  let payload: unknown;
+  if (parts.length !== 3) return {};
+  let claims: unknown;
   try {
-    payload = JSON.parse(decodeBase64Url(parts[1] ?? ""));
+    claims = JSON.parse(decodeBase64Url(parts[1] ?? ""));
   } catch {
-    throw new AuthError("Token is not a JWT: unreadable payload");
+    return {};
   }
-  const claims = payload as Record<string, unknown>;
-  if (typeof claims !== "object" || claims === null) {
-    throw new AuthError("Token is not a JWT: unreadable payload");
-  }
-  const iss = claims.iss;
-  const id = claims.id ?? claims.sub;
-  if (
-    typeof iss !== "string" || iss.length === 0 ||
-    (typeof id !== "string" && typeof id !== "number")
-  ) {
-    throw new AuthError("Token lacks the workspace (iss) or customer (id) claim");
-  }
-  const exp = typeof claims.exp === "number" ? claims.exp : undefined;
-  return { iss, id: String(id), exp };
+  if (typeof claims !== "object" || claims === null || Array.isArray(claims)) return {};
+  const record = claims as Record<string, unknown>;
+  const workspace = [record.workspaceKey, record.iss].find((value): value is string =>
+    typeof value === "string" && value.length > 0
+  );
+  const exp = typeof record.exp === "number" ? record.exp : undefined;
+  return { ...(workspace ? { workspace } : {}), ...(exp !== undefined ? { exp } : {}) };
 }
 
-/** The opaque tenant key of a token's (workspace, customer), as every record is scoped. */
-export function tenantOf(claims: TokenClaims): string {
-  return sha256Hex(`${claims.iss}\n${claims.id}`).slice(0, 32);
+function text(value: unknown): string | undefined {
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  return typeof value === "string" && value.length > 0 ? value : undefined;
+}
+
+/**
+ * The (workspace, customer) Integration.app reports for a token on `GET /self`. The customer
+ * is the workspace's own id of it (`internalId`, else the tenant key, else `id`); the
+ * workspace is its key, else the signed workspace claim of a JWT that Integration.app just
+ * accepted (so tenant keys stay those of `iss` + customer id), else its id. `undefined`
+ * when the answer names no customer or no workspace can be told.
+ */
+export function subjectOf(
+  self: Record<string, unknown>,
+  claims: TokenClaims,
+): { workspace: string; customerId: string } | undefined {
+  const nested = (name: string): Record<string, unknown> => {
+    const value = self[name];
+    return typeof value === "object" && value !== null ? value as Record<string, unknown> : {};
+  };
+  const workspaceInfo = nested("workspace");
+  const tenantInfo = nested("tenant");
+  const customerId = text(self.internalId) ?? text(tenantInfo.key) ??
+    text(tenantInfo.internalId) ?? text(self.tenantKey) ?? text(self.id) ?? text(tenantInfo.id);
+  const workspace = text(self.workspaceKey) ?? text(workspaceInfo.key) ?? claims.workspace ??
+    text(self.workspaceId) ?? text(workspaceInfo.id);
+  return customerId && workspace ? { workspace, customerId } : undefined;
+}
+
+/** The opaque tenant key of a (workspace, customer), as every record is scoped. */
+export function tenantOf(subject: { workspace: string; customerId: string }): string {
+  return sha256Hex(`${subject.workspace}\n${subject.customerId}`).slice(0, 32);
 }
 
 /** Options for `IdentityResolver`. */
@@ -112,29 +153,45 @@ export class IdentityResolver {
     return await check;
   }
 
+  #refuse(hash: string, message: string): never {
+    const { refusedTtlMs, now } = this.#options;
+    this.#refused.set(hash, { until: now() + refusedTtlMs, message });
+    throw new AuthError(message);
+  }
+
   async #check(token: string, hash: string, claims: TokenClaims): Promise<Identity> {
-    const { kv, apiFactory, ttlMs, refusedTtlMs, now } = this.#options;
+    const { kv, apiFactory, ttlMs, now } = this.#options;
     const stored = await kv.get<Identity>(["identity", hash]);
     if (stored.value && stored.value.expiresAt > now()) {
       this.#accepted.set(hash, stored.value);
       return stored.value;
     }
-    const tenant = tenantOf(claims);
+    let self: Record<string, unknown>;
     try {
-      await apiFactory(token).getSelf();
+      self = await apiFactory(token).getSelf();
     } catch (error) {
-      if (error instanceof UpstreamError && (error.kind === "auth" || error.kind === "forbidden")) {
-        const message = "Integration.app refused the token";
-        this.#refused.set(hash, { until: now() + refusedTtlMs, message });
-        throw new AuthError(message);
+      // 401/403, and 400/404 (Integration.app knows no such token or no such customer).
+      if (
+        error instanceof UpstreamError &&
+        (error.kind === "auth" || error.kind === "forbidden" || error.kind === "not_found" ||
+          error.kind === "bad_request")
+      ) {
+        this.#refuse(hash, "Integration.app refused the token");
       }
       throw error;
+    }
+    const subject = typeof self === "object" && self !== null ? subjectOf(self, claims) : undefined;
+    if (!subject) {
+      this.#refuse(
+        hash,
+        "Integration.app accepted the token but named no customer of a workspace for it",
+      );
     }
     const expiresAt = Math.min(
       now() + ttlMs,
       claims.exp !== undefined ? claims.exp * 1000 : Number.POSITIVE_INFINITY,
     );
-    const identity: Identity = { tenant, workspace: claims.iss, customerId: claims.id, expiresAt };
+    const identity: Identity = { tenant: tenantOf(subject), ...subject, expiresAt };
     this.#accepted.set(hash, identity);
     await kv.set(["identity", hash], identity, { expireIn: Math.max(1, expiresAt - now()) });
     return identity;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { UpstreamError } from "../integration_app/errors.ts";
 import type { IntegrationAppApi } from "../integration_app/types.ts";
-import { AuthError, decodeTokenClaims, IdentityResolver } from "./identity.ts";
+import { AuthError, decodeTokenClaims, IdentityResolver, subjectOf } from "./identity.ts";
 
 function jwt(claims: Record<string, unknown>): string {
   const part = (value: unknown) =>
@@ -9,7 +9,12 @@ function jwt(claims: Record<string, unknown>): string {
   return `${part({ alg: "HS256" })}.${part(claims)}.signature`;
 }
 
-function resolverWith(accept: (token: string) => boolean, kv: Deno.Kv) {
+/** A resolver whose `/self` answers `self(token)`, or refuses with `refusal` when undefined. */
+function resolverWith(
+  self: (token: string) => Record<string, unknown> | undefined,
+  kv: Deno.Kv,
+  refusal: () => UpstreamError = () => new UpstreamError("auth", "Not authenticated"),
+) {
   const calls: string[] = [];
   const resolver = new IdentityResolver({
     kv,
@@ -18,18 +23,23 @@ function resolverWith(accept: (token: string) => boolean, kv: Deno.Kv) {
       ({
         getSelf: () => {
           calls.push(token);
-          return accept(token)
-            ? Promise.resolve({})
-            : Promise.reject(new UpstreamError("auth", "Not authenticated"));
+          const answer = self(token);
+          return answer ? Promise.resolve(answer) : Promise.reject(refusal());
         },
       }) as unknown as IntegrationAppApi,
   });
   return { resolver, calls };
 }
 
+/** What the fake (and, inferred, the live API) answers for a customer JWT. */
+function selfOfJwt(token: string): Record<string, unknown> {
+  const claims = JSON.parse(atob(token.split(".")[1] ?? "")) as Record<string, unknown>;
+  return { id: `cust_${claims.id}`, internalId: claims.id };
+}
+
 Deno.test("the same customer id in two workspaces is two tenants", async () => {
   using kv = await Deno.openKv(":memory:");
-  const { resolver } = resolverWith(() => true, kv);
+  const { resolver } = resolverWith(selfOfJwt, kv);
   const a = await resolver.resolve(jwt({ iss: "ws-a", id: "alice" }));
   const b = await resolver.resolve(jwt({ iss: "ws-b", id: "alice" }));
   assert.notEqual(a.tenant, b.tenant);
@@ -40,7 +50,7 @@ Deno.test("accepted tokens are cached by hash and refused ones briefly refused",
   using kv = await Deno.openKv(":memory:");
   const good = jwt({ iss: "ws", id: "alice" });
   const bad = jwt({ iss: "ws", id: "mallory" });
-  const { resolver, calls } = resolverWith((token) => token === good, kv);
+  const { resolver, calls } = resolverWith((t) => t === good ? selfOfJwt(t) : undefined, kv);
   await resolver.resolve(good);
   await resolver.resolve(good);
   await assert.rejects(resolver.resolve(bad), AuthError);
@@ -51,12 +61,82 @@ Deno.test("accepted tokens are cached by hash and refused ones briefly refused",
   }
 });
 
-Deno.test("tokens without workspace or customer claims are refused locally", () => {
-  assert.throws(() => decodeTokenClaims("abc"), AuthError);
-  assert.throws(() => decodeTokenClaims(jwt({ id: "x" })), AuthError);
+Deno.test("only what cannot be a token is refused locally; opaque tokens are asked about", () => {
+  assert.throws(() => decodeTokenClaims(""), AuthError);
+  assert.throws(() => decodeTokenClaims("has space"), AuthError);
+  assert.throws(() => decodeTokenClaims("x".repeat(20_000)), AuthError);
+  assert.deepEqual(decodeTokenClaims("pat-abc123"), {});
+  assert.deepEqual(decodeTokenClaims("oat_opaque.token"), {});
+  assert.deepEqual(decodeTokenClaims(jwt({ id: "x" })), {});
   assert.deepEqual(decodeTokenClaims(jwt({ iss: "ws", id: 42, exp: 5 })), {
-    iss: "ws",
-    id: "42",
+    workspace: "ws",
     exp: 5,
+  });
+  assert.deepEqual(decodeTokenClaims(jwt({ workspaceKey: "ws2", tenantKey: "t" })), {
+    workspace: "ws2",
+  });
+});
+
+Deno.test("the tenant is the customer /self names, not the token's unverified id or sub claim", async () => {
+  using kv = await Deno.openKv(":memory:");
+  // A token signed by the workspace, claiming alice in `sub`: Integration.app says it is bob.
+  const token = jwt({ iss: "ws", sub: "alice" });
+  const { resolver } = resolverWith(() => ({ id: "cust_bob", internalId: "bob" }), kv);
+  const identity = await resolver.resolve(token);
+  assert.equal(identity.customerId, "bob");
+  const { resolver: other } = resolverWith(selfOfJwt, kv);
+  const alice = await other.resolve(jwt({ iss: "ws", id: "alice" }));
+  assert.notEqual(identity.tenant, alice.tenant);
+});
+
+Deno.test("personal access and OAuth tokens take their workspace and customer from /self", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const { resolver } = resolverWith(
+    (t) =>
+      t === "pat-123" || t === "oat_abc"
+        ? { id: "cust_alice", internalId: "alice", workspaceKey: "ws" }
+        : t === "pat-nows"
+        ? { id: "cust_alice", internalId: "alice" }
+        : selfOfJwt(t),
+    kv,
+  );
+  const viaJwt = await resolver.resolve(jwt({ iss: "ws", id: "alice" }));
+  const viaPat = await resolver.resolve("pat-123");
+  const viaOauth = await resolver.resolve("oat_abc");
+  assert.equal(viaPat.tenant, viaJwt.tenant, "one customer is one tenant whatever the token kind");
+  assert.equal(viaOauth.tenant, viaJwt.tenant);
+  await assert.rejects(resolver.resolve("pat-nows"), /named no customer of a workspace/);
+});
+
+Deno.test("a 400 or 404 from /self refuses the token instead of reporting an outage", async () => {
+  using kv = await Deno.openKv(":memory:");
+  for (const kind of ["bad_request", "not_found"] as const) {
+    const { resolver } = resolverWith(() => undefined, kv, () => new UpstreamError(kind, "no"));
+    await assert.rejects(resolver.resolve(`pat-${kind}`), AuthError);
+  }
+  const { resolver } = resolverWith(
+    () => undefined,
+    kv,
+    () => new UpstreamError("unavailable", "down"),
+  );
+  await assert.rejects(resolver.resolve("pat-down"), UpstreamError);
+});
+
+Deno.test("subjectOf reads the shapes /self answers in", () => {
+  assert.deepEqual(subjectOf({ internalId: "a", workspaceKey: "w" }, {}), {
+    workspace: "w",
+    customerId: "a",
+  });
+  assert.deepEqual(subjectOf({ tenant: { key: "t" }, workspace: { id: "wid" } }, {}), {
+    workspace: "wid",
+    customerId: "t",
+  });
+  assert.equal(subjectOf({ workspaceKey: "w" }, {}), undefined);
+});
+
+Deno.test("an accepted JWT's workspace claim goes before a workspace id, so tenant keys stay", () => {
+  assert.deepEqual(subjectOf({ internalId: "a", workspaceId: "wid" }, { workspace: "ws-key" }), {
+    workspace: "ws-key",
+    customerId: "a",
   });
 });

@@ -10,7 +10,13 @@
 import type { IntegrationAppApi } from "../integration_app/types.ts";
 import type { Logger } from "../log.ts";
 import { readBlob, writeBlob } from "../store/blob_store.ts";
-import { buildTools, type Catalog, indexCatalog, type IndexedCatalog } from "../tools/catalog.ts";
+import {
+  buildTools,
+  type Catalog,
+  indexCatalog,
+  type IndexedCatalog,
+  summarize,
+} from "../tools/catalog.ts";
 import {
   restrictsView,
   shapeCatalog,
@@ -19,10 +25,11 @@ import {
 } from "../tools/session_view.ts";
 import type { BackgroundTasks } from "../util/background.ts";
 import { LruMap, SingleFlight } from "../util/concurrency.ts";
+import type { ConnectionWatch } from "./connection_watch.ts";
 import { fetchConnectionActions } from "./fetch_sources.ts";
 
 /** Bumped when the stored catalog shape changes, so old copies are ignored. */
-const CATALOG_FORMAT = 2;
+const CATALOG_FORMAT = 3;
 /** How long a stored catalog may serve as a stale fallback. */
 const STALE_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
 /** Views (apps sets) kept per catalog. */
@@ -115,16 +122,17 @@ export class CatalogService {
   /**
    * The catalog of `tenant` for `apps` (`undefined` = every app), seen through `view` (a
    * session's `readOnly`, `tools` and `maxNameLength`). `api` is used only when a build is
-   * needed. Throws the upstream error when there is neither a cached copy nor a successful
-   * build.
+   * needed; `waitForFresh` waits for a rebuild rather than serve a stale copy. Throws the
+   * upstream error when there is neither a cached copy nor a successful build.
    */
   async get(
     tenant: string,
     apps: readonly string[] | undefined,
     api: IntegrationAppApi,
     view?: ToolViewOptions,
+    options: { waitForFresh?: boolean } = {},
   ): Promise<IndexedCatalog> {
-    const catalog = await this.#full(tenant, api);
+    const catalog = await this.#full(tenant, api, options.waitForFresh ?? false);
     return apps || restrictsView(view) ? this.#view(tenant, catalog, apps, view) : catalog;
   }
 
@@ -155,7 +163,7 @@ export class CatalogService {
         // A view of every app is the catalog itself: no second copy of its listing.
         if (tools.length !== catalog.tools.length) {
           narrowed = views.get(`${appsKey(knownApps)}|`) ??
-            indexCatalog({ builtAt: catalog.builtAt, tools });
+            indexCatalog({ builtAt: catalog.builtAt, tools, connections: catalog.connections });
         }
       }
       view = shapeCatalog(narrowed, options);
@@ -170,7 +178,11 @@ export class CatalogService {
   }
 
   /** The catalog of every app of `tenant`. */
-  async #full(tenant: string, api: IntegrationAppApi): Promise<IndexedCatalog> {
+  async #full(
+    tenant: string,
+    api: IntegrationAppApi,
+    waitForFresh: boolean,
+  ): Promise<IndexedCatalog> {
     let cached = this.#memory.get(tenant)?.catalog;
     // With a build under way, join it rather than read an older copy from KV.
     if (!cached && !this.#builds.has(tenant)) {
@@ -181,13 +193,33 @@ export class CatalogService {
     }
     if (cached && this.#fresh(tenant, cached)) return cached;
     const build = this.#builds.run(tenant, () => this.#build(tenant, api));
-    if (!cached) return await build;
+    // No copy, or one known to miss what the caller is waiting for (a new connection).
+    if (!cached || waitForFresh) return await build;
     // Serve the stale copy now; the refresh lands for the next request.
     this.#background.run(
       build,
       (error) => this.#logger.warn("catalog refresh failed, serving stale copy", { error }),
     );
     return cached;
+  }
+
+  /**
+   * `get`, but when a connection request of `tenant` completed since the catalog was built
+   * (`watch` says so; `force` asks it even within its poll interval), the catalog is rebuilt
+   * before it is returned.
+   */
+  async current(
+    tenant: string,
+    apps: readonly string[] | undefined,
+    api: IntegrationAppApi,
+    watch: ConnectionWatch,
+    options: { force?: boolean; view?: ToolViewOptions } = {},
+  ): Promise<IndexedCatalog> {
+    if (await watch.completed(tenant, api, { force: options.force ?? false })) {
+      await this.invalidate(tenant);
+      return await this.get(tenant, apps, api, options.view, { waitForFresh: true });
+    }
+    return await this.get(tenant, apps, api, options.view);
   }
 
   /** Builds (or loads) the catalog in the background, e.g. while a session starts. */
@@ -241,7 +273,11 @@ export class CatalogService {
         this.#invalidatedAt.set(tenant, Math.max(known, invalidated.value));
       }
       if (!stored || stored.format !== CATALOG_FORMAT) return undefined;
-      return indexCatalog({ builtAt: stored.builtAt, tools: stored.tools });
+      return indexCatalog({
+        builtAt: stored.builtAt,
+        tools: stored.tools,
+        connections: stored.connections,
+      });
     } catch (error) {
       this.#logger.warn("stored catalog unreadable", { error });
       return undefined;
@@ -252,7 +288,11 @@ export class CatalogService {
     this.builds++;
     const started = this.#now();
     const sources = await fetchConnectionActions(api, { concurrency: this.#concurrency });
-    const catalog = indexCatalog({ builtAt: started, tools: buildTools(sources) });
+    const catalog = indexCatalog({
+      builtAt: started,
+      tools: buildTools(sources),
+      connections: summarize(sources),
+    });
     const previous = this.#memory.get(tenant)?.catalog;
     this.#remember(tenant, catalog);
     if (previous && JSON.stringify(previous.listing) !== JSON.stringify(catalog.listing)) {
@@ -277,7 +317,12 @@ export class CatalogService {
     await writeBlob(
       this.#kv,
       catalogKey(tenant),
-      { format: CATALOG_FORMAT, builtAt: catalog.builtAt, tools: catalog.tools },
+      {
+        format: CATALOG_FORMAT,
+        builtAt: catalog.builtAt,
+        tools: catalog.tools,
+        connections: catalog.connections,
+      },
       STALE_KEEP_MS,
     );
   }

@@ -30,6 +30,7 @@ function apiWith(app: string, actions: number, listings: string[]): IntegrationA
         integration: { id: `int_${app}`, key: app, name: app },
       }]);
     },
+    listConnectionActions: () => Promise.resolve([]),
     listActions: () => {
       listings.push(`${app} actions`);
       return Promise.resolve(
@@ -70,6 +71,7 @@ function apiOf(apps: string[], listings: string[]): IntegrationAppApi {
         integration: { id: `int_${app}`, key: app, name: app },
       })));
     },
+    listConnectionActions: () => Promise.resolve([]),
     listActions: (integration: { key: string }) => {
       listings.push(`actions ${integration.key}`);
       return Promise.resolve([{ id: "a1", key: "create" }, { id: "a2", key: "delete" }]);

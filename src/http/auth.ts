@@ -39,12 +39,17 @@ export function malformedTokenReason(token: string): string | undefined {
   return undefined;
 }
 
-function unauthorized(message: string, invalid: boolean): HttpError {
+/**
+ * A 401 whose challenge names the protected-resource metadata (RFC 9728), where OAuth
+ * clients find how to get a token.
+ */
+function unauthorized(message: string, invalid: boolean, metadataUrl?: string): HttpError {
+  const resource = metadataUrl ? `, resource_metadata="${metadataUrl}"` : "";
   return new HttpError(401, message, {
     headers: {
       "www-authenticate": invalid
-        ? `Bearer realm="mcp", error="invalid_token", error_description="${message}"`
-        : `Bearer realm="mcp"`,
+        ? `Bearer realm="mcp"${resource}, error="invalid_token", error_description="${message}"`
+        : `Bearer realm="mcp"${resource}`,
     },
   });
 }
@@ -80,22 +85,28 @@ export class Authenticator {
 
   /**
    * The caller of `request`, sent from `address`. Throws 401 (no, malformed or refused
-   * token), 429 (too many unverified requests from the address) or 503 (Integration.app
-   * down, or too many token checks waiting).
+   * token; its challenge names `resourceMetadataUrl` when given), 429 (too many unverified
+   * requests from the address) or 503 (Integration.app down, or too many token checks
+   * waiting).
    */
-  async authenticate(request: Request, address: string): Promise<AuthenticatedCaller> {
+  async authenticate(
+    request: Request,
+    address: string,
+    resourceMetadataUrl?: string,
+  ): Promise<AuthenticatedCaller> {
     const token = bearerToken(request);
     if (!token) {
       this.#unverified.charge(address);
       throw unauthorized(
         "Unauthorized: send the Integration.app access token as 'Authorization: Bearer <token>'",
         false,
+        resourceMetadataUrl,
       );
     }
     const malformed = malformedTokenReason(token);
     if (malformed) {
       this.#unverified.charge(address);
-      throw unauthorized(`Unauthorized: malformed token (${malformed})`, true);
+      throw unauthorized(`Unauthorized: malformed token (${malformed})`, true, resourceMetadataUrl);
     }
     const hash = sha256Hex(token).slice(0, 32);
     const known = this.#accepted.get(hash) === true;
@@ -104,8 +115,8 @@ export class Authenticator {
     let identity: Identity;
     try {
       identity = known
-        ? await this.#resolve(token)
-        : await this.#unverified.check(() => this.#resolve(token));
+        ? await this.#resolve(token, resourceMetadataUrl)
+        : await this.#unverified.check(() => this.#resolve(token, resourceMetadataUrl));
     } catch (error) {
       if (error instanceof ChecksBusyError) {
         throw new HttpError(
@@ -123,11 +134,13 @@ export class Authenticator {
     return { identity, token };
   }
 
-  async #resolve(token: string): Promise<Identity> {
+  async #resolve(token: string, resourceMetadataUrl: string | undefined): Promise<Identity> {
     try {
       return await this.#identities.resolve(token);
     } catch (error) {
-      if (error instanceof AuthError) throw unauthorized(`Unauthorized: ${error.message}`, true);
+      if (error instanceof AuthError) {
+        throw unauthorized(`Unauthorized: ${error.message}`, true, resourceMetadataUrl);
+      }
       if (error instanceof UpstreamError) {
         throw new HttpError(
           503,

@@ -12,6 +12,14 @@ import { corsHeaders, preflightResponse } from "./cors.ts";
 import { errorResponse, HttpError, jsonResponse, tooManyRequests } from "./errors.ts";
 import { healthResponse } from "./health.ts";
 import { type Caller, McpEndpoint } from "./mcp_endpoint.ts";
+import {
+  authorizationServerMetadata,
+  authorizeRedirect,
+  metadataPreflight,
+  type OAuthOptions,
+  protectedResourceMetadata,
+  resourceMetadataUrl,
+} from "./oauth.ts";
 import { createOriginGuard } from "./origin_guard.ts";
 import { parseChatIdParam } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
@@ -41,6 +49,10 @@ export function createHandler(services: Services): Handler {
     allowedOrigins: config.allowedOrigins,
   });
   const mcp = new McpEndpoint(services);
+  const oauth: OAuthOptions = {
+    publicUrl: config.publicUrl,
+    authorizationServerUrl: config.oauthAuthorizationServerUrl,
+  };
   const contexts = new WeakMap<Request, RequestContext>();
   const addresses = new WeakMap<Request, string>();
 
@@ -50,6 +62,7 @@ export function createHandler(services: Services): Handler {
     const caller = await authenticator.authenticate(
       request,
       addresses.get(request) ?? "unknown",
+      resourceMetadataUrl(request, oauth),
     );
     const tenant = caller.identity.tenant;
     context.tenant = tenant.slice(0, 12);
@@ -77,6 +90,20 @@ export function createHandler(services: Services): Handler {
       "root",
       () => jsonResponse({ name: "Integration App MCP Server", mcp: "/mcp", health: "/healthz" }),
     ),
+    // The OAuth front door (no token needed: this is how clients learn to get one).
+    route(
+      "GET",
+      "/.well-known/oauth-protected-resource{/mcp}?",
+      "oauth-metadata",
+      (req) => protectedResourceMetadata(req, oauth),
+    ),
+    route(
+      "GET",
+      "/.well-known/oauth-authorization-server",
+      "oauth-metadata",
+      (req) => authorizationServerMetadata(req, oauth),
+    ),
+    route("GET", "/oauth/authorize", "oauth-authorize", (req) => authorizeRedirect(req, oauth)),
     route(
       "POST",
       "/mcp",
@@ -124,6 +151,10 @@ export function createHandler(services: Services): Handler {
     if (isMcpPath) guardOrigin(request);
     if (request.method === "OPTIONS" && isMcpPath) {
       return preflightResponse(request.headers.get("origin"), "GET, POST, DELETE");
+    }
+    // Browser-based clients read the OAuth metadata cross-site (public, no credentials).
+    if (request.method === "OPTIONS" && url.pathname.startsWith("/.well-known/oauth-")) {
+      return metadataPreflight();
     }
     const { route, params } = matchRoute(routes, request);
     context.route = route.name;

@@ -262,6 +262,9 @@ export class McpEndpoint {
     }
     const params = (init as { params?: Record<string, unknown> } | undefined)?.params ?? {};
     const clientInfo = params.clientInfo as { name?: unknown; version?: unknown } | undefined;
+    const capabilities = params.capabilities as { elicitation?: { url?: unknown } } | undefined;
+    const elicitationUrl = typeof capabilities?.elicitation?.url === "object" &&
+      capabilities.elicitation.url !== null;
     const at = now();
     const session: SessionRecord = {
       id: crypto.randomUUID(),
@@ -277,6 +280,7 @@ export class McpEndpoint {
           ? clientInfo.version.slice(0, 100)
           : undefined,
       },
+      ...(elicitationUrl ? { clientCapabilities: { elicitationUrl: true } } : {}),
       protocolVersion: typeof params.protocolVersion === "string"
         ? params.protocolVersion.slice(0, 40)
         : undefined,

@@ -20,7 +20,17 @@ export function createSessionContext(
   requestContext: RequestContext,
   saveEnabledTools: (names: string[]) => Promise<void>,
 ): McpSessionContext {
-  const { catalogs, logger, apiFactory, background, config, results, callLog } = services;
+  const {
+    catalogs,
+    logger,
+    apiFactory,
+    background,
+    config,
+    results,
+    callLog,
+    connectionWatch,
+    unconnectedApps,
+  } = services;
   let api: IntegrationAppApi | undefined;
   const getApi = (): IntegrationAppApi => api ??= apiFactory(caller.token);
   return {
@@ -29,8 +39,30 @@ export function createSessionContext(
     get api() {
       return getApi();
     },
-    catalog: () =>
-      catalogs.get(session.tenant, session.apps ?? undefined, getApi(), session.options),
+    catalog: (options) =>
+      catalogs.current(session.tenant, session.apps ?? undefined, getApi(), connectionWatch, {
+        force: options?.checkConnections ?? false,
+        view: session.options,
+      }),
+    unconnectedApps: async () =>
+      unconnectedApps.list(
+        session.tenant,
+        await catalogs.get(session.tenant, undefined, getApi()),
+        getApi(),
+      ),
+    unconnectedAppOf: async (toolName) =>
+      unconnectedApps.unconnectedAppOf(
+        session.tenant,
+        await catalogs.get(session.tenant, undefined, getApi()),
+        getApi(),
+        toolName,
+      ),
+    onConnectionRequest: (request, target) =>
+      background.run(
+        connectionWatch.expect(session.tenant, request, target),
+        (error) => logger.warn("cannot share a connection request", { error }),
+      ),
+    reusableConnectionRequest: (target) => connectionWatch.reusable(session.tenant, target),
     saveEnabledTools,
     invalidateCatalog: () =>
       background.run(

@@ -12,10 +12,19 @@ import type {
   Action,
   ActionRunResult,
   Connection,
+  ConnectionRequest,
   IntegrationAppApi,
   IntegrationAppApiFactory,
   IntegrationInfo,
 } from "./types.ts";
+
+/**
+ * The API version this client reads (the shapes of `@membranehq/sdk` 0.28.3). Without it the
+ * API treats the caller as the legacy version.
+ */
+export const API_VERSION = "2025-10-21";
+/** The header that carries `API_VERSION`. */
+export const API_VERSION_HEADER = "membrane-api-version";
 
 /** Options for the SDK-backed API client. */
 export interface IntegrationAppApiOptions {
@@ -55,23 +64,63 @@ interface Page<T> {
 
 type RequestOptions = Parameters<IntegrationAppClient["get"]>[2];
 
+/** One path segment, URL-encoded (ids and keys may hold `/`, `?`, `#`, spaces). */
+export function segment(value: string): string {
+  return encodeURIComponent(value);
+}
+
 /**
  * The SDK client with its HTTP calls made by axios' `fetch` adapter. The SDK's axios would
  * pick its Node `http` adapter, which under Deno's Node compatibility layer costs about half
  * of the CPU time the server spends on a tool call; `fetch` is Deno's own. Every SDK call
- * the server makes goes through `get` or `post`, so accessors (`sdk.connections.find`, …) keep their paths.
+ * the server makes goes through `get` or `post`, so accessors (`sdk.connections.find`, …) keep
+ * their paths. Every call names the API version it reads. The token is sent as it is: the
+ * SDK would refuse anything but a JWT (personal access and OAuth access tokens are not), and
+ * only Integration.app can judge a token anyway.
  */
 class FetchAdapterClient extends IntegrationAppClient {
+  readonly #token: string;
+
+  constructor(options: { token: string; apiUri: string }) {
+    super(options);
+    this.#token = options.token;
+  }
+
+  override getToken(): Promise<string> {
+    return Promise.resolve(this.#token);
+  }
+
+  #options(options: RequestOptions | undefined): RequestOptions {
+    return {
+      ...options,
+      adapter: "fetch",
+      headers: { ...options?.headers, [API_VERSION_HEADER]: API_VERSION },
+    } as RequestOptions;
+  }
+
   override get(
     uri: string,
     queryParams?: Record<string, unknown>,
     options?: RequestOptions,
   ): Promise<unknown> {
-    return super.get(uri, queryParams, { ...options, adapter: "fetch" });
+    return super.get(uri, queryParams, this.#options(options));
   }
 
   override post(uri: string, data?: unknown, options?: RequestOptions): Promise<unknown> {
-    return super.post(uri, data, { ...options, adapter: "fetch" });
+    return super.post(uri, data, this.#options(options));
+  }
+
+  /** POSTs `value` as a JSON document, whatever its type (a string, a number, `null`). */
+  postJson(uri: string, value: unknown): Promise<unknown> {
+    return super.post(uri, JSON.stringify(value === undefined ? null : value), {
+      ...this.#options(undefined),
+      headers: {
+        [API_VERSION_HEADER]: API_VERSION,
+        "content-type": "application/json",
+      },
+      // The text is already JSON: no form encoding, no second serialization.
+      transformRequest: [(data: unknown) => data],
+    } as RequestOptions);
   }
 }
 
@@ -180,8 +229,23 @@ export function createIntegrationAppApiFactory(
       getIntegration: (id) =>
         read(
           "GET /integrations/{id}",
-          () => sdk.integration(id).get() as Promise<IntegrationInfo>,
+          () => sdk.get(`/integrations/${segment(id)}`) as Promise<IntegrationInfo>,
         ),
+      listIntegrations: () =>
+        readAllPages<IntegrationInfo>("GET /integrations", (cursor) =>
+          sdk.get("/integrations", {
+            limit: PAGE_LIMIT,
+            ...(cursor ? { cursor } : {}),
+          }) as Promise<Page<IntegrationInfo>>),
+      listConnectionActions: (connectionId) =>
+        readAllPages<Action>("GET /actions?connectionId", (cursor) =>
+          sdk.actions.find(
+            {
+              connectionId,
+              limit: PAGE_LIMIT,
+              ...(cursor ? { cursor } : {}),
+            } as Parameters<typeof sdk.actions.find>[0],
+          ) as Promise<Page<Action>>),
       listActions: (integration) =>
         readAllPages<Action>("GET /actions", (cursor) =>
           sdk.actions.find({
@@ -195,8 +259,21 @@ export function createIntegrationAppApiFactory(
         call(
           "POST /connections/{id}/actions/{key}/run",
           () =>
-            sdk.connection(connectionId).action(actionKey).run(input) as Promise<ActionRunResult>,
+            sdk.postJson(
+              `/connections/${segment(connectionId)}/actions/${segment(actionKey)}/run`,
+              input,
+            ) as Promise<ActionRunResult>,
           isRunOutageError,
+        ),
+      createConnectionRequest: (target) =>
+        call(
+          "POST /connection-requests",
+          () => sdk.post("/connection-requests", target) as Promise<ConnectionRequest>,
+        ),
+      getConnectionRequest: (id) =>
+        read(
+          "GET /connection-requests/{id}",
+          () => sdk.get(`/connection-requests/${segment(id)}`) as Promise<ConnectionRequest>,
         ),
     };
   };

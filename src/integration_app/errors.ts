@@ -14,6 +14,8 @@ export type UpstreamErrorKind =
   | "connection" // the app connection is broken: the customer must reconnect
   | "action_failed" // the action ran and the external app refused it
   | "bad_request"
+  | "insufficient_credit" // the workspace ran out of credit (402): its owner must act
+  | "setup" // a dependency or configuration of the workspace is broken: not an outage
   | "timeout"
   | "unavailable" // network failure or 5xx
   | "internal";
@@ -33,6 +35,8 @@ export class UpstreamError extends Error {
   readonly network: boolean;
   /** Integration.app's own error key, when it gave one. */
   readonly key: string | undefined;
+  /** The run log of a failed action run, when Integration.app named it. */
+  readonly actionRunId: string | undefined;
 
   constructor(
     kind: UpstreamErrorKind,
@@ -43,11 +47,13 @@ export class UpstreamError extends Error {
       cause?: unknown;
       httpStatus?: number;
       network?: boolean;
+      actionRunId?: string;
     } = {},
   ) {
     super(message, { cause: options.cause });
     this.kind = kind;
     this.key = options.key;
+    this.actionRunId = options.actionRunId;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.retryable = kind === "rate_limited" || kind === "timeout" || kind === "unavailable";
     this.httpStatus = options.httpStatus;
@@ -59,6 +65,32 @@ interface ErrorBody {
   type?: unknown;
   key?: unknown;
   message?: unknown;
+  data?: unknown;
+  causedByError?: unknown;
+}
+
+/** How deep `causedByError` chains are followed. */
+const MAX_CAUSE_DEPTH = 5;
+
+/**
+ * The error at the root of a `causedByError` chain that decides what to do: a `connection`
+ * error anywhere in it means "reconnect", whatever wraps it.
+ */
+function connectionCause(body: ErrorBody): ErrorBody | undefined {
+  let current: unknown = body.causedByError;
+  for (let depth = 0; depth < MAX_CAUSE_DEPTH; depth++) {
+    const cause = asRecord(current) as ErrorBody | undefined;
+    if (!cause) return undefined;
+    if (cause.type === "connection") return cause;
+    current = cause.causedByError;
+  }
+  return undefined;
+}
+
+function actionRunIdOf(body: ErrorBody): string | undefined {
+  const data = asRecord(body.data);
+  const id = data?.actionRunId ?? (body as Record<string, unknown>).actionRunId;
+  return typeof id === "string" ? id : undefined;
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
@@ -83,15 +115,17 @@ function kindFromBody(body: ErrorBody, status: number | undefined): UpstreamErro
   if (key === "rate_limit_exceeded" || status === 429 || type === "concurrency") {
     return "rate_limited";
   }
-  if (type === "connection") return "connection";
+  if (type === "insufficient_credit" || key === "insufficient_credit" || status === 402) {
+    return "insufficient_credit";
+  }
+  if (type === "connection" || connectionCause(body)) return "connection";
   if (type === "action_run" || type === "unit_run" || type === "custom_code") {
     return "action_failed";
   }
+  // A dependency or setup failure is the workspace's to fix, not an outage to wait out.
+  if (type === "dependency_error" || type === "configuration") return "setup";
   if (type === "internal" || (status !== undefined && status >= 500)) return "unavailable";
-  if (type === "dependency_error") return "unavailable";
-  if (type === "bad_request" || type === "configuration" || type === "action_instance_setup") {
-    return "bad_request";
-  }
+  if (type === "bad_request" || type === "action_instance_setup") return "bad_request";
   return "internal";
 }
 
@@ -118,8 +152,14 @@ export function toUpstreamError(error: unknown): UpstreamError {
   if (data && typeof data.type === "string") {
     const kind = kindFromBody(data, undefined);
     const bodyMessage = typeof data.message === "string" ? data.message : message;
+    const cause = connectionCause(data);
     return new UpstreamError(kind, bodyMessage, {
-      key: typeof data.key === "string" ? data.key : undefined,
+      key: typeof data.key === "string"
+        ? data.key
+        : typeof cause?.key === "string"
+        ? cause.key
+        : undefined,
+      actionRunId: actionRunIdOf(data),
       cause: error,
     });
   }
@@ -142,6 +182,7 @@ export function toUpstreamError(error: unknown): UpstreamError {
       : `Integration.app answered HTTP ${status ?? "error"}`;
     return new UpstreamError(kind, bodyMessage, {
       key: typeof body.key === "string" ? body.key : undefined,
+      actionRunId: actionRunIdOf(body),
       retryAfterSeconds: retryAfter,
       httpStatus: status,
       cause: error,

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { missingConnectionResult } from "./connect_app.ts";
 import { describeUnknown, lookupTool } from "./enable_tools.ts";
 import type { MetaTool } from "./meta_tool.ts";
 import type { CallToolResult, Tool } from "./sdk.ts";
@@ -86,6 +87,9 @@ export const callToolMetaTool: MetaTool = {
             `Nothing was run.`,
         );
       }
+      // An app whose connection is broken, or that was never connected: offer the link.
+      const missing = await missingConnectionResult(context.session, context.catalog, name.trim());
+      if (missing) return missing;
       const apps = context.session.session.apps;
       return errorResult(
         `${describeUnknown(context.catalog, name, found.candidates, true)} ` +

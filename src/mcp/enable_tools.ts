@@ -8,6 +8,7 @@ import type { IndexedCatalog, ToolEntry } from "../tools/catalog.ts";
 import { requiredFields } from "../tools/input_schema.ts";
 import { looseToolName, MAX_TOOL_NAME_LENGTH } from "../tools/naming.ts";
 import { searchIndexFor, searchTools } from "../tools/search.ts";
+import { connectHint } from "./connect_app.ts";
 import type { MetaTool } from "./meta_tool.ts";
 import type { CallToolResult, Tool } from "./sdk.ts";
 import { errorResult } from "./tool_result.ts";
@@ -326,6 +327,20 @@ export const enableToolsMetaTool: MetaTool = {
       await context.session.saveEnabledTools(outcome.enabled);
       await context.notifyListChanged();
     }
-    return outcome.result;
+    // Names of apps the customer lacks: point at connect-app.
+    const named = Array.isArray((args as { tools?: unknown }).tools)
+      ? (args as { tools: unknown[] }).tools.slice(0, 20)
+      : [];
+    const unknown = named.filter((n): n is string =>
+      typeof n === "string" && findTool(context.catalog, n) === undefined
+    );
+    const hint = unknown.length > 0
+      ? await connectHint(context.session, context.catalog, unknown)
+      : undefined;
+    if (!hint) return outcome.result;
+    return {
+      ...outcome.result,
+      content: [...outcome.result.content, { type: "text", text: hint }],
+    };
   },
 };

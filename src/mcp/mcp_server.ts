@@ -4,8 +4,9 @@
  *
  * @module
  */
-import type { IntegrationAppApi } from "../integration_app/types.ts";
+import type { ConnectionRequest, IntegrationAppApi } from "../integration_app/types.ts";
 import { toUpstreamError } from "../integration_app/errors.ts";
+import type { UnconnectedApp, WorkspaceApp } from "../catalog/unconnected_apps.ts";
 import type { Logger } from "../log.ts";
 import type { SessionRecord } from "../store/session_store.ts";
 import { checkArguments } from "../tools/arguments.ts";
@@ -13,6 +14,7 @@ import { type IndexedCatalog, toMcpTool, type ToolEntry } from "../tools/catalog
 import { WRAPPED_INPUT_FIELD } from "../tools/input_schema.ts";
 import type { CallInput, CallStatus } from "../calls/call_log.ts";
 import { clip } from "../util/text.ts";
+import { elicitConnection, missingConnectionResult, reconnectRequest } from "./connect_app.ts";
 import { ENABLE_TOOLS_NAME, findTool } from "./enable_tools.ts";
 import type { MetaToolContext } from "./meta_tool.ts";
 import { META_TOOL_LISTING, metaTool } from "./meta_tools.ts";
@@ -40,9 +42,12 @@ export const SERVER_INFO = { name: "Integration App MCP Server", version: "0.1.0
 /** What clients are told about the server (both eras). */
 export const INSTRUCTIONS =
   "Tools run actions of the user's connected apps through Integration.app. Tool names are " +
-  "`{app}_{action}`. In dynamic mode only `enable-tools`, `search-tools` and `call-tool` are " +
-  "listed at first: find tools with `search-tools` (a `query` describing the task) and run " +
-  "them with `call-tool`, or enable them with `enable-tools` so they are listed.";
+  "`{app}_{action}`. In dynamic mode only `enable-tools`, `search-tools`, `call-tool` and " +
+  "`connect-app` are listed at first: find tools with `search-tools` (a `query` describing " +
+  "the task) and run them with `call-tool`, or enable them with `enable-tools` so they are " +
+  "listed; `connect-app` gives the user a link to connect an app they lack. When a tool " +
+  "fails because its connection is broken, the result holds a link the user opens to " +
+  "reconnect.";
 
 /**
  * One JSON Schema validator for every `Server`: without it each construction (one per request)
@@ -55,8 +60,11 @@ export interface McpSessionContext {
   session: SessionRecord;
   api: IntegrationAppApi;
   logger: Logger;
-  /** The session's catalog (cached; built on first need). */
-  catalog(): Promise<IndexedCatalog>;
+  /**
+   * The session's catalog (cached; built on first need; rebuilt first when a connection
+   * request completed). `checkConnections` asks about pending requests at once.
+   */
+  catalog(options?: { checkConnections?: boolean }): Promise<IndexedCatalog>;
   /** Stores a changed enabled set; resolves when it is durable. */
   saveEnabledTools(names: string[]): Promise<void>;
   /** Called when a run shows the catalog may be outdated. */
@@ -72,12 +80,29 @@ export interface McpSessionContext {
   recordCall?(call: CallInput): void;
   /** The protocol generation serving the call, for the call log (default from the session). */
   era?: string;
+  /**
+   * The workspace's apps this customer has not connected, with their actions, each marked
+   * as needing a connection (for searches that reach beyond the customer's own tools).
+   */
+  unconnectedApps?(): Promise<UnconnectedApp[]>;
+  /** The workspace app a tool name points at when the customer has not connected it. */
+  unconnectedAppOf?(toolName: string): Promise<WorkspaceApp | undefined>;
+  /**
+   * Called when a connection request was made for `target` (a stable key), so its completion
+   * refreshes the catalog.
+   */
+  onConnectionRequest?(request: ConnectionRequest, target: string): void;
+  /** A pending request made for `target` a short while ago, whose link can be handed again. */
+  reusableConnectionRequest?(target: string): ConnectionRequest | undefined;
 }
 
 /** The session's catalog; an upstream failure becomes a JSON-RPC error saying what to do. */
-export async function loadCatalog(context: McpSessionContext): Promise<IndexedCatalog> {
+export async function loadCatalog(
+  context: McpSessionContext,
+  options?: { checkConnections?: boolean },
+): Promise<IndexedCatalog> {
   try {
-    return await context.catalog();
+    return await context.catalog(options);
   } catch (error) {
     const upstream = toUpstreamError(error);
     throw new McpError(
@@ -172,10 +197,18 @@ async function runAction(
       kind: upstream.kind,
       key: upstream.key,
     });
+    // A broken connection: offer the link that repairs it (through elicitation if we can).
+    const request = upstream.kind === "connection"
+      ? await reconnectRequest(context, { connectionId: tool.connectionId })
+      : undefined;
+    if (request) elicitConnection(context, request, tool.integrationName);
     return {
       status: "error",
       errorKind: upstream.kind,
-      result: { ...errorResult(upstreamErrorMessage(tool, upstream)) },
+      actionRunId: upstream.actionRunId,
+      result: errorResult(upstreamErrorMessage(tool, upstream, request?.url), {
+        actionRunId: upstream.actionRunId,
+      }),
     };
   }
   const actionRunId = typeof run?.actionRunId === "string" ? run.actionRunId : undefined;
@@ -297,7 +330,16 @@ export async function answerCallTool(
     };
     return await meta.handler(args, metaContext);
   }
-  return await callCatalogTool(context, catalog, name, args);
+  let current = catalog;
+  if (!findTool(current, name) && !current.excluded?.(name)) {
+    // The user may just have finished connecting: ask before answering "not connected".
+    current = await loadCatalog(context, { checkConnections: true });
+    if (!findTool(current, name)) {
+      const missing = await missingConnectionResult(context, current, name);
+      if (missing) return missing;
+    }
+  }
+  return await callCatalogTool(context, current, name, args);
 }
 
 /**

@@ -5,6 +5,7 @@
  * @module
  */
 import { callToolMetaTool } from "./call_tool.ts";
+import { connectAppMetaTool } from "./connect_app.ts";
 import { enableToolsMetaTool } from "./enable_tools.ts";
 import type { MetaTool } from "./meta_tool.ts";
 import { searchToolsMetaTool } from "./search_tools.ts";
@@ -15,6 +16,7 @@ export const META_TOOLS: readonly MetaTool[] = [
   enableToolsMetaTool,
   searchToolsMetaTool,
   callToolMetaTool,
+  connectAppMetaTool,
 ];
 
 const byName = new Map(META_TOOLS.map((meta) => [meta.name, meta]));

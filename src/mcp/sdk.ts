@@ -18,6 +18,7 @@ export {
   ProtocolErrorCode as ErrorCode,
   Server,
   SUPPORTED_PROTOCOL_VERSIONS,
+  UrlElicitationRequiredError,
   WebStandardStreamableHTTPServerTransport,
 } from "@modelcontextprotocol/server";
 export { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";

@@ -18,3 +18,7 @@ export {
 } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 // @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/types.d.ts"
 export { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+// @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/client/auth.d.ts"
+export { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+// @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/client/auth.d.ts"
+export type { OAuthClientProvider } from "@modelcontextprotocol/sdk/client/auth.js";

@@ -8,6 +8,7 @@
 import type { ToolEntry } from "../tools/catalog.ts";
 import { searchIndexFor, searchTools } from "../tools/search.ts";
 import type { MetaTool } from "./meta_tool.ts";
+import { withNotConnectedMatches } from "./unconnected_search.ts";
 import type { CallToolResult, Tool } from "./sdk.ts";
 import { errorResult } from "./tool_result.ts";
 
@@ -169,5 +170,12 @@ export const searchToolsMetaTool: MetaTool = {
   name: SEARCH_TOOLS_NAME,
   tool: SEARCH_TOOLS_TOOL,
   changesToolList: false,
-  handler: (args, context) => Promise.resolve(searchToolsResult(context.catalog.tools, args)),
+  handler(args, context) {
+    const result = searchToolsResult(context.catalog.tools, args);
+    const request = parseSearchToolsArguments(args);
+    // The workspace's apps the customer lacks are searched too, marked as needing a connection.
+    return typeof request === "string"
+      ? Promise.resolve(result)
+      : withNotConnectedMatches(result, request, context);
+  },
 };

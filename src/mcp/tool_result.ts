@@ -73,20 +73,50 @@ export function outputResult(
   return withMeta(result, meta);
 }
 
-/** A failed call, with a message that says what failed and what to do. */
-export function errorResult(message: string): CallToolResult {
-  return { isError: true, content: [{ type: "text", text: message }] };
+/** The `_meta` key under which a result names its Integration.app run log. */
+export const ACTION_RUN_ID_META = "actionRunId";
+
+/**
+ * A failed call, with a message that says what failed and what to do; `meta` names the run
+ * log of a run that failed.
+ */
+export function errorResult(message: string, meta?: RunMeta): CallToolResult {
+  return withMeta({ isError: true, content: [{ type: "text", text: message }] }, meta);
 }
 
-/** The advice that goes with an upstream failure of `tool`. */
-export function upstreamErrorMessage(tool: ToolEntry, error: UpstreamError): string {
+/** What the user is told to do when a connection must be made (again, by default). */
+export function reconnectAdvice(
+  app: string,
+  connectUrl: string | undefined,
+  verb: "reconnect" | "connect" = "reconnect",
+): string {
+  return connectUrl
+    ? `The user must ${verb} ${app}: ask them to open this link, then call the tool again: ${connectUrl}`
+    : `The user must ${verb} ${app} in Integration.app; retrying will not help until then.`;
+}
+
+/**
+ * The advice that goes with an upstream failure of `tool`; `connectUrl` is a link that
+ * reconnects the app, offered when the connection is broken.
+ */
+export function upstreamErrorMessage(
+  tool: ToolEntry,
+  error: UpstreamError,
+  connectUrl?: string,
+): string {
   const app = tool.integrationName;
   const what = `${app} action "${tool.actionName}" (${tool.name})`;
   const detail = error.message.replace(/\s+$/, "");
   switch (error.kind) {
     case "connection":
       return `${what} failed because the ${app} connection needs attention: ${detail}. ` +
-        `The user must reconnect ${app} in Integration.app; retrying will not help until then.`;
+        reconnectAdvice(app, connectUrl);
+    case "insufficient_credit":
+      return `${what} could not run: the Integration.app workspace is out of credit (${detail}). ` +
+        `Its owner must add credit; retrying will not help until then.`;
+    case "setup":
+      return `${what} could not run because of a setup problem in the Integration.app ` +
+        `workspace: ${detail}. The workspace's owner must fix it; retrying will not help.`;
     case "action_failed":
       return `${what} failed: ${detail}. ` +
         `Check the arguments against the tool's input schema; retrying unchanged will likely fail again.`;

@@ -44,6 +44,11 @@ export interface SessionRecord {
   options?: SessionOptions;
   chatId?: string;
   clientInfo?: { name?: string; version?: string };
+  /** What the client declared it can do, as far as this server cares. */
+  clientCapabilities?: {
+    /** URL-mode elicitation (2025-11-25 `elicitation.url`). */
+    elicitationUrl?: boolean;
+  };
   protocolVersion?: string;
   createdAt: number;
   lastSeenAt: number;

@@ -18,7 +18,42 @@ function createAjv(): Ajv {
     useDefaults: false,
   });
   addFormats.default(ajv);
+  // Integration.app takes date-times without a zone (read as UTC) and dates alone.
+  ajv.addFormat("date-time", LENIENT_DATE_TIME);
   return ajv;
+}
+
+/** `2026-01-31`, `2026-01-31T10:00`, `2026-01-31 10:00:00.5`, with or without a zone. */
+const LENIENT_DATE_TIME =
+  /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * The schema as it is checked here: an `enum` marked `allowCustom` lists suggestions, not
+ * the only values, so it is not enforced. Copies only the parts it changes.
+ */
+export function relaxSchema(schema: unknown, depth = 0): unknown {
+  if (depth > 64 || typeof schema !== "object" || schema === null) return schema;
+  if (Array.isArray(schema)) {
+    let changed = false;
+    const items = schema.map((item) => {
+      const relaxed = relaxSchema(item, depth + 1);
+      if (relaxed !== item) changed = true;
+      return relaxed;
+    });
+    return changed ? items : schema;
+  }
+  const record = schema as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  if (record.allowCustom === true && "enum" in record) {
+    copy = { ...record };
+    delete copy.enum;
+  }
+  for (const [key, value] of Object.entries(record)) {
+    if (key === "enum" || key === "const" || key === "default" || key === "examples") continue;
+    const relaxed = relaxSchema(value, depth + 1);
+    if (relaxed !== value) (copy ??= { ...record })[key] = relaxed;
+  }
+  return copy ?? schema;
 }
 
 /**
@@ -42,9 +77,10 @@ function validatorFor(schema: JsonSchema): ValidateFunction | null {
   }
   let validate: ValidateFunction | null;
   try {
-    validate = ajv.compile(schema);
+    const checked = relaxSchema(schema) as JsonSchema;
+    validate = ajv.compile(checked);
     // Forget it in Ajv's cache (keyed by object): two catalogs may carry the same `$id`.
-    ajv.removeSchema(schema);
+    ajv.removeSchema(checked);
   } catch {
     // A schema Ajv cannot compile is still served; Integration.app validates the input.
     validate = null;

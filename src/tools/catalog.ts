@@ -34,11 +34,24 @@ export interface ToolEntry {
   actionType?: string;
 }
 
-/** An active connection with its integration and the integration's actions. */
+/** Whether a connection gives tools, must be connected again, or was turned off. */
+export type ConnectionStatus = "active" | "broken" | "deactivated";
+
+/** A connection with its app and the actions it can run. */
 export interface ConnectionActions {
   connection: Connection;
   integration: IntegrationInfo;
   actions: Action[];
+  /** Defaults to `broken` for `disconnected` connections, else `active`. */
+  status?: ConnectionStatus;
+}
+
+/** A connection as a catalog remembers it (to offer a reconnect link when it is broken). */
+export interface ConnectionSummary {
+  connectionId: string;
+  integrationKey: string;
+  integrationName: string;
+  status: ConnectionStatus;
 }
 
 /** The tools of one customer (or a view of them narrowed to some apps), ready to serve. */
@@ -46,6 +59,8 @@ export interface Catalog {
   /** When it was built, in ms since the epoch. */
   builtAt: number;
   tools: ToolEntry[];
+  /** The customer's connections, active and broken (absent in catalogs of older formats). */
+  connections?: ConnectionSummary[];
 }
 
 /** A catalog with its lookups, built once per catalog version. */
@@ -60,6 +75,11 @@ export interface IndexedCatalog extends Catalog {
    * or `undefined` when the name is not such a tool.
    */
   excluded?: (name: string) => string | undefined;
+}
+
+function keyFromName(name: string | undefined): string | undefined {
+  const key = name?.trim().toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  return key || undefined;
 }
 
 function byAge(a: Connection, b: Connection): number {
@@ -86,22 +106,44 @@ interface Candidate {
   name: string;
 }
 
+/** The status of a source, reading the deprecated `disconnected` when none is given. */
+export function statusOf(source: ConnectionActions): ConnectionStatus {
+  return source.status ?? (source.connection.disconnected === true ? "broken" : "active");
+}
+
+/** What a catalog remembers of its sources' connections. */
+export function summarize(sources: ConnectionActions[]): ConnectionSummary[] {
+  return sources.map((source) => ({
+    connectionId: source.connection.id,
+    integrationKey: source.integration.key,
+    integrationName: source.integration.name?.trim() || source.integration.key,
+    status: statusOf(source),
+  }));
+}
+
 function candidatesOf(
   integrationKey: string,
   group: ConnectionActions[],
 ): Candidate[] {
   group.sort((a, b) => byAge(a.connection, b.connection));
-  const shared = group.filter((s) => s.connection.disconnected !== true).length > 1;
+  const shared = group.filter((s) => statusOf(s) === "active").length > 1;
   const candidates: Candidate[] = [];
-  group.forEach(({ connection, integration, actions }, index) => {
-    // Disconnected connections give no tools but keep their place in the order below.
-    if (connection.disconnected === true) return;
+  group.forEach((source, index) => {
+    const { connection, integration, actions } = source;
+    // Broken connections give no tools but keep their place in the order below.
+    if (statusOf(source) !== "active") return;
     // The oldest connection keeps the plain names; later ones get a tag from their own id.
     const tag = index === 0 ? undefined : shortHash(connection.id).slice(0, 6);
     const integrationName = integration.name?.trim() || integrationKey;
-    for (const action of [...actions].sort((a, b) => a.key < b.key ? -1 : 1)) {
-      if (typeof action.key !== "string" || action.key.length === 0) continue;
-      const actionName = action.name?.trim() || action.key;
+    const selectorOf = (action: Action): string =>
+      typeof action.key === "string" && action.key.length > 0 ? action.key : action.id;
+    for (const action of [...actions].sort((a, b) => selectorOf(a) < selectorOf(b) ? -1 : 1)) {
+      // An action without a key (a catalog action) runs by its id; its name is made from
+      // its title.
+      const selector = selectorOf(action);
+      if (typeof selector !== "string" || selector.length === 0) continue;
+      const namePart = action.key || keyFromName(action.name) || selector;
+      const actionName = action.name?.trim() || selector;
       const { schema, wrapped } = toToolInputSchema(action.inputSchema);
       const output = toToolOutputSchema(action.outputSchema);
       const title = `${integrationName}: ${actionName}`;
@@ -116,14 +158,14 @@ function candidatesOf(
           connectionName: connection.name,
           integrationKey,
           integrationName,
-          actionKey: action.key,
+          actionKey: selector,
           actionName,
           actionDescription: action.description,
           actionType: action.type,
         },
         shared,
-        raw: `${tag ? `${integrationKey}-${tag}` : integrationKey}_${action.key}`,
-        name: toolName(integrationKey, action.key, tag),
+        raw: `${tag ? `${integrationKey}-${tag}` : integrationKey}_${namePart}`,
+        name: toolName(integrationKey, namePart, tag),
       });
     }
   });

@@ -109,7 +109,11 @@ export function shapeCatalog(
   };
   const visibleIndexes = renamed.map((_, index) => index).filter((i) => listed(i) && readable(i));
   const visible = visibleIndexes.map((index) => renamed[index]!);
-  const view = indexCatalog({ builtAt: catalog.builtAt, tools: visible });
+  const view = indexCatalog({
+    builtAt: catalog.builtAt,
+    tools: visible,
+    connections: catalog.connections,
+  });
   // The long names of shortened tools resolve too.
   for (const index of visibleIndexes) {
     const tool = renamed[index]!;

@@ -303,12 +303,12 @@ const CASES: Case[] = [
     message: /malformed token \(shorter than 16 characters\)/,
   },
   {
-    name: "a bearer token that is not a JWT",
+    name: "a bearer token Integration.app does not know (not a JWT)",
     noToken: true,
     headers: { authorization: "Bearer not-a-jwt-but-long-enough" },
     body: rpc("ping"),
     status: 401,
-    message: /Token is not a JWT/,
+    message: /Integration.app refused the token/,
   },
   {
     name: "a JWT with garbage in its payload",
@@ -323,7 +323,7 @@ const CASES: Case[] = [
     headers: { authorization: `Bearer eyJhbGciOiJIUzI1NiJ9.${btoa('{"sub":1}')}.c2ln` },
     body: rpc("ping"),
     status: 401,
-    message: /lacks the workspace/,
+    message: /Integration.app refused the token/,
   },
   {
     name: "a 20,000-character bearer token",

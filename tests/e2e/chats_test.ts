@@ -92,6 +92,7 @@ Deno.test("re-initializing a chat maps it to the new session and keeps its enabl
   const names = (await second.listTools()).tools.map((t) => t.name).sort();
   assert.deepEqual(names, [
     "call-tool",
+    "connect-app",
     "enable-tools",
     "gmail_send-email",
     "hubspot_create-contact",

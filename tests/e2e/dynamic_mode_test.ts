@@ -29,7 +29,7 @@ async function call(client: Client, name: string, args: unknown): Promise<ToolCa
 }
 
 /** The meta-tools, first in the list (`read-result` while the result size cap is on). */
-const META_TOOLS = ["enable-tools", "search-tools", "call-tool", "read-result"];
+const META_TOOLS = ["enable-tools", "search-tools", "call-tool", "connect-app", "read-result"];
 
 /** The enabled tools listed after the meta-tools (which must come first), sorted. */
 async function listed(client: Client): Promise<string[]> {

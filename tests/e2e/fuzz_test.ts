@@ -465,6 +465,7 @@ Deno.test(`${COUNT} seeded malformed requests: no 5xx, the server answers, sessi
     "enable-tools",
     "search-tools",
     "call-tool",
+    "connect-app",
     "read-result",
     "gmail_send-email",
   ]);

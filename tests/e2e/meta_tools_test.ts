@@ -42,6 +42,7 @@ Deno.test("dynamic mode lists enable-tools, search-tools and call-tool first; st
     "enable-tools",
     "search-tools",
     "call-tool",
+    "connect-app",
     "read-result",
   ]);
   const search = tools[1]!;
@@ -61,7 +62,7 @@ Deno.test("dynamic mode lists enable-tools, search-tools and call-tool first; st
 
   const fixed = await server.connect(token);
   const names = await listed(fixed);
-  for (const meta of ["enable-tools", "search-tools", "call-tool"]) {
+  for (const meta of ["enable-tools", "search-tools", "call-tool", "connect-app"]) {
     assert.ok(!names.includes(meta), `static mode lists ${meta}`);
   }
   await assert.rejects(
@@ -119,6 +120,7 @@ Deno.test("search-tools returns the best tools with their hints and full input s
       "enable-tools",
       "search-tools",
       "call-tool",
+      "connect-app",
       "read-result",
     ]);
   });
@@ -167,6 +169,7 @@ Deno.test("call-tool runs a never-enabled tool exactly as a direct call does", a
       "enable-tools",
       "search-tools",
       "call-tool",
+      "connect-app",
       "read-result",
     ]);
   });
@@ -249,6 +252,7 @@ Deno.test("call-tool explains a bad name with close matches and refuses bad call
       "enable-tools",
       "search-tools",
       "call-tool",
+      "connect-app",
       "read-result",
     ]);
   });
@@ -295,6 +299,7 @@ Deno.test("enable-tools says the enabled tools can also be run through call-tool
     "enable-tools",
     "search-tools",
     "call-tool",
+    "connect-app",
     "read-result",
     "gmail_send-email",
   ]);

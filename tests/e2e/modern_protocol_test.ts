@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
+import { META_TOOL_LISTING } from "../../src/mcp/meta_tools.ts";
 import { connectModernClient, type ModernClient } from "../../src/mcp/modern_client.ts";
-import { tenantOf } from "../../src/auth/identity.ts";
+import { READ_RESULT_NAME } from "../../src/mcp/read_result.ts";
 import { fixtureWorkspace } from "../support/fixtures.ts";
 import { mcpHeaders, rawRequest, startTestServer, textOf } from "../support/harness.ts";
 
@@ -39,8 +40,8 @@ function modernRequest(
 
 type Json = Record<string, unknown>;
 
-/** What dynamic mode lists before anything is enabled, sorted. */
-const META_TOOLS = ["call-tool", "enable-tools", "read-result", "search-tools"];
+/** What dynamic mode lists before anything is enabled (results are cut by default), sorted. */
+const META_TOOLS = [...META_TOOL_LISTING.map((tool) => tool.name), READ_RESULT_NAME].sort();
 const WITH_GMAIL = [...META_TOOLS, "gmail_send-email"].sort();
 
 function resultOf(json: unknown): Json {
@@ -411,7 +412,7 @@ Deno.test("subscriptions/listen delivers list_changed for its chat and customer 
     query: "?mode=dynamic",
     headers: { "x-chat-id": "c1" },
   });
-  const aliceTenant = tenantOf({ iss: server.fake.workspaceKey, id: "alice" });
+  const aliceTenant = (await server.services.identities.resolve(alice)).tenant;
   const heard = listChanged(listener);
   const heardOther = listChanged(otherChat);
   const heardBob = listChanged(bobs);

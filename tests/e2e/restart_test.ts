@@ -52,6 +52,7 @@ Deno.test("SIGKILL and restart on the same KV file: sessions, chats and enabled 
         "enable-tools",
         "search-tools",
         "call-tool",
+        "connect-app",
         "read-result",
         "gmail_send-email",
       ]);
@@ -88,6 +89,7 @@ Deno.test("two server processes on one KV file serve the same sessions interchan
         "enable-tools",
         "search-tools",
         "call-tool",
+        "connect-app",
         "read-result",
         "hubspot_list-contacts",
       ]);

@@ -248,7 +248,7 @@ Deno.test("MAX_RESULT_BYTES=0 turns the cap off for the server, and dynamic mode
   await using server = await startTestServer({ fake: workspace(), env: { MAX_RESULT_BYTES: "0" } });
   const token = await server.fake.token("alice");
   const dynamic = await server.connect(token, { query: "?mode=dynamic" });
-  const meta = ["enable-tools", "search-tools", "call-tool"];
+  const meta = ["enable-tools", "search-tools", "call-tool", "connect-app"];
   assert.deepEqual((await dynamic.listTools()).tools.map((tool) => tool.name), meta);
   const capped = await server.connect(token, { query: "?mode=dynamic&maxResultBytes=4096" });
   assert.deepEqual((await capped.listTools()).tools.map((tool) => tool.name), [

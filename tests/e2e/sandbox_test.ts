@@ -64,7 +64,7 @@ Deno.test("the sandbox prints a token and commands that work against its server"
     await t.step("the printed Inspector commands work as pasted into a shell", async () => {
       await ensureClientsInstalled({ quiet: true });
       const commands = printedCommands(output, "deno task inspector --cli");
-      assert.equal(commands.length, 4, output);
+      assert.equal(commands.length, 5, output);
       const results = [];
       for (const command of commands) {
         assert.ok(command.includes(mcpUrl), command);
@@ -80,11 +80,15 @@ Deno.test("the sandbox prints a token and commands that work against its server"
         assert.equal(run.code, 0, `${command}\n${stdout}\n${new TextDecoder().decode(run.stderr)}`);
         results.push(stdout);
       }
-      const [list, call, search, callTool] = results;
+      const [list, call, search, callTool, connect] = results;
       assert.match(list!, /"name":"hubspot_create-contact"/);
       assert.match(call!, /ada@example\.com/);
       assert.match(search!, /gmail_send-email/);
       assert.match(callTool!, /"messageId":\s*"m-1"/);
+      assert.match(
+        connect!,
+        /open this link to reconnect Slack: http:\/\/127\.0\.0\.1:\d+\/connect\//,
+      );
     });
 
     await t.step("the SDK and Claude Desktop snippets use that URL and token", () => {

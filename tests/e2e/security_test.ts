@@ -62,24 +62,29 @@ Deno.test("an unsigned token with valid claims is refused: claims are never trus
   assert.equal(await countEntries(server.kv, ["sessions"]), 0);
 });
 
-Deno.test("expired tokens and tokens that are not JWTs are refused without asking Integration.app", async () => {
+Deno.test("expired and malformed tokens are refused without asking Integration.app; other shapes are asked about", async () => {
   const clock = manualClock();
   await using server = await startTestServer({ fake: fixtureWorkspace(), now: clock.now });
   const expired = await server.fake.token("alice", { expiresInSeconds: -5 });
   const res = await initialize(server, expired);
   assert.equal(res.status, 401);
   assert.match(res.text, /Token has expired/);
+  // What cannot be a token of any kind is refused here.
   for (const token of ["hello", "a.b", "a.b.c.d", "....", "eyJ.eyJ.eyJ"]) {
     const bad = await rawRequest(`${server.url}/mcp/sessions`, { token });
     assert.equal(bad.status, 401, token);
     assert.match(bad.text, /malformed token \(shorter than 16 characters\)/);
   }
-  for (const token of ["eyJhbGciOi.eyJpc3Mi.eyJ.x", "eyJhbGciOiJIUzI1NiJ9.e30"]) {
+  assert.equal(server.fake.count(/^GET \/self$/), 0);
+  // Personal access and OAuth tokens are not JWTs: only Integration.app can judge them.
+  for (
+    const token of ["eyJhbGciOi.eyJpc3Mi.eyJ.x", "eyJhbGciOiJIUzI1NiJ9.e30", "pat-0123456789abcdef"]
+  ) {
     const bad = await rawRequest(`${server.url}/mcp/sessions`, { token });
     assert.equal(bad.status, 401, token);
-    assert.match(bad.text, /Token is not a JWT/);
+    assert.match(bad.text, /Integration.app refused the token/);
   }
-  assert.equal(server.fake.count(/^GET \/self$/), 0);
+  assert.equal(server.fake.count(/^GET \/self$/), 3);
 
   // A token accepted while valid stops working when it expires, though its identity is cached.
   const shortLived = await server.fake.token("alice", { expiresInSeconds: 60 });

@@ -316,11 +316,14 @@ Deno.test("a name never moves to another account when its connection is disconne
   }
   assert.ok(!after.includes("gmail_send-email"), "the personal account's name is gone");
   assert.ok(after.includes(work), "the work account keeps its own name");
-  await assert.rejects(
-    client.callTool({ name: "gmail_send-email", arguments: { to: "a@b.co", subject: "x" } }),
-    /Unknown tool/,
-  );
-  const runs = server.fake.requests.filter((r) => r.method === "POST");
+  // Its old name now says the connection is broken (with a reconnect link), never runs.
+  const refused = await client.callTool({
+    name: "gmail_send-email",
+    arguments: { to: "a@b.co", subject: "x" },
+  });
+  assert.equal(refused.isError, true);
+  assert.match(textOf(refused), /the Gmail connection is broken/);
+  const runs = server.fake.requests.filter((r) => r.method === "POST" && r.path.endsWith("/run"));
   assert.equal(runs.length, 0, "nothing ran on the work account");
 });
 

@@ -138,7 +138,7 @@ Deno.test("a dead Integration.app opens the circuit: calls fail fast without rea
   // After the cooldown a probe goes through; Integration.app is back, so the circuit closes.
   fake.faults = [];
   clock.advance(20_000);
-  assert.equal((await bob.getSelf()).id, "bob");
+  assert.equal((await bob.getSelf()).internalId, "bob");
   assert.equal((await factory(token).listConnections()).length, 4);
 });
 

@@ -42,6 +42,8 @@ export interface TestServerOptions {
   fakeApp?: FakeIntegrationApp;
   env?: Record<string, string>;
   kvPath?: string;
+  /** Use this KV (shared with another server, as replicas share one); the caller closes it. */
+  kv?: Deno.Kv;
   now?: () => number;
 }
 
@@ -56,7 +58,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     LOG_LEVEL: "debug",
     ...options.env,
   });
-  const kv = await Deno.openKv(options.kvPath ?? ":memory:");
+  const kv = options.kv ?? await Deno.openKv(options.kvPath ?? ":memory:");
   const logs: string[] = [];
   const logger = createLogger(config.logLevel, (line) => logs.push(line));
   const services = createServices({
@@ -85,7 +87,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     await server.shutdown();
     await services.background.drain();
     if (ownsFake) await fake.stop();
-    kv.close();
+    if (!options.kv) kv.close();
   };
   return {
     url,
