@@ -47,13 +47,18 @@ Deno.test("a save that read the chat before a re-initialize never points the cha
   const now = 1_000_000;
   // A KV whose next read of the chat waits until the test lets it go (slow remote KV).
   let hold: Promise<void> | undefined;
+  let held!: () => void;
+  const heldRead = new Promise<void>((resolve) => held = resolve);
   const slow = new Proxy(kv, {
     get(target, prop) {
       if (prop === "get") {
         return async (key: Deno.KvKey) => {
           // The read that starts first waits (not the one whose answer comes back first).
           const waiting = key[0] === "chats" ? hold : undefined;
-          if (waiting) hold = undefined;
+          if (waiting) {
+            hold = undefined;
+            held();
+          }
           const entry = await target.get(key);
           await waiting;
           return entry;
@@ -75,6 +80,7 @@ Deno.test("a save that read the chat before a re-initialize never points the cha
   const oldSave = store.saveSession(
     session({ id: "s1", chatId: "chat", lastSeenAt: now, enabledTools: ["a"] }),
   );
+  await heldRead; // the save has read the chat; the re-initialize comes after that read
   await store.createSession(session({ id: "s2", chatId: "chat", lastSeenAt: now }));
   release();
   await oldSave;
