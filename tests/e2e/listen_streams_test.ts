@@ -54,6 +54,29 @@ async function readUntil(
   return text;
 }
 
+/**
+ * Opens a listen stream on `listener`, lets `actor` enable a tool in their shared chat, and
+ * resolves with the delay until `listener` heard `list_changed` (10 s at most).
+ */
+async function noticeDelay(listener: ModernClient, actor: ModernClient): Promise<number> {
+  const heard = onListChanged(listener);
+  const subscription = await listener.listen({ toolsListChanged: true });
+  try {
+    const started = performance.now();
+    await actor.callTool({ name: "enable-tools", arguments: { tools: ["gmail_send-email"] } });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const at = await Promise.race([
+      heard,
+      new Promise<number>((_, reject) => {
+        timer = setTimeout(() => reject(new Error("no notice within 10 s")), 10_000);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    return at - started;
+  } finally {
+    await subscription.close();
+  }
+}
+
 function onListChanged(client: ModernClient): Promise<number> {
   return new Promise((resolve) => {
     client.setNotificationHandler(
@@ -144,23 +167,12 @@ Deno.test("a change made on one replica reaches a listener on another (shared KV
   const listener = await connectModernClient(replicaA.mcpUrl, token, options);
   const actor = await connectModernClient(replicaB.mcpUrl, token, options);
   try {
-    const heard = onListChanged(listener);
-    const subscription = await listener.listen({ toolsListChanged: true });
-    const started = performance.now();
-    await actor.callTool({ name: "enable-tools", arguments: { tools: ["gmail_send-email"] } });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const at = await Promise.race([
-      heard,
-      new Promise<number>((_, reject) => {
-        timer = setTimeout(() => reject(new Error("no notice within 10 s")), 10_000);
-      }),
-    ]).finally(() => clearTimeout(timer));
+    const delay = await noticeDelay(listener, actor);
     const { tools } = await listener.listTools(undefined, { cacheMode: "bypass" });
     assert.ok(tools.some((tool) => tool.name === "gmail_send-email"), "the enabled tool is listed");
     // The delay from the enabling call to the notice on the other replica (quoted in README).
     // deno-lint-ignore no-console
-    console.log(`cross-replica list_changed after ${(at - started).toFixed(1)} ms`);
-    await subscription.close();
+    console.log(`cross-replica list_changed after ${delay.toFixed(1)} ms`);
   } finally {
     await listener.close();
     await actor.close();
@@ -182,20 +194,9 @@ Deno.test("a change made by another server process reaches a listener (shared KV
     const listener = await connectModernClient(local.mcpUrl, token, options);
     const actor = await connectModernClient(other.mcpUrl, token, options);
     try {
-      const heard = onListChanged(listener);
-      const subscription = await listener.listen({ toolsListChanged: true });
-      const started = performance.now();
-      await actor.callTool({ name: "enable-tools", arguments: { tools: ["gmail_send-email"] } });
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const at = await Promise.race([
-        heard,
-        new Promise<number>((_, reject) => {
-          timer = setTimeout(() => reject(new Error("no notice within 10 s")), 10_000);
-        }),
-      ]).finally(() => clearTimeout(timer));
+      const delay = await noticeDelay(listener, actor);
       // deno-lint-ignore no-console
-      console.log(`cross-process list_changed after ${(at - started).toFixed(1)} ms`);
-      await subscription.close();
+      console.log(`cross-process list_changed after ${delay.toFixed(1)} ms`);
     } finally {
       await listener.close();
       await actor.close();
