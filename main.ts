@@ -103,7 +103,10 @@ async function main(): Promise<void> {
     logger.info("shutting down", { signal });
     const grace = new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs));
     await Promise.race([
-      server.shutdown().then(() => services.background.drain()),
+      // Open subscriptions/listen streams end first (gracefully), or shutdown would wait on them.
+      services.changes.close()
+        .then(() => server.shutdown())
+        .then(() => services.background.drain()),
       grace,
     ]);
     kv.close();

@@ -62,6 +62,8 @@ export interface CatalogServiceOptions {
    * of a catalog (at most 16 apps sets) count with it, each by its own tools.
    */
   memoryTools?: number;
+  /** Told when a rebuilt catalog of a customer lists other tools than the one it replaces. */
+  onChange?: (tenant: string) => void;
   now?: () => number;
 }
 
@@ -99,6 +101,7 @@ export class CatalogService {
   /** Per catalog: tools held by the views made of it so far (a bound from above). */
   readonly #viewTools = new WeakMap<IndexedCatalog, number>();
   readonly #memoryTools: number;
+  readonly #onChange?: (tenant: string) => void;
   readonly #builds = new SingleFlight<IndexedCatalog>();
   /** Per tenant: catalogs built before this time are stale. */
   readonly #invalidatedAt = new LruMap<string, number>(10_000);
@@ -121,6 +124,13 @@ export class CatalogService {
     this.#memory = new LruMap(options.memoryEntries ?? 1000);
     this.#memoryTools = options.memoryTools ?? 100_000;
     this.#invalidationSyncMs = options.invalidationSyncMs ?? 1000;
+    this.#onChange = options.onChange;
+  }
+
+  /** How much longer `catalog` of `tenant` stays fresh, in ms (0 when stale). */
+  freshForMs(tenant: string, catalog: Catalog): number {
+    if (!this.#fresh(tenant, catalog)) return 0;
+    return Math.max(0, Math.floor(catalog.builtAt + this.#ttlMs - this.#now()));
   }
 
   #fresh(tenant: string, catalog: Catalog): boolean {
@@ -339,7 +349,11 @@ export class CatalogService {
       tools: buildTools(sources),
       connections: summarize(sources),
     });
+    const previous = this.#memory.get(tenant)?.catalog;
     this.#remember(tenant, catalog);
+    if (previous && JSON.stringify(previous.listing) !== JSON.stringify(catalog.listing)) {
+      this.#onChange?.(tenant);
+    }
     this.#background.run(
       this.#store(tenant, catalog),
       (error) => this.#logger.warn("cannot store catalog", { error }),
