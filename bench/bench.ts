@@ -88,6 +88,8 @@ interface RunFigures {
   coldNewCustomer: number;
   coldUpstreamRequests: number;
   warmList: number;
+  /** The same for a 2026-07-28 client (the official SDK client 2.x). */
+  warmListModern: number;
   warmListings: number;
   tools: number;
   calls: Record<"c1" | "c16", {
@@ -100,6 +102,8 @@ interface RunFigures {
     errors: number;
     firstError?: string;
   }>;
+  /** A 2026-07-28 client's calls at concurrency 1: p50 and the floor's p50 of the same run. */
+  modernCall: { p50: number; floorP50: number; errors: number };
   idleSessionKiB: number;
   idleErrors: number;
   search: number;
@@ -178,6 +182,13 @@ async function oneRun(run: number, fakeUrl: string): Promise<RunFigures> {
     const warmListings = Object.entries(warmRequests.byRoute)
       .filter(([route]) => route !== "POST /connections/{id}/actions/{key}/run")
       .reduce((sum, [, n]) => sum + n, 0);
+    // The same for a 2026-07-28 client: no session, a discovery, then the listing.
+    await load.call("modernSessions", { mcpUrl, tokens: [mainToken, mainToken] });
+    const warmModern = await load.call<Sessions>("modernSessions", {
+      mcpUrl,
+      tokens: Array.from({ length: warmCount }, () => mainToken),
+    });
+    if (warmModern.errors) throw new Error(`2026 sessions failed: ${warmModern.firstError}`);
 
     // tools/call at concurrency 1 and 16, steady state (catalogs built and stored first);
     // the floor is measured right before and right after, at the same concurrency.
@@ -212,6 +223,15 @@ async function oneRun(run: number, fakeUrl: string): Promise<RunFigures> {
       };
     }
 
+    // tools/call of a 2026-07-28 client at concurrency 1, against the floor measured above.
+    const modern = await load.call<LoadResult>("modernCalls", {
+      mcpUrl,
+      token: mainToken,
+      count: callCount,
+      tool,
+      args,
+    });
+
     // Memory per idle session: after a warm-up of as many sessions (the heap grows to its
     // working size), the RSS added by opening `idleCount` more, a second after each batch.
     const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));
@@ -239,9 +259,15 @@ async function oneRun(run: number, fakeUrl: string): Promise<RunFigures> {
       coldNewCustomer: median(cold.latencies),
       coldUpstreamRequests: coldRequests.total / coldCount,
       warmList: median(warm.latencies),
+      warmListModern: median(warmModern.latencies),
       warmListings,
       tools: warm.tools,
       calls,
+      modernCall: {
+        p50: median(modern.latencies),
+        floorP50: calls.c1.floorP50,
+        errors: modern.errors,
+      },
       idleSessionKiB: (rssAfter - rssBefore) / 1024 / idleCount,
       idleErrors: warmIdle.errors + idled.errors,
       search: median(enable.latencies),
@@ -295,10 +321,11 @@ function report(all: RunFigures[]): Row[] {
     measured: show(warm),
     ...target(12, warm.median),
   });
+  const warmModern = of((r) => r.warmListModern);
   rows.push({
     figure: `Warm connect + list, 2026-07-28 client (${tools} tools)`,
-    measured: "- (protocol not served yet)",
-    target: defaultWorkspace ? "<= 8 ms" : undefined,
+    measured: show(warmModern),
+    ...target(8, warmModern.median),
   });
   for (const c of ["c1", "c16"] as const) {
     const n = c === "c1" ? 1 : 16;
@@ -324,9 +351,12 @@ function report(all: RunFigures[]): Row[] {
     floor: show(of((r) => r.calls.c16.floorThroughput), "", whole),
     ...(defaultWorkspace ? { target: ">= 90 % of floor", ok: ratio.median >= 90 } : {}),
   });
+  const modernCall = of((r) => r.modernCall.p50 - r.modernCall.floorP50);
   rows.push({
-    figure: "tools/call overhead p50, 2026-07-28 client",
-    measured: "- (protocol not served yet)",
+    figure: "tools/call overhead p50, concurrency 1, 2026-07-28 client",
+    measured: show(modernCall, " ms", signed),
+    floor: ms(median(all.map((r) => r.modernCall.floorP50))),
+    ...target(1.5, modernCall.median),
   });
   const idle = of((r) => r.idleSessionKiB);
   rows.push({
@@ -349,7 +379,10 @@ function report(all: RunFigures[]): Row[] {
     target: "- / 0",
     ok: listings === 0,
   });
-  const errors = all.reduce((sum, r) => sum + r.calls.c1.errors + r.calls.c16.errors, 0);
+  const errors = all.reduce(
+    (sum, r) => sum + r.calls.c1.errors + r.calls.c16.errors + r.modernCall.errors,
+    0,
+  );
   rows.push({
     figure: "Errors (calls, idle sessions)",
     measured: `${errors}, ${all.reduce((sum, r) => sum + r.idleErrors, 0)}`,
