@@ -1,9 +1,10 @@
 /**
- * A warm-up before the server listens: a few MCP requests (initialize, a static listing, a
- * call, a dynamic session's `enable-tools {query}`, a ping) through the real handler, on a
- * throwaway in-memory KV and an in-process stand-in for Integration.app, so the first real
- * request does not pay for compiling the code it runs. No network call, nothing written to
- * the server's KV, no log line.
+ * A warm-up before the server listens: a few MCP requests of both protocol eras (initialize,
+ * a static listing, a call, a dynamic session's `enable-tools {query}`, a ping; a stateless
+ * 2026-07-28 listing and call) through the real handler, on a throwaway in-memory KV and an
+ * in-process stand-in for Integration.app, so the first real request does not pay for
+ * compiling the code it runs. No network call, nothing written to the server's KV, no log
+ * line.
  *
  * @module
  */
@@ -100,7 +101,7 @@ export async function warmUp(config: Config): Promise<WarmUpReport> {
     const origin = `http://${config.allowedHosts[0] ?? "127.0.0.1"}:${config.port || 3000}`;
     const post = async (
       body: unknown,
-      options: { session?: string; query?: string } = {},
+      options: { session?: string; query?: string; headers?: Record<string, string> } = {},
     ): Promise<Response> => {
       const response = await handler(
         new Request(`${origin}/mcp${options.query ?? ""}`, {
@@ -113,6 +114,7 @@ export async function warmUp(config: Config): Promise<WarmUpReport> {
             ...(options.session
               ? { "mcp-session-id": options.session, "mcp-protocol-version": "2025-11-25" }
               : {}),
+            ...options.headers,
           },
           body: JSON.stringify(body),
         }),
@@ -143,6 +145,31 @@ export async function warmUp(config: Config): Promise<WarmUpReport> {
         : { name: "crm_create-record", arguments: { email: "ada@example.com" } };
       await post({ jsonrpc: "2.0", id: 3, method: "tools/call", params: call }, { session });
     }
+    // The 2026-07-28 era: no session, the revision on every request.
+    const modern = (method: string, params: Record<string, unknown>) =>
+      post({
+        jsonrpc: "2.0",
+        id: 4,
+        method,
+        params: {
+          ...params,
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+          },
+        },
+      }, {
+        headers: {
+          "mcp-protocol-version": "2026-07-28",
+          "mcp-method": method,
+          ...(typeof params.name === "string" ? { "mcp-name": params.name } : {}),
+        },
+      });
+    await modern("tools/list", {});
+    await modern("tools/call", {
+      name: "crm_create-record",
+      arguments: { email: "ada@example.com" },
+    });
   } finally {
     await services.background.drain();
     kv.close();

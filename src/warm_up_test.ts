@@ -11,7 +11,7 @@ Deno.test("the warm-up answers every request in process, without any network cal
   };
   try {
     const report = await warmUp(loadConfig({ HOST: "127.0.0.1", PORT: "0" }));
-    assert.equal(report.requests, 10);
+    assert.equal(report.requests, 12);
     assert.equal(report.ok, report.requests, "every warm-up request succeeded");
     assert.deepEqual(fetched, []);
   } finally {
