@@ -7,10 +7,10 @@
 import type { Config } from "../config.ts";
 import { IntegrationAppClient } from "@integration-app/sdk";
 import { CIRCUIT_OPEN_KEY, CircuitBreaker, isRunOutageError } from "./circuit_breaker.ts";
-import { runActionRequest } from "./action_run.ts";
 import { toUpstreamError, UpstreamError } from "./errors.ts";
 import type {
   Action,
+  ActionRunResult,
   Connection,
   ConnectionRequest,
   IntegrationAppApi,
@@ -72,9 +72,8 @@ export function segment(value: string): string {
 /**
  * The SDK client with its HTTP calls made by axios' `fetch` adapter. The SDK's axios would
  * pick its Node `http` adapter, which under Deno's Node compatibility layer costs about half
- * of the CPU time the server spends on a tool call; `fetch` is Deno's own. (The action run of
- * a tool call skips the SDK altogether: see action_run.ts.) Every SDK call
- * the server makes goes through `get` or `post`, so accessors (`sdk.connections.find`, …) keep
+ * of the CPU time the server spends on a tool call; `fetch` is Deno's own. Every SDK call
+ * the server makes goes through `get`, `post` or `postJson`, so accessors (`sdk.connections.find`, …) keep
  * their paths. Every call names the API version it reads. The token is sent as it is: the
  * SDK would refuse anything but a JWT (personal access and OAuth access tokens are not), and
  * only Integration.app can judge a token anyway.
@@ -124,6 +123,19 @@ class FetchAdapterClient extends IntegrationAppClient {
 
   override post(uri: string, data?: unknown, options?: RequestOptions): Promise<unknown> {
     return super.post(uri, data, this.#options(options));
+  }
+
+  /** POSTs `value` as a JSON document, whatever its type (a string, a number, `null`). */
+  postJson(uri: string, value: unknown): Promise<unknown> {
+    const options = this.#options(undefined) as RequestOptions & {
+      headers: Record<string, string>;
+    };
+    return super.post(uri, JSON.stringify(value === undefined ? null : value), {
+      ...options,
+      headers: { ...options.headers, "content-type": "application/json" },
+      // The text is already JSON: no form encoding, no second serialization.
+      transformRequest: [(data: unknown) => data],
+    } as RequestOptions);
   }
 }
 
@@ -287,17 +299,11 @@ export function createIntegrationAppApiFactory(
       runAction: (connectionId, actionKey, input) =>
         call(
           "POST /connections/{id}/actions/{key}/run",
-          // The hot request of every tool call: sent without the SDK (see action_run.ts).
           (signal) =>
-            runActionRequest({
-              apiUrl: options.apiUrl,
-              token,
-              connectionId,
-              actionKey,
+            sdk.withSignal(signal).postJson(
+              `/connections/${segment(connectionId)}/actions/${segment(actionKey)}/run`,
               input,
-              headers: { [API_VERSION_HEADER]: API_VERSION },
-              signal,
-            }),
+            ) as Promise<ActionRunResult>,
           isRunOutageError,
         ),
       createConnectionRequest: (target) =>
