@@ -18,8 +18,8 @@
  *
  * @module
  */
-import { FakeIntegrationApp } from "../tests/support/fake_integration_app.ts";
-import { fixtureWorkspace } from "../tests/support/fixtures.ts";
+import { FakeIntegrationApp } from "../fake_integration_app/server.ts";
+import { fixtureWorkspace } from "../fake_integration_app/fixtures.ts";
 import {
   expandVariables,
   flagValues,

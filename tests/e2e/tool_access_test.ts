@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { fixtureActions, fixtureWorkspace, INTEGRATIONS } from "../support/fixtures.ts";
+import {
+  fixtureActions,
+  fixtureWorkspace,
+  INTEGRATIONS,
+} from "../../fake_integration_app/fixtures.ts";
 import {
   initializeBody,
   mcpHeaders,

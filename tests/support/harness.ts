@@ -13,7 +13,7 @@ import {
 } from "../../src/integration_app/client.ts";
 import { createLogger } from "../../src/log.ts";
 import { Client, StreamableHTTPClientTransport } from "../../src/mcp/sdk_client.ts";
-import { FakeIntegrationApp, type FakeOptions } from "./fake_integration_app.ts";
+import { FakeIntegrationApp, type FakeOptions } from "../../fake_integration_app/server.ts";
 
 /** A running server wired to a fake Integration.app. */
 export interface TestServer extends AsyncDisposable {
