@@ -4,6 +4,7 @@
  * @module
  */
 import { HttpError, JsonRpcCode } from "./errors.ts";
+import { deadline } from "../util/timeout.ts";
 
 /** Memory shared by the bodies of one customer's requests while they arrive. */
 export interface BodyBudget {
@@ -45,20 +46,17 @@ export async function readBodyText(
   const chunks: Uint8Array[] = [];
   let size = 0;
   let taken = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new HttpError(
     408,
     `Request Timeout: the body did not arrive within ${Math.round(timeoutMs / 1000)} s`,
     { rpcCode: JsonRpcCode.InvalidRequest },
   );
-  const deadline = Number.isFinite(timeoutMs)
-    ? new Promise<never>((_, reject) => timer = setTimeout(() => reject(late), timeoutMs))
-    : undefined;
+  const limit = Number.isFinite(timeoutMs) ? deadline(timeoutMs, () => late) : undefined;
   try {
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
-        chunk = await (deadline ? Promise.race([reader.read(), deadline]) : reader.read());
+        chunk = await (limit ? Promise.race([reader.read(), limit.expired]) : reader.read());
       } catch (error) {
         if (error === late) throw late;
         throw new HttpError(400, "Bad Request: the request body ended before its Content-Length", {
@@ -76,7 +74,7 @@ export async function readBodyText(
     await reader.cancel().catch(() => {});
     throw error;
   } finally {
-    clearTimeout(timer);
+    limit?.clear();
     budget?.give(taken);
   }
   const bytes = new Uint8Array(size);

@@ -11,6 +11,8 @@ import { ENABLE_TOOLS_NAME } from "../mcp/enable_tools.ts";
 import { answerDirectly } from "../mcp/direct_answer.ts";
 import { createMcpServer } from "../mcp/mcp_server.ts";
 import { guardRequestParams } from "../mcp/params_guard.ts";
+import { protocolVersionSupported } from "../mcp/request_rules.ts";
+import { isPlainObject } from "../util/objects.ts";
 import {
   isInitializeRequest,
   isJSONRPCRequest,
@@ -51,7 +53,7 @@ function methodOf(message: JSONRPCMessage): string | undefined {
 /** 400 when `MCP-Protocol-Version` names a revision this server does not speak. */
 function checkProtocolVersion(request: Request): void {
   const version = request.headers.get("mcp-protocol-version");
-  if (version !== null && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+  if (version !== null && !protocolVersionSupported(version)) {
     throw new HttpError(
       400,
       `Bad Request: Unsupported protocol version: ${version.slice(0, 40)} (supported: ${
@@ -98,10 +100,10 @@ const ENVELOPE_CLAIM = "io.modelcontextprotocol/protocolVersion";
  * to `isLegacyRequest`.
  */
 export function plainlyLegacy(request: Request, body: unknown): boolean {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return false;
+  if (!isPlainObject(body)) return false;
   const version = request.headers.get("mcp-protocol-version")?.trim();
   if (version !== undefined && version >= FIRST_MODERN_REVISION) return false;
-  const params = (body as { params?: unknown }).params;
+  const params = body.params;
   const meta = typeof params === "object" && params !== null
     ? (params as { _meta?: unknown })._meta
     : undefined;

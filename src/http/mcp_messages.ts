@@ -7,6 +7,7 @@
  */
 import { isInitializeRequest, type JSONRPCMessage, parseJSONRPCMessage } from "../mcp/sdk.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
+import { acceptsJsonAndEventStream } from "../mcp/request_rules.ts";
 
 /** Most messages accepted in one batch (batches were removed from MCP in 2025-06-18). */
 export const MAX_BATCH_SIZE = 100;
@@ -17,8 +18,7 @@ function invalidRequest(message: string): HttpError {
 
 /** 406 unless the client accepts both JSON and SSE responses, as the MCP transport requires. */
 export function checkAccept(request: Request): void {
-  const accept = request.headers.get("accept") ?? "";
-  if (!accept.includes("application/json") || !accept.includes("text/event-stream")) {
+  if (!acceptsJsonAndEventStream(request)) {
     throw new HttpError(
       406,
       "Not Acceptable: Client must accept both application/json and text/event-stream",

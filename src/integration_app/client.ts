@@ -8,6 +8,7 @@ import type { Config } from "../config.ts";
 import { IntegrationAppClient } from "@integration-app/sdk";
 import { CIRCUIT_OPEN_KEY, CircuitBreaker, isRunOutageError } from "./circuit_breaker.ts";
 import { toUpstreamError, UpstreamError } from "./errors.ts";
+import { withTimeout } from "../util/timeout.ts";
 import type {
   Action,
   ActionRunResult,
@@ -139,34 +140,6 @@ class FetchAdapterClient extends IntegrationAppClient {
   }
 }
 
-/**
- * Runs `task`, rejecting with a `timeout` UpstreamError after `ms` milliseconds; the signal
- * given to `task` is aborted then, so its HTTP request is cancelled rather than abandoned.
- */
-export async function withTimeout<T>(
-  task: (signal: AbortSignal) => Promise<T>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new UpstreamError(
-        "timeout",
-        `Integration.app did not answer ${what} within ${ms} ms`,
-      );
-      reject(error);
-      controller.abort(error);
-    }, ms);
-  });
-  try {
-    return await Promise.race([task(controller.signal), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -192,7 +165,15 @@ export function createIntegrationAppApiFactory(
   ): Promise<T> {
     return await breaker.run(async () => {
       try {
-        return await withTimeout(task, options.timeoutMs, what);
+        return await withTimeout(
+          task,
+          options.timeoutMs,
+          () =>
+            new UpstreamError(
+              "timeout",
+              `Integration.app did not answer ${what} within ${options.timeoutMs} ms`,
+            ),
+        );
       } catch (error) {
         throw toUpstreamError(error);
       }

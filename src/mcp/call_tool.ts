@@ -9,6 +9,7 @@ import { describeUnknown, lookupTool } from "./enable_tools.ts";
 import type { MetaTool } from "./meta_tool.ts";
 import type { CallToolResult, Tool } from "./sdk.ts";
 import { errorResult } from "./tool_result.ts";
+import { isPlainObject } from "../util/objects.ts";
 
 /** The tool's name. */
 export const CALL_TOOL_NAME = "call-tool";
@@ -48,10 +49,6 @@ export const CALL_TOOL_TOOL: Tool = {
     openWorldHint: true,
   },
 };
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** The `call-tool` meta-tool. */
 export const callToolMetaTool: MetaTool = {

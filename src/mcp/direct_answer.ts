@@ -33,6 +33,12 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
   type Tool,
 } from "./sdk.ts";
+import { isPlainObject } from "../util/objects.ts";
+import {
+  acceptsJsonAndEventStream,
+  paramsProblem,
+  protocolVersionSupported,
+} from "./request_rules.ts";
 
 type RequestId = string | number;
 
@@ -51,22 +57,14 @@ export function listingJson(catalog: IndexedCatalog, extra: Tool[] = []): string
   return catalog.listing.length === 0 ? `[${more}]` : `${json.slice(0, -1)},${more}]`;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function isRequestId(value: unknown): value is RequestId {
   return typeof value === "string" || (typeof value === "number" && Number.isInteger(value));
 }
 
 /** Whether the SDK transport would accept the request's headers as they are. */
 function headersAccepted(request: Request): boolean {
-  const accept = request.headers.get("accept");
-  if (!accept?.includes("application/json") || !accept.includes("text/event-stream")) {
-    return false;
-  }
-  const version = request.headers.get("mcp-protocol-version");
-  return version === null || SUPPORTED_PROTOCOL_VERSIONS.includes(version);
+  return acceptsJsonAndEventStream(request) &&
+    protocolVersionSupported(request.headers.get("mcp-protocol-version"));
 }
 
 function jsonResponse(body: string): Response {
@@ -148,17 +146,13 @@ export function answerDirectly(
     });
   }
 
-  if (method === "tools/call" && params) {
-    const { name, arguments: args, task } = params;
-    if (typeof name !== "string" || name === "" || name === ENABLE_TOOLS_NAME) return undefined;
-    if (task !== undefined) {
-      return undefined;
-    }
-    if (args !== undefined && !isPlainObject(args)) return undefined;
+  if (method === "tools/call" && params && paramsProblem(method, params) === undefined) {
+    const { name, arguments: args, task } = params as { name: string; [key: string]: unknown };
+    if (name === ENABLE_TOOLS_NAME || task !== undefined) return undefined;
     return answer(id, async () => {
       const result = await answerCallTool(
         context,
-        { name, arguments: args },
+        { name, arguments: args as Record<string, unknown> | undefined },
         () => Promise.resolve(),
       );
       return resultResponse(id, result);

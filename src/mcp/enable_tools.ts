@@ -5,6 +5,7 @@
  * @module
  */
 import type { IndexedCatalog, ToolEntry } from "../tools/catalog.ts";
+import { isPlainObject } from "../util/objects.ts";
 import { requiredFields } from "../tools/input_schema.ts";
 import { looseToolName, MAX_TOOL_NAME_LENGTH } from "../tools/naming.ts";
 import { searchIndexFor, searchTools } from "../tools/search.ts";
@@ -77,9 +78,7 @@ export interface EnableToolsRequest {
 
 /** Checks the raw arguments; returns a message for the model when they are wrong. */
 export function parseEnableToolsArguments(args: unknown): EnableToolsRequest | string {
-  const record = (typeof args === "object" && args !== null && !Array.isArray(args))
-    ? args as Record<string, unknown>
-    : {};
+  const record = isPlainObject(args) ? args : {};
   const unknownFields = Object.keys(record).filter((k) => !["tools", "query", "limit"].includes(k));
   if (unknownFields.length > 0) {
     return `Unknown argument(s) ${unknownFields.map((k) => `"${k}"`).join(", ")}: ` +

@@ -4,6 +4,7 @@
  * @module
  */
 import { UpstreamError } from "../integration_app/errors.ts";
+import { isPlainObject } from "../util/objects.ts";
 import type { CallToolResult } from "./sdk.ts";
 import { checkValue } from "../tools/arguments.ts";
 import type { ToolEntry } from "../tools/catalog.ts";
@@ -26,10 +27,7 @@ export function structuredOutput(
   tool?: Pick<ToolEntry, "outputSchema" | "wrapsOutput">,
 ): Record<string, unknown> | undefined {
   if (tool?.outputSchema && tool.wrapsOutput) return { [WRAPPED_OUTPUT_FIELD]: value };
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-    return value as Record<string, unknown>;
-  }
-  return undefined;
+  return isPlainObject(value) ? value : undefined;
 }
 
 /**
