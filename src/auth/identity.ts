@@ -108,7 +108,7 @@ export function subjectOf(
 }
 
 /** The opaque tenant key of a (workspace, customer), as every record is scoped. */
-export function tenantOf(subject: { workspace: string; customerId: string }): string {
+function tenantOf(subject: { workspace: string; customerId: string }): string {
   return sha256Hex(`${subject.workspace}\n${subject.customerId}`).slice(0, 32);
 }
 

@@ -72,7 +72,7 @@ interface MemoryEntry {
 }
 
 /** The key of the view of `apps` (`undefined` = every app; no app at all is `""`). */
-export function appsKey(apps: readonly string[] | undefined): string {
+function appsKey(apps: readonly string[] | undefined): string {
   return apps ? [...new Set(apps)].sort().join(",") : "*";
 }
 

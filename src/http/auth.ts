@@ -16,12 +16,12 @@ import { HttpError } from "./errors.ts";
 /** Longest accepted token. */
 export const MAX_TOKEN_LENGTH = 16 * 1024;
 /** Shortest accepted token: no kind of Integration.app token is shorter. */
-export const MIN_TOKEN_LENGTH = 16;
+const MIN_TOKEN_LENGTH = 16;
 /** RFC 6750 `b64token`: the syntax of every bearer token. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /** The bearer token of a request, or `undefined`. */
-export function bearerToken(request: Request): string | undefined {
+function bearerToken(request: Request): string | undefined {
   const header = request.headers.get("authorization");
   if (!header) return undefined;
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);

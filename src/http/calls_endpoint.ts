@@ -8,7 +8,7 @@ import { HttpError, jsonResponse } from "./errors.ts";
 import { parseChatIdParam } from "./params.ts";
 
 /** Default and largest `limit`. */
-export const CALLS_LIMIT = { default: 50, max: 200 } as const;
+const CALLS_LIMIT = { default: 50, max: 200 } as const;
 const KNOWN_PARAMS = new Set(["limit", "cursor", "chat"]);
 
 function badRequest(message: string): HttpError {
@@ -23,7 +23,7 @@ export interface CallsQuery {
 }
 
 /** Reads and checks the query; throws 400 naming the bad parameter. */
-export function parseCallsQuery(url: URL): CallsQuery {
+function parseCallsQuery(url: URL): CallsQuery {
   for (const name of url.searchParams.keys()) {
     if (!KNOWN_PARAMS.has(name)) {
       throw badRequest(`unknown parameter "${name.slice(0, 40)}": use limit, cursor and chat`);

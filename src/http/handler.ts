@@ -82,6 +82,16 @@ export function createHandler(services: Services): Handler {
     handler,
   });
 
+  /** A route of one chat, `/mcp/sessions/:chatId`, served by `serve`. */
+  const chatRoute = (method: string, serve: typeof getChat): Route =>
+    route(
+      method,
+      "/mcp/sessions/:chatId",
+      "chat",
+      guarded((_req, caller, params) =>
+        serve(sessions, caller.identity.tenant, parseChatIdParam(params.chatId))
+      ),
+    );
   const routes: Route[] = [
     route("GET", "/healthz", "healthz", () => healthResponse(kv, logger)),
     route(
@@ -125,22 +135,8 @@ export function createHandler(services: Services): Handler {
       "calls",
       guarded((req, caller) => listCalls(req, services.callLog, caller.identity.tenant)),
     ),
-    route(
-      "GET",
-      "/mcp/sessions/:chatId",
-      "chat",
-      guarded((_req, caller, params) =>
-        getChat(sessions, caller.identity.tenant, parseChatIdParam(params.chatId))
-      ),
-    ),
-    route(
-      "DELETE",
-      "/mcp/sessions/:chatId",
-      "chat",
-      guarded((_req, caller, params) =>
-        deleteChat(sessions, caller.identity.tenant, parseChatIdParam(params.chatId))
-      ),
-    ),
+    chatRoute("GET", getChat),
+    chatRoute("DELETE", deleteChat),
   ];
 
   async function dispatch(request: Request, context: RequestContext): Promise<Response> {

@@ -9,7 +9,7 @@ import { jsonResponse } from "./errors.ts";
 import { withTimeout } from "../util/timeout.ts";
 
 /** Longest wait for KV before the instance reports itself unready. */
-export const HEALTH_KV_TIMEOUT_MS = 3_000;
+const HEALTH_KV_TIMEOUT_MS = 3_000;
 
 /** Answers 200 `{status: "ok"}` when KV answers, else 503 `{status: "unavailable"}`. */
 export async function healthResponse(

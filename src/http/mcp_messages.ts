@@ -10,7 +10,7 @@ import { HttpError, JsonRpcCode } from "./errors.ts";
 import { acceptsJsonAndEventStream } from "../mcp/request_rules.ts";
 
 /** Most messages accepted in one batch (batches were removed from MCP in 2025-06-18). */
-export const MAX_BATCH_SIZE = 100;
+const MAX_BATCH_SIZE = 100;
 
 function invalidRequest(message: string): HttpError {
   return new HttpError(400, `Invalid Request: ${message}`, { rpcCode: JsonRpcCode.InvalidRequest });

@@ -15,7 +15,7 @@ import type { ToolViewOptions } from "../tools/session_view.ts";
 import { parseApps, parseViewOptions } from "./params.ts";
 
 /** Limits of `limit`: default with and without `q`, and the maximum. */
-export const TOOLS_LIMIT = { search: 10, list: 50, max: 200 } as const;
+const TOOLS_LIMIT = { search: 10, list: 50, max: 200 } as const;
 const MAX_QUERY_CHARS = 500;
 const KNOWN_PARAMS = new Set(["q", "limit", "apps", "readOnly", "tools", "maxNameLength"]);
 
@@ -54,7 +54,7 @@ function single(url: URL, name: string): string | undefined {
 }
 
 /** Reads and checks the query parameters; throws 400 with a clear message. */
-export function parseToolsQuery(url: URL): ToolsQuery {
+function parseToolsQuery(url: URL): ToolsQuery {
   for (const name of url.searchParams.keys()) {
     if (!KNOWN_PARAMS.has(name)) {
       throw badRequest(
@@ -82,7 +82,7 @@ export function parseToolsQuery(url: URL): ToolsQuery {
 }
 
 /** The JSON description of a tool. */
-export function summarizeTool(tool: ToolEntry, score?: number): ToolSummary {
+function summarizeTool(tool: ToolEntry, score?: number): ToolSummary {
   const summary: ToolSummary = {
     name: tool.name,
     title: tool.title,

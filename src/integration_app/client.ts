@@ -23,9 +23,9 @@ import type {
  * The API version this client reads (the shapes of `@membranehq/sdk` 0.28.3). Without it the
  * API treats the caller as the legacy version.
  */
-export const API_VERSION = "2025-10-21";
+const API_VERSION = "2025-10-21";
 /** The header that carries `API_VERSION`. */
-export const API_VERSION_HEADER = "membrane-api-version";
+const API_VERSION_HEADER = "membrane-api-version";
 
 /** Options for the SDK-backed API client. */
 export interface IntegrationAppApiOptions {

@@ -12,11 +12,11 @@ import { errorResult } from "./tool_result.ts";
 import { isPlainObject } from "../util/objects.ts";
 
 /** The tool's name. */
-export const CALL_TOOL_NAME = "call-tool";
+const CALL_TOOL_NAME = "call-tool";
 const MAX_NAME_CHARS = 200;
 
 /** The `tools/list` entry of `call-tool`. */
-export const CALL_TOOL_TOOL: Tool = {
+const CALL_TOOL_TOOL: Tool = {
   name: CALL_TOOL_NAME,
   title: "Call Tool",
   description: "Run a tool of the user's connected apps by name, with its arguments, without " +

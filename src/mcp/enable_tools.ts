@@ -17,14 +17,14 @@ import { errorResult } from "./tool_result.ts";
 /** The tool's name, as in the reference server. */
 export const ENABLE_TOOLS_NAME = "enable-tools";
 /** Default and maximum number of tools a query enables. */
-export const QUERY_LIMIT = { default: 5, max: 25 } as const;
+const QUERY_LIMIT = { default: 5, max: 25 } as const;
 const MAX_NAMES = 200;
 const MAX_NAME_CHARS = 200;
 /** Longest `query`, as the schema says (the SDK's low-level `Server` does not check schemas). */
 export const MAX_QUERY_CHARS = 500;
 
 /** The `tools/list` entry of `enable-tools`. */
-export const ENABLE_TOOLS_TOOL: Tool = {
+const ENABLE_TOOLS_TOOL: Tool = {
   name: ENABLE_TOOLS_NAME,
   title: "Enable Tools",
   description: "Enable tools for this session; only enabled tools are listed and callable. " +
@@ -147,7 +147,7 @@ function editDistance(a: string, b: string, max: number, row: Int32Array): numbe
 }
 
 /** Close matches for an unknown name: near spellings first, then a search on its words. */
-export function closeMatches(catalog: IndexedCatalog, name: string, count = 3): string[] {
+function closeMatches(catalog: IndexedCatalog, name: string, count = 3): string[] {
   const loose = looseToolName(name);
   const maxDistance = Math.max(2, Math.floor(loose.length / 4));
   const near: { name: string; distance: number }[] = [];

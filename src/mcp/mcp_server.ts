@@ -276,7 +276,7 @@ export async function runTool(
  * view (so `readOnly` and `tools` apply, and a refusal names its rule and is logged), then the
  * tool runs through `runTool`.
  */
-export async function callCatalogTool(
+async function callCatalogTool(
   context: McpSessionContext,
   catalog: IndexedCatalog,
   name: string,

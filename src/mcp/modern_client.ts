@@ -12,7 +12,7 @@ import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/cli
 export { Client as ModernClient } from "@modelcontextprotocol/client";
 
 /** The revision modern clients are pinned to. */
-export const MODERN_PROTOCOL_VERSION = "2026-07-28";
+const MODERN_PROTOCOL_VERSION = "2026-07-28";
 
 /** Options of `connectModernClient`. */
 export interface ModernConnectOptions {

@@ -22,7 +22,7 @@ function withMeta(result: CallToolResult, meta: RunMeta | undefined): CallToolRe
 }
 
 /** The `structuredContent` of `value` for `tool`: wrapped under `result` when its schema is. */
-export function structuredOutput(
+function structuredOutput(
   value: unknown,
   tool?: Pick<ToolEntry, "outputSchema" | "wrapsOutput">,
 ): Record<string, unknown> | undefined {

@@ -91,11 +91,3 @@ export async function readBlob<T>(kv: Deno.Kv, prefix: Deno.KvKey): Promise<T | 
   }
   return JSON.parse(await gunzip(bytes)) as T;
 }
-
-/** Deletes the value under `prefix`. */
-export async function deleteBlob(kv: Deno.Kv, prefix: Deno.KvKey): Promise<void> {
-  const meta = await kv.get<BlobMeta>([...prefix, "meta"]);
-  if (!meta.value) return;
-  await kv.delete([...prefix, "meta"]);
-  await deleteChunks(kv, prefix, meta.value);
-}

@@ -107,7 +107,7 @@ interface Candidate {
 }
 
 /** The status of a source, reading the deprecated `disconnected` when none is given. */
-export function statusOf(source: ConnectionActions): ConnectionStatus {
+function statusOf(source: ConnectionActions): ConnectionStatus {
   return source.status ?? (source.connection.disconnected === true ? "broken" : "active");
 }
 
