@@ -26,6 +26,12 @@ export interface Identity {
   expiresAt: number;
 }
 
+/** Who sent a request, authenticated, and with which token (it calls Integration.app). */
+export interface Caller {
+  identity: Identity;
+  token: string;
+}
+
 /** Why a token was refused; the message is safe to show to the client. */
 export class AuthError extends Error {
   override name = "AuthError";

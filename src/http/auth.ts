@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { AuthError, type Identity, type IdentityResolver } from "../auth/identity.ts";
+import { AuthError, type Caller, type Identity, type IdentityResolver } from "../auth/identity.ts";
 import { UpstreamError } from "../integration_app/errors.ts";
 import { ChecksBusyError, type UnverifiedLimits } from "../limits/unverified.ts";
 import { LruMap } from "../util/concurrency.ts";
@@ -54,12 +54,6 @@ function unauthorized(message: string, invalid: boolean, metadataUrl?: string): 
   });
 }
 
-/** Who sent a request, and with which token. */
-export interface AuthenticatedCaller {
-  identity: Identity;
-  token: string;
-}
-
 /** Options for `Authenticator`. */
 export interface AuthenticatorOptions {
   identities: IdentityResolver;
@@ -93,7 +87,7 @@ export class Authenticator {
     request: Request,
     address: string,
     resourceMetadataUrl?: string,
-  ): Promise<AuthenticatedCaller> {
+  ): Promise<Caller> {
     const token = bearerToken(request);
     if (!token) {
       this.#unverified.charge(address);

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { Caller } from "../auth/identity.ts";
 import type { Services } from "../app.ts";
 import { LimitExceededError } from "../limits/limit_error.ts";
 import { Authenticator } from "./auth.ts";
@@ -11,7 +12,7 @@ import { listCalls } from "./calls_endpoint.ts";
 import { corsHeaders, preflightResponse } from "./cors.ts";
 import { errorResponse, HttpError, jsonResponse, tooManyRequests } from "./errors.ts";
 import { healthResponse } from "./health.ts";
-import { type Caller, McpEndpoint } from "./mcp_endpoint.ts";
+import { McpEndpoint } from "./mcp_endpoint.ts";
 import {
   authorizationServerMetadata,
   authorizeRedirect,

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Services } from "../app.ts";
-import type { Identity } from "../auth/identity.ts";
+import type { Caller } from "../auth/identity.ts";
 import { ENABLE_TOOLS_NAME } from "../mcp/enable_tools.ts";
 import { answerDirectly } from "../mcp/direct_answer.ts";
 import { createMcpServer } from "../mcp/mcp_server.ts";
@@ -20,7 +20,7 @@ import {
   type JSONRPCMessage,
   SUPPORTED_PROTOCOL_VERSIONS,
   WebStandardStreamableHTTPServerTransport,
-} from "../mcp/sdk.ts";
+} from "../sdk/server.ts";
 import type { SessionRecord } from "../store/session_store.ts";
 import { isJsonContentType, parseJson, readBodyText } from "./body.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
@@ -30,12 +30,6 @@ import type { RequestContext } from "./request_context.ts";
 import { ModernMcpEndpoint } from "./mcp_modern.ts";
 import { createSessionContext } from "./session_context.ts";
 import { clip, summarizeMethods } from "../util/text.ts";
-
-/** Who is calling, already authenticated. */
-export interface Caller {
-  identity: Identity;
-  token: string;
-}
 
 const SESSION_HEADER = "mcp-session-id";
 

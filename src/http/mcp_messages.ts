@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isInitializeRequest, type JSONRPCMessage, parseJSONRPCMessage } from "../mcp/sdk.ts";
+import { isInitializeRequest, type JSONRPCMessage, parseJSONRPCMessage } from "../sdk/server.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
 import { acceptsJsonAndEventStream } from "../mcp/request_rules.ts";
 

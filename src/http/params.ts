@@ -3,7 +3,8 @@
  *
  * @module
  */
-import type { SessionOptions, ToolMode } from "../store/session_store.ts";
+import type { SessionOptions } from "../store/session_store.ts";
+import type { ToolMode } from "../tools/session_view.ts";
 import { MAX_TOOL_NAME_LENGTH, MIN_TOOL_NAME_LENGTH } from "../tools/naming.ts";
 import type { ToolViewOptions } from "../tools/session_view.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";

@@ -10,7 +10,7 @@ import type { ToolEntry } from "../tools/catalog.ts";
 import { requiredFields } from "../tools/input_schema.ts";
 import { searchIndexFor, searchTools } from "../tools/search.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
-import type { Caller } from "./mcp_endpoint.ts";
+import type { Caller } from "../auth/identity.ts";
 import type { ToolViewOptions } from "../tools/session_view.ts";
 import { parseApps, parseViewOptions } from "./params.ts";
 

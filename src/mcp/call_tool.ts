@@ -7,7 +7,7 @@
 import { missingConnectionResult } from "./connect_app.ts";
 import { describeUnknown, lookupTool } from "./enable_tools.ts";
 import type { MetaTool } from "./meta_tool.ts";
-import type { CallToolResult, Tool } from "./sdk.ts";
+import type { CallToolResult, Tool } from "../sdk/server.ts";
 import { errorResult } from "./tool_result.ts";
 import { isPlainObject } from "../util/objects.ts";
 

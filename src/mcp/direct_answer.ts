@@ -32,7 +32,7 @@ import {
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
   type Tool,
-} from "./sdk.ts";
+} from "../sdk/server.ts";
 import { isPlainObject } from "../util/objects.ts";
 import {
   acceptsJsonAndEventStream,

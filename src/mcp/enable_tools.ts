@@ -11,7 +11,7 @@ import { looseToolName, MAX_TOOL_NAME_LENGTH } from "../tools/naming.ts";
 import { searchIndexFor, searchTools } from "../tools/search.ts";
 import { connectHint } from "./connect_app.ts";
 import type { MetaTool } from "./meta_tool.ts";
-import type { CallToolResult, Tool } from "./sdk.ts";
+import type { CallToolResult, Tool } from "../sdk/server.ts";
 import { errorResult } from "./tool_result.ts";
 
 /** The tool's name, as in the reference server. */

@@ -6,7 +6,7 @@
  */
 import type { ConnectionRequest, IntegrationAppApi } from "../integration_app/types.ts";
 import { toUpstreamError } from "../integration_app/errors.ts";
-import type { UnconnectedApp, WorkspaceApp } from "../catalog/unconnected_apps.ts";
+import type { UnconnectedApp, WorkspaceApp } from "../catalog_cache/unconnected_apps.ts";
 import type { Logger } from "../log.ts";
 import type { SessionRecord } from "../store/session_store.ts";
 import { checkArguments } from "../tools/arguments.ts";
@@ -33,7 +33,7 @@ import {
   McpError,
   Server,
   type Tool,
-} from "./sdk.ts";
+} from "../sdk/server.ts";
 import { errorResult, invalidatesCatalog, upstreamErrorMessage } from "./tool_result.ts";
 
 /** Name and version announced to clients (the reference server's name). */

@@ -16,7 +16,7 @@ import {
 } from "./mcp_server.ts";
 import type { McpSessionContext } from "./mcp_server.ts";
 import type { IndexedCatalog } from "../tools/catalog.ts";
-import { Server } from "./sdk.ts";
+import { Server } from "../sdk/server.ts";
 
 /** `cacheScope` of every list: a customer's tools are theirs alone. */
 export const CACHE_SCOPE = "private";

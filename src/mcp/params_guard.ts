@@ -10,7 +10,7 @@ import {
   isJSONRPCRequest,
   type JSONRPCMessage,
   type WebStandardStreamableHTTPServerTransport,
-} from "./sdk.ts";
+} from "../sdk/server.ts";
 import { paramsProblem } from "./request_rules.ts";
 
 /** Answers requests with malformed params itself; passes every other message on. */

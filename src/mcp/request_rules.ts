@@ -7,7 +7,7 @@
  * @module
  */
 import { isPlainObject } from "../util/objects.ts";
-import { SUPPORTED_PROTOCOL_VERSIONS } from "./sdk.ts";
+import { SUPPORTED_PROTOCOL_VERSIONS } from "../sdk/server.ts";
 
 /** Whether the client accepts both JSON and SSE responses, as the MCP transport requires. */
 export function acceptsJsonAndEventStream(request: Request): boolean {

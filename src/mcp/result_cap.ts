@@ -9,7 +9,7 @@
 import { cutJson, describeCuts, utf8Length } from "../results/json_cut.ts";
 import type { ResultStore } from "../results/result_store.ts";
 import type { ToolEntry } from "../tools/catalog.ts";
-import type { CallToolResult } from "./sdk.ts";
+import type { CallToolResult } from "../sdk/server.ts";
 import { outputResult, type RunMeta } from "./tool_result.ts";
 
 /** The default cap: about 20,000 tokens of JSON, under Claude Code's 25,000-token budget. */

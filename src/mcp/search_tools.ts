@@ -9,7 +9,7 @@ import type { ToolEntry } from "../tools/catalog.ts";
 import { searchIndexFor, searchTools } from "../tools/search.ts";
 import type { MetaTool } from "./meta_tool.ts";
 import { withNotConnectedMatches } from "./unconnected_search.ts";
-import type { CallToolResult, Tool } from "./sdk.ts";
+import type { CallToolResult, Tool } from "../sdk/server.ts";
 import { errorResult } from "./tool_result.ts";
 
 /** The tool's name. */

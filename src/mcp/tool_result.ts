@@ -5,7 +5,7 @@
  */
 import { UpstreamError } from "../integration_app/errors.ts";
 import { isPlainObject } from "../util/objects.ts";
-import type { CallToolResult } from "./sdk.ts";
+import type { CallToolResult } from "../sdk/server.ts";
 import { checkValue } from "../tools/arguments.ts";
 import type { ToolEntry } from "../tools/catalog.ts";
 import { WRAPPED_OUTPUT_FIELD } from "../tools/output_schema.ts";

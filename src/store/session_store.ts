@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ToolViewOptions } from "../tools/session_view.ts";
+import type { ToolMode, ToolViewOptions } from "../tools/session_view.ts";
 
 /**
  * The session id a chat of 2026-07-28 clients shows: that revision has no sessions, and the
@@ -18,9 +18,6 @@ export const STATELESS_SESSION_ID = "stateless";
  * instead of two, which matters to a KV file shared by several processes.
  */
 export type AlsoWrite = (op: Deno.AtomicOperation) => void;
-
-/** How the session exposes tools. */
-export type ToolMode = "static" | "dynamic";
 
 /**
  * Parameters of a session (or chat) beyond mode and apps: `readOnly`, `tools`,

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Action, Connection, IntegrationInfo } from "../integration_app/types.ts";
-import type { Tool, ToolAnnotations } from "../mcp/sdk.ts";
+import type { Tool, ToolAnnotations } from "../sdk/server.ts";
 import { annotationsFor } from "./annotations.ts";
 import { type JsonSchema, toToolInputSchema } from "./input_schema.ts";
 import { listedOutputSchema, toToolOutputSchema } from "./output_schema.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FakeApiError } from "../../fake_integration_app/server.ts";
-import type { Client } from "../../src/mcp/sdk_client.ts";
+import type { Client } from "../../src/sdk/client.ts";
 import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { initializeBody, mcpHeaders, rawRequest, startTestServer } from "../support/harness.ts";
 

@@ -3,7 +3,7 @@ import {
   type Client,
   type StreamableHTTPClientTransport,
   ToolListChangedNotificationSchema,
-} from "../../src/mcp/sdk_client.ts";
+} from "../../src/sdk/client.ts";
 import { FakeApiError, FakeIntegrationApp } from "../../fake_integration_app/server.ts";
 import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { rawRequest, startTestServer } from "../support/harness.ts";

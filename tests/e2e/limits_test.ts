@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type Client, StreamableHTTPError } from "../../src/mcp/sdk_client.ts";
+import { type Client, StreamableHTTPError } from "../../src/sdk/client.ts";
 import { FakeIntegrationApp } from "../../fake_integration_app/server.ts";
 import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { connectModernClient, type ModernClient } from "../../src/mcp/modern_client.ts";
+import { connectModernClient, type ModernClient } from "../../src/sdk/modern_client.ts";
 import { FakeIntegrationApp } from "../../fake_integration_app/server.ts";
 import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { mcpHeaders, startTestServer } from "../support/harness.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Client } from "../../src/mcp/sdk_client.ts";
+import type { Client } from "../../src/sdk/client.ts";
 import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { startTestServer, textOf } from "../support/harness.ts";
 

@@ -10,7 +10,7 @@ import {
   type OAuthClientProvider,
   StreamableHTTPClientTransport,
   UnauthorizedError,
-} from "../../src/mcp/sdk_client.ts";
+} from "../../src/sdk/client.ts";
 import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import {
   connectClient,

@@ -11,7 +11,7 @@ import {
   startTestServer,
   textOf,
 } from "../support/harness.ts";
-import type { Client } from "../../src/mcp/sdk_client.ts";
+import type { Client } from "../../src/sdk/client.ts";
 
 async function names(client: Client): Promise<string[]> {
   return (await client.listTools()).tools.map((tool) => tool.name).sort();

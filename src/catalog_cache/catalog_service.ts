@@ -26,7 +26,7 @@ import {
 import type { BackgroundTasks } from "../util/background.ts";
 import { LruMap, SingleFlight } from "../util/concurrency.ts";
 import type { ConnectionWatch } from "./connection_watch.ts";
-import { fetchConnectionActions } from "./fetch_sources.ts";
+import { fetchConnectionActions } from "./connection_actions.ts";
 
 /** Bumped when the stored catalog shape changes, so old copies are ignored. */
 const CATALOG_FORMAT = 3;
