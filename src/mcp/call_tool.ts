@@ -5,10 +5,10 @@
  * @module
  */
 import { missingConnectionResult } from "./connect_app.ts";
-import { describeUnknown, lookupTool } from "./enable_tools.ts";
 import type { MetaTool } from "./meta_tool.ts";
 import type { CallToolResult, Tool } from "../sdk/server.ts";
 import { errorResult } from "./tool_result.ts";
+import { describeUnknown, lookupTool } from "../tools/name_lookup.ts";
 import { isPlainObject } from "../util/objects.ts";
 
 /** The tool's name. */

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { IndexedCatalog } from "../tools/catalog.ts";
+import { listingJson } from "../tools/catalog.ts";
 import { ENABLE_TOOLS_NAME } from "./enable_tools.ts";
 import {
   answerCallTool,
@@ -31,7 +31,6 @@ import {
   type JSONRPCMessage,
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
-  type Tool,
 } from "../sdk/server.ts";
 import { isPlainObject } from "../util/objects.ts";
 import {
@@ -41,21 +40,6 @@ import {
 } from "./request_rules.ts";
 
 type RequestId = string | number;
-
-const listings = new WeakMap<IndexedCatalog, string>();
-
-/**
- * The static `tools/list` array of `catalog` as JSON (serialized on first use), followed by
- * `extra` tools (the session's meta-tools).
- */
-export function listingJson(catalog: IndexedCatalog, extra: Tool[] = []): string {
-  let json = listings.get(catalog);
-  if (json === undefined) listings.set(catalog, json = JSON.stringify(catalog.listing));
-  if (extra.length === 0) return json;
-  // Strings are joined as ropes: no copy of the (possibly large) listing here.
-  const more = extra.map((tool) => JSON.stringify(tool)).join(",");
-  return catalog.listing.length === 0 ? `[${more}]` : `${json.slice(0, -1)},${more}]`;
-}
 
 function isRequestId(value: unknown): value is RequestId {
   return typeof value === "string" || (typeof value === "number" && Number.isInteger(value));

@@ -15,7 +15,8 @@ import { WRAPPED_INPUT_FIELD } from "../tools/input_schema.ts";
 import type { CallInput, CallStatus } from "../calls/call_log.ts";
 import { clip } from "../util/text.ts";
 import { elicitConnection, missingConnectionResult, reconnectRequest } from "./connect_app.ts";
-import { ENABLE_TOOLS_NAME, findTool } from "./enable_tools.ts";
+import { ENABLE_TOOLS_NAME } from "./enable_tools.ts";
+import { findTool } from "../tools/name_lookup.ts";
 import type { MetaToolContext } from "./meta_tool.ts";
 import { META_TOOL_LISTING, metaTool } from "./meta_tools.ts";
 import {

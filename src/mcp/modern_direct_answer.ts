@@ -11,10 +11,9 @@
  *
  * @module
  */
-import { listingJson } from "./direct_answer.ts";
 import { loadCatalog, type McpSessionContext, metaTools, SERVER_INFO } from "./mcp_server.ts";
 import { CACHE_SCOPE } from "./modern_server.ts";
-import type { IndexedCatalog } from "../tools/catalog.ts";
+import { type IndexedCatalog, listingJson } from "../tools/catalog.ts";
 import { isPlainObject } from "../util/objects.ts";
 import { acceptsJsonAndEventStream } from "./request_rules.ts";
 

@@ -1,6 +1,10 @@
 /**
  * The tool catalog of one customer: one tool per action of every active connection, with
- * unique, stable names, useful descriptions, faithful schemas and annotations.
+ * unique, stable names, useful descriptions, faithful schemas and annotations; and what derives
+ * from it, made once per catalog: the name indexes (`indexCatalog`; lookup by any accepted name
+ * form in `name_lookup.ts`), the MCP listing and its JSON (`listingJson`). Views per apps and
+ * per session are catalogs of their own (`catalog_cache/`, `session_view.ts`); the search
+ * index is kept per catalog by `search.ts`.
  *
  * @module
  */
@@ -233,4 +237,19 @@ export function indexCatalog(catalog: Catalog): IndexedCatalog {
     listing.push(toMcpTool(tool));
   }
   return { ...catalog, byName, byLooseName, listing };
+}
+
+const listings = new WeakMap<IndexedCatalog, string>();
+
+/**
+ * The static `tools/list` array of `catalog` as JSON (serialized on first use), followed by
+ * `extra` tools (the session's meta-tools).
+ */
+export function listingJson(catalog: IndexedCatalog, extra: Tool[] = []): string {
+  let json = listings.get(catalog);
+  if (json === undefined) listings.set(catalog, json = JSON.stringify(catalog.listing));
+  if (extra.length === 0) return json;
+  // Strings are joined as ropes: no copy of the (possibly large) listing here.
+  const more = extra.map((tool) => JSON.stringify(tool)).join(",");
+  return catalog.listing.length === 0 ? `[${more}]` : `${json.slice(0, -1)},${more}]`;
 }
