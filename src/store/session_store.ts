@@ -73,6 +73,20 @@ export interface SessionStoreOptions {
   now?: () => number;
 }
 
+/**
+ * Retries of one session write that lost a race (a concurrent write between its read and its
+ * commit) before it gives up: each retry reads again, so only a record rewritten without pause
+ * runs out of them.
+ */
+const MAX_COMMIT_RETRIES = 10;
+/**
+ * Attempts of a plain save that also refresh the session's chat: after these many lost races
+ * on a busy chat, the session is written alone (its chat has moved on to another session).
+ */
+const CHAT_REFRESH_ATTEMPTS = 3;
+/** Attempts of `linkChat` before it gives up on a session that keeps changing under it. */
+const MAX_LINK_ATTEMPTS = 20;
+
 const sessionKey = (tenant: string, id: string): Deno.KvKey => ["sessions", tenant, id];
 const chatKey = (tenant: string, chatId: string): Deno.KvKey => ["chats", tenant, chatId];
 
@@ -134,8 +148,7 @@ export class SessionStore {
         op.check({ key, versionstamp: options.sessionVersion });
       }
       op.set(key, record, { expireIn: this.#sessionTtlMs });
-      // After a few lost races on a busy chat, the session is written alone: its chat moved on.
-      if (record.chatId && (options.pointChat || attempt < 3)) {
+      if (record.chatId && (options.pointChat || attempt < CHAT_REFRESH_ATTEMPTS)) {
         const entry = await this.#kv.get<ChatRecord>(chatKey(record.tenant, record.chatId));
         const chat = this.#live(entry.value, this.#chatTtlMs);
         if (options.pointChat) {
@@ -154,7 +167,9 @@ export class SessionStore {
         const current = await this.#kv.get(key);
         if (current.versionstamp !== options.sessionVersion) return false;
       }
-      if (attempt >= 10) throw new Error("Cannot save session: its records keep changing");
+      if (attempt >= MAX_COMMIT_RETRIES) {
+        throw new Error("Cannot save session: its records keep changing");
+      }
     }
   }
 
@@ -177,7 +192,7 @@ export class SessionStore {
     const key = sessionKey(read.tenant, read.id);
     let current: SessionRecord | undefined = read;
     let version = this.#versions.get(read);
-    for (let attempt = 0; attempt < 20; attempt++) {
+    for (let attempt = 0; attempt < MAX_LINK_ATTEMPTS; attempt++) {
       if (version === undefined) {
         const entry = await this.#kv.get<SessionRecord>(key);
         current = this.#live(entry.value, this.#sessionTtlMs);
