@@ -81,6 +81,11 @@ export interface McpSessionContext {
   /** The protocol generation serving the call, for the call log (default from the session). */
   era?: string;
   /**
+   * 2026-07-28: links are asked for through an `input_required` result (multi round-trip
+   * requests) instead of the URL-elicitation-required error of 2025-11-25.
+   */
+  inputRequired?: boolean;
+  /**
    * The workspace's apps this customer has not connected, with their actions, each marked
    * as needing a connection (for searches that reach beyond the customer's own tools).
    */
