@@ -249,6 +249,15 @@ Deno.test("a requestState that was changed, forged, or issued to another custome
     assert.match(textOf(answer), /declined to connect HubSpot/);
   });
 
+  await t.step("a retry without the user's answer is asked again (a fresh state)", async () => {
+    const retry = await rawCall(server.mcpUrl, bob, { ...CREATE_CONTACT, requestState: state }, 6);
+    const again = retry.json.result as Json;
+    assert.equal(again?.resultType, "input_required", JSON.stringify(retry.json));
+    const url = (again.inputRequests as Record<string, { params: Json }>).connect?.params.url;
+    assert.equal(url, request?.params.url, "the pending request's link again");
+    assert.equal(typeof again.requestState, "string");
+  });
+
   const refused = (json: Json) => {
     const error = json.error as { code?: number; message?: string } | undefined;
     assert.equal(error?.code, -32602, JSON.stringify(json));
