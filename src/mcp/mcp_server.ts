@@ -15,6 +15,7 @@ import { WRAPPED_INPUT_FIELD } from "../tools/input_schema.ts";
 import type { CallInput, CallStatus } from "../calls/call_log.ts";
 import { clip } from "../util/text.ts";
 import { elicitConnection, missingConnectionResult, reconnectRequest } from "./connect_app.ts";
+import { ConnectionInputRequired } from "./connect_input.ts";
 import { ENABLE_TOOLS_NAME, findTool } from "./enable_tools.ts";
 import type { MetaToolContext } from "./meta_tool.ts";
 import { META_TOOL_LISTING, metaTool } from "./meta_tools.ts";
@@ -33,6 +34,7 @@ import {
   McpError,
   Server,
   type Tool,
+  UrlElicitationRequiredError,
 } from "./sdk.ts";
 import { errorResult, invalidatesCatalog, upstreamErrorMessage } from "./tool_result.ts";
 
@@ -265,7 +267,13 @@ export async function runTool(
   try {
     outcome = await runAction(context, tool, args);
   } catch (error) {
-    recordCall(context, tool.name, args, started, { status: "error", errorKind: "internal" });
+    // A link handed through elicitation ends the run as a connection error, not an internal one.
+    const link = error instanceof ConnectionInputRequired ||
+      error instanceof UrlElicitationRequiredError;
+    recordCall(context, tool.name, args, started, {
+      status: "error",
+      errorKind: link ? "connection" : "internal",
+    });
     throw error;
   }
   const { result, ...logged } = outcome;

@@ -140,6 +140,16 @@ Deno.test("a 2026-07-28 call on a connection that breaks asks for the reconnect 
     assert.match(connecting.shown[0]?.message ?? "", /Connect Gmail/);
     const sent = server.fake.requests.findLast((r) => r.path === "/connection-requests");
     assert.deepEqual(sent?.body, { connectionId: "conn_gmail" });
+    // The call log: the first round ended on the connection, the retry ran.
+    const log = await rawRequest(`${server.url}/mcp/calls?limit=2`, {
+      token: await server.fake.token("alice"),
+    });
+    const calls = (log.json as { calls: { tool: string; status: string; errorKind?: string }[] })
+      .calls;
+    assert.deepEqual(
+      calls.map((c) => [c.tool, c.status, c.errorKind]),
+      [["gmail_read-email", "ok", undefined], ["gmail_read-email", "error", "connection"]],
+    );
   } finally {
     await client.close();
   }
