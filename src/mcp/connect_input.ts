@@ -15,6 +15,7 @@
  * @module
  */
 import type { ConnectionRequest } from "../integration_app/types.ts";
+import type { Logger } from "../log.ts";
 import { sha256Hex } from "../util/hash.ts";
 import {
   type CallToolResult,
@@ -176,14 +177,30 @@ export function stateForAnotherCall(): ProtocolError {
   );
 }
 
-/** The `input_required` result that hands the user the link of `signal`. */
+/**
+ * The `input_required` result that hands the user the link of `signal`. When no state can be
+ * sealed (the key cannot be read from KV), the link is in the result text instead, as for a
+ * client without URL-mode elicitation (`isError` unless the call was `connect-app`).
+ */
 export async function connectInputRequired(
   states: ConnectStates,
   tenant: string,
   call: CallIdentity,
   signal: ConnectionInputRequired,
-): Promise<InputRequiredResult> {
+  options: { connectApp: boolean; logger: Logger },
+): Promise<InputRequiredResult | CallToolResult> {
   const { request, appName } = signal;
+  let requestState: string;
+  try {
+    requestState = await states.seal(tenant, call, request, appName);
+  } catch (error) {
+    options.logger.warn("cannot seal a requestState: the link goes in the result", { error });
+    const text = `The user must connect ${appName}: ask them to open this link, then call ` +
+      `again: ${request.url}`;
+    return options.connectApp
+      ? { content: [{ type: "text", text }], structuredContent: { url: request.url } }
+      : errorResult(text);
+  }
   return inputRequired({
     inputRequests: {
       [CONNECT_INPUT_KEY]: inputRequired.elicitUrl({
@@ -191,7 +208,7 @@ export async function connectInputRequired(
         message: `Connect ${appName} to continue: sign in to ${appName} on the page that opens.`,
       }),
     },
-    requestState: await states.seal(tenant, call, request, appName),
+    requestState,
   });
 }
 

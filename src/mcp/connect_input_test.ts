@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { ConnectStates, sharedStateKey, stateMatches } from "./connect_input.ts";
+import { createLogger } from "../log.ts";
+import {
+  connectInputRequired,
+  ConnectionInputRequired,
+  ConnectStates,
+  sharedStateKey,
+  stateMatches,
+} from "./connect_input.ts";
 
 const REQUEST = { id: "cr_1", url: "https://app.example/connect/cr_1" };
 const CALL = { name: "hubspot_create-contact", args: { email: "a@example.com", tags: ["x"] } };
@@ -61,4 +68,35 @@ Deno.test("a key that cannot be loaded is asked for again on the next use", asyn
   const state = await states.seal("tenant-a", CALL, REQUEST, "HubSpot");
   assert.equal((await states.open(state, "tenant-a")).r, "cr_1");
   assert.equal(calls, 2);
+});
+
+Deno.test("without a key to seal the state, the link goes in the result text", async () => {
+  const lines: string[] = [];
+  const logger = createLogger("warn", (line) => lines.push(line));
+  const states = new ConnectStates(() => Promise.reject(new Error("KV down")));
+  const signal = new ConnectionInputRequired(REQUEST, "HubSpot");
+  const call = await connectInputRequired(states, "tenant-a", CALL, signal, {
+    connectApp: false,
+    logger,
+  });
+  assert.equal("resultType" in call, false);
+  assert.equal((call as { isError?: boolean }).isError, true);
+  assert.match(JSON.stringify(call), /must connect HubSpot: ask them to open this link.*cr_1/);
+  const connect = await connectInputRequired(states, "tenant-a", CALL, signal, {
+    connectApp: true,
+    logger,
+  });
+  assert.equal((connect as { isError?: boolean }).isError, undefined);
+  assert.equal(lines.length, 2);
+  assert.match(lines[0]!, /cannot seal a requestState/);
+
+  await using kv = await Deno.openKv(":memory:");
+  const sealed = await connectInputRequired(
+    new ConnectStates(() => sharedStateKey(kv)),
+    "tenant-a",
+    CALL,
+    signal,
+    { connectApp: false, logger },
+  );
+  assert.equal((sealed as { resultType?: string }).resultType, "input_required");
 });

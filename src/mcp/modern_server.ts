@@ -131,7 +131,11 @@ async function answerModernCall(
     if (!(error instanceof ConnectionInputRequired)) throw error;
     // Asked once: after the user accepted, a connection still missing is said in the result
     // (asking again would loop through the client's elicitation handler).
-    if (accepted) return notFinishedResult(error, call, call.name === CONNECT_APP_NAME);
-    return await connectInputRequired(states, context.session.tenant, call, error);
+    const connectApp = call.name === CONNECT_APP_NAME;
+    if (accepted) return notFinishedResult(error, call, connectApp);
+    return await connectInputRequired(states, context.session.tenant, call, error, {
+      connectApp,
+      logger: context.logger,
+    });
   }
 }
