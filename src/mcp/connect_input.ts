@@ -225,13 +225,15 @@ export function declinedResult(
   state: ConnectState,
   action: "decline" | "cancel",
   call: CallIdentity,
+  connectApp: boolean,
 ): CallToolResult {
   const what = action === "decline"
     ? `The user declined to connect ${state.a}`
     : `The user dismissed the request to connect ${state.a}`;
+  const outcome = connectApp ? "no connection was made" : `${call.name.slice(0, 100)} did not run`;
   return errorResult(
-    `${what}, so ${call.name.slice(0, 100)} did not run. Ask them whether they want to connect ` +
-      `it; the link stays valid for a while: ${state.u}`,
+    `${what}, so ${outcome}. Ask them whether they want to connect it; the link stays valid ` +
+      `for a while: ${state.u}`,
   );
 }
 

@@ -109,11 +109,14 @@ async function answerModernCall(
   const call: CallIdentity = { name: params.name, args: params.arguments ?? {} };
   // Verified by the server's `requestState.verify` hook (else the call never got here).
   const state = ctx.mcpReq.requestState<ConnectState>();
+  const connectApp = call.name === CONNECT_APP_NAME;
   let accepted = false;
   if (state !== undefined) {
     if (!stateMatches(state, call)) throw stateForAnotherCall();
     const answer = connectAnswer(ctx.mcpReq.inputResponses);
-    if (answer === "decline" || answer === "cancel") return declinedResult(state, answer, call);
+    if (answer === "decline" || answer === "cancel") {
+      return declinedResult(state, answer, call, connectApp);
+    }
     if (answer === "accept") {
       accepted = true;
       try {
@@ -131,7 +134,6 @@ async function answerModernCall(
     if (!(error instanceof ConnectionInputRequired)) throw error;
     // Asked once: after the user accepted, a connection still missing is said in the result
     // (asking again would loop through the client's elicitation handler).
-    const connectApp = call.name === CONNECT_APP_NAME;
     if (accepted) return notFinishedResult(error, call, connectApp);
     return await connectInputRequired(states, context.session.tenant, call, error, {
       connectApp,

@@ -165,7 +165,17 @@ Deno.test("declined, dismissed, or accepted but not finished: each retry answers
       const client = await connectModernClient(server.mcpUrl, token, {
         onUrlElicitation: answering.onUrlElicitation,
       });
+      const dynamic = await connectModernClient(server.mcpUrl, token, {
+        query: "?mode=dynamic",
+        onUrlElicitation: answering.onUrlElicitation,
+      });
       try {
+        const connect = await dynamic.callTool({
+          name: "connect-app",
+          arguments: { app: "hubspot" },
+        });
+        assert.equal(connect.isError, true);
+        assert.match(textOf(connect), /connect hubspot, so no connection was made/);
         const result = await client.callTool(CREATE_CONTACT);
         assert.equal(result.isError, true);
         assert.match(
@@ -175,9 +185,10 @@ Deno.test("declined, dismissed, or accepted but not finished: each retry answers
             : /The user dismissed the request to connect HubSpot/,
         );
         assert.match(textOf(result), /\/connect\/cr_/);
-        assert.equal(answering.shown.length, 1);
+        assert.equal(answering.shown.length, 2);
       } finally {
         await client.close();
+        await dynamic.close();
       }
     });
   }
