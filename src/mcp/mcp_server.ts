@@ -41,7 +41,7 @@ import { errorResult, invalidatesCatalog, upstreamErrorMessage } from "./tool_re
 /** Name and version announced to clients (the reference server's name). */
 export const SERVER_INFO = { name: "Integration App MCP Server", version: "0.1.0" } as const;
 
-/** What clients are told about the server (both eras). */
+/** What clients are told about the server (both eras): instructions of `initialize`. */
 export const INSTRUCTIONS =
   "Tools run actions of the user's connected apps through Integration.app. Tool names are " +
   "`{app}_{action}`. In dynamic mode only `enable-tools`, `search-tools`, `call-tool` and " +
@@ -50,6 +50,9 @@ export const INSTRUCTIONS =
   "listed; `connect-app` gives the user a link to connect an app they lack. When a tool " +
   "fails because its connection is broken, the result holds a link the user opens to " +
   "reconnect.";
+
+/** Capabilities announced to clients. */
+export const SERVER_CAPABILITIES = { tools: { listChanged: true }, resources: {} } as const;
 
 /**
  * One JSON Schema validator for every `Server`: without it each construction (one per request)
@@ -376,7 +379,7 @@ export function setResourceHandlers(server: Server, context: McpSessionContext):
 /** Builds the MCP server that answers one request of a session. */
 export function createMcpServer(context: McpSessionContext): Server {
   const server = new Server(SERVER_INFO, {
-    capabilities: { tools: { listChanged: true }, resources: {} },
+    capabilities: SERVER_CAPABILITIES,
     instructions: INSTRUCTIONS,
     jsonSchemaValidator: SHARED_SCHEMA_VALIDATOR,
   });
