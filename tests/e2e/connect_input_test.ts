@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { connectModernClient } from "../../src/mcp/modern_client.ts";
 import type { ElicitRequestURLParams, ElicitResult } from "@modelcontextprotocol/client";
+import { FakeIntegrationApp } from "../support/fake_integration_app.ts";
 import { fixtureWorkspace } from "../support/fixtures.ts";
 import { mcpHeaders, rawRequest, startTestServer, textOf } from "../support/harness.ts";
 
@@ -328,4 +329,34 @@ Deno.test("a requestState that was changed, forged, or issued to another custome
     refused(retry.json);
     assert.match((retry.json.error as { message: string }).message, /another call/);
   });
+});
+
+Deno.test("the retry may land on another replica: the state's key is shared through KV", async () => {
+  const dir = await Deno.makeTempDir();
+  const kvPath = `${dir}/kv.sqlite3`;
+  await using fake = new FakeIntegrationApp(fixtureWorkspace()).start();
+  await using replicaA = await startTestServer({ fakeApp: fake, kvPath });
+  await using replicaB = await startTestServer({ fakeApp: fake, kvPath });
+  try {
+    const bob = await fake.token("bob");
+    const first = await rawCall(replicaA.mcpUrl, bob, CREATE_CONTACT);
+    const result = first.json.result as Json;
+    assert.equal(result?.resultType, "input_required", JSON.stringify(first.json));
+    const url = (result.inputRequests as Record<string, { params: Json }>).connect?.params.url;
+    await openLink(String(url));
+    // The user accepted; the client's retry reaches the other replica, which runs the call.
+    const retry = await rawCall(replicaB.mcpUrl, bob, {
+      ...CREATE_CONTACT,
+      inputResponses: { connect: { action: "accept" } },
+      requestState: result.requestState,
+    }, 2);
+    const answer = retry.json.result as Json;
+    assert.equal(answer?.isError, undefined, JSON.stringify(retry.json));
+    assert.match(textOf(answer), /ada@example\.com/);
+    assert.equal(fake.count(/^POST \/connections\/[^/]+\/actions\/create-contact\/run$/), 1);
+  } finally {
+    await replicaA.close();
+    await replicaB.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });
