@@ -72,6 +72,20 @@ export interface CallIdentity {
   args: Record<string, unknown>;
 }
 
+/** What a state remembers: the call, and the connection request the user was sent to. */
+export interface ConnectLink {
+  call: CallIdentity;
+  request: ConnectionRequest;
+  appName: string;
+}
+
+/** How a call that needs a link is answered. */
+export interface LinkAnswerOptions {
+  call: CallIdentity;
+  /** The call was `connect-app` (its link result is not an error). */
+  connectApp: boolean;
+}
+
 /** JSON with object keys sorted, so equal arguments digest equally. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
@@ -132,21 +146,16 @@ export class ConnectStates {
     return this.#codec;
   }
 
-  /** The state of `call` of `tenant` waiting for the user to finish `request`. */
-  async seal(
-    tenant: string,
-    call: CallIdentity,
-    request: ConnectionRequest,
-    appName: string,
-  ): Promise<string> {
+  /** The state of a call of `tenant` waiting for the user to finish `link.request`. */
+  async seal(tenant: string, link: ConnectLink): Promise<string> {
     const codec = await this.#codecOnce();
     return await codec.mint({
       t: tenantTag(tenant),
-      n: call.name,
-      d: argsDigest(call.args),
-      r: request.id,
-      u: request.url,
-      a: appName,
+      n: link.call.name,
+      d: argsDigest(link.call.args),
+      r: link.request.id,
+      u: link.request.url,
+      a: link.appName,
     });
   }
 
@@ -183,16 +192,17 @@ export function stateForAnotherCall(): ProtocolError {
  * client without URL-mode elicitation (`isError` unless the call was `connect-app`).
  */
 export async function connectInputRequired(
-  states: ConnectStates,
-  tenant: string,
-  call: CallIdentity,
   signal: ConnectionInputRequired,
-  options: { connectApp: boolean; logger: Logger },
+  options: LinkAnswerOptions & { states: ConnectStates; tenant: string; logger: Logger },
 ): Promise<InputRequiredResult | CallToolResult> {
   const { request, appName } = signal;
   let requestState: string;
   try {
-    requestState = await states.seal(tenant, call, request, appName);
+    requestState = await options.states.seal(options.tenant, {
+      call: options.call,
+      request,
+      appName,
+    });
   } catch (error) {
     options.logger.warn("cannot seal a requestState: the link goes in the result", { error });
     const text = `The user must connect ${appName}: ask them to open this link, then call ` +
@@ -223,14 +233,14 @@ export function connectAnswer(
 /** The answer when the user declined or dismissed the link: nothing ran. */
 export function declinedResult(
   state: ConnectState,
-  action: "decline" | "cancel",
-  call: CallIdentity,
-  connectApp: boolean,
+  options: LinkAnswerOptions & { action: "decline" | "cancel" },
 ): CallToolResult {
-  const what = action === "decline"
+  const what = options.action === "decline"
     ? `The user declined to connect ${state.a}`
     : `The user dismissed the request to connect ${state.a}`;
-  const outcome = connectApp ? "no connection was made" : `${call.name.slice(0, 100)} did not run`;
+  const outcome = options.connectApp
+    ? "no connection was made"
+    : `${options.call.name.slice(0, 100)} did not run`;
   return errorResult(
     `${what}, so ${outcome}. Ask them whether they want to connect it; the link stays valid ` +
       `for a while: ${state.u}`,
@@ -240,10 +250,10 @@ export function declinedResult(
 /** The answer when the user accepted but the connection is not made yet. */
 export function notFinishedResult(
   signal: ConnectionInputRequired,
-  call: CallIdentity,
-  connectApp: boolean,
+  options: LinkAnswerOptions,
 ): CallToolResult {
   const { request, appName } = signal;
+  const { call, connectApp } = options;
   const text = `${appName} is not connected yet: the user has not finished signing in. ` +
     (connectApp ? "" : `${call.name.slice(0, 100)} did not run. `) +
     `Ask them to finish on this page, then call again: ${request.url}`;

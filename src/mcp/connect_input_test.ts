@@ -10,11 +10,12 @@ import {
 
 const REQUEST = { id: "cr_1", url: "https://app.example/connect/cr_1" };
 const CALL = { name: "hubspot_create-contact", args: { email: "a@example.com", tags: ["x"] } };
+const LINK = { call: CALL, request: REQUEST, appName: "HubSpot" };
 
 Deno.test("a sealed state opens for its customer and is bound to its call, in any key order", async () => {
   await using kv = await Deno.openKv(":memory:");
   const states = new ConnectStates(() => sharedStateKey(kv));
-  const state = await states.seal("tenant-a", CALL, REQUEST, "HubSpot");
+  const state = await states.seal("tenant-a", LINK);
   const opened = await states.open(state, "tenant-a");
   assert.equal(opened.r, "cr_1");
   assert.equal(opened.u, REQUEST.url);
@@ -32,12 +33,12 @@ Deno.test("a sealed state opens for its customer and is bound to its call, in an
 Deno.test("a state is refused for another customer, after its expiry, or under another key", async () => {
   await using kv = await Deno.openKv(":memory:");
   const states = new ConnectStates(() => sharedStateKey(kv));
-  const state = await states.seal("tenant-a", CALL, REQUEST, "HubSpot");
+  const state = await states.seal("tenant-a", LINK);
   await assert.rejects(states.open(state, "tenant-b"), /bind/);
 
   const expired = new ConnectStates(() => sharedStateKey(kv), -1);
   await assert.rejects(
-    expired.open(await expired.seal("tenant-a", CALL, REQUEST, "HubSpot"), "tenant-a"),
+    expired.open(await expired.seal("tenant-a", LINK), "tenant-a"),
     /expired/,
   );
 
@@ -53,7 +54,7 @@ Deno.test("instances sharing one KV agree on one key, made once", async () => {
   for (const key of keys) assert.deepEqual(key, keys[0]);
   const one = new ConnectStates(() => sharedStateKey(kv));
   const two = new ConnectStates(() => sharedStateKey(kv));
-  const state = await one.seal("tenant-a", CALL, REQUEST, "HubSpot");
+  const state = await one.seal("tenant-a", LINK);
   assert.equal((await two.open(state, "tenant-a")).r, "cr_1");
 });
 
@@ -64,8 +65,8 @@ Deno.test("a key that cannot be loaded is asked for again on the next use", asyn
     calls++;
     return calls === 1 ? Promise.reject(new Error("KV down")) : sharedStateKey(kv);
   });
-  await assert.rejects(states.seal("tenant-a", CALL, REQUEST, "HubSpot"), /KV down/);
-  const state = await states.seal("tenant-a", CALL, REQUEST, "HubSpot");
+  await assert.rejects(states.seal("tenant-a", LINK), /KV down/);
+  const state = await states.seal("tenant-a", LINK);
   assert.equal((await states.open(state, "tenant-a")).r, "cr_1");
   assert.equal(calls, 2);
 });
@@ -75,28 +76,21 @@ Deno.test("without a key to seal the state, the link goes in the result text", a
   const logger = createLogger("warn", (line) => lines.push(line));
   const states = new ConnectStates(() => Promise.reject(new Error("KV down")));
   const signal = new ConnectionInputRequired(REQUEST, "HubSpot");
-  const call = await connectInputRequired(states, "tenant-a", CALL, signal, {
-    connectApp: false,
-    logger,
-  });
+  const options = { states, tenant: "tenant-a", call: CALL, logger };
+  const call = await connectInputRequired(signal, { ...options, connectApp: false });
   assert.equal("resultType" in call, false);
   assert.equal((call as { isError?: boolean }).isError, true);
   assert.match(JSON.stringify(call), /must connect HubSpot: ask them to open this link.*cr_1/);
-  const connect = await connectInputRequired(states, "tenant-a", CALL, signal, {
-    connectApp: true,
-    logger,
-  });
+  const connect = await connectInputRequired(signal, { ...options, connectApp: true });
   assert.equal((connect as { isError?: boolean }).isError, undefined);
   assert.equal(lines.length, 2);
   assert.match(lines[0]!, /cannot seal a requestState/);
 
   await using kv = await Deno.openKv(":memory:");
-  const sealed = await connectInputRequired(
-    new ConnectStates(() => sharedStateKey(kv)),
-    "tenant-a",
-    CALL,
-    signal,
-    { connectApp: false, logger },
-  );
+  const sealed = await connectInputRequired(signal, {
+    ...options,
+    states: new ConnectStates(() => sharedStateKey(kv)),
+    connectApp: false,
+  });
   assert.equal((sealed as { resultType?: string }).resultType, "input_required");
 });

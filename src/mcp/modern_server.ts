@@ -115,7 +115,7 @@ async function answerModernCall(
     if (!stateMatches(state, call)) throw stateForAnotherCall();
     const answer = connectAnswer(ctx.mcpReq.inputResponses);
     if (answer === "decline" || answer === "cancel") {
-      return declinedResult(state, answer, call, connectApp);
+      return declinedResult(state, { action: answer, call, connectApp });
     }
     if (answer === "accept") {
       accepted = true;
@@ -134,8 +134,11 @@ async function answerModernCall(
     if (!(error instanceof ConnectionInputRequired)) throw error;
     // Asked once: after the user accepted, a connection still missing is said in the result
     // (asking again would loop through the client's elicitation handler).
-    if (accepted) return notFinishedResult(error, call, connectApp);
-    return await connectInputRequired(states, context.session.tenant, call, error, {
+    if (accepted) return notFinishedResult(error, { call, connectApp });
+    return await connectInputRequired(error, {
+      states,
+      tenant: context.session.tenant,
+      call,
       connectApp,
       logger: context.logger,
     });
