@@ -598,7 +598,10 @@ function negatedTerms(words: string[]): Set<string> {
   return negated;
 }
 
-/** Weight of a word that the query only uses inside a value (a quoted text, a given name). */
+/**
+ * Weight of a word that the query only uses inside a value (a quoted text, a given name), and
+ * of a number (`$4,000`, `ticket 4411`): a value, whatever digits a tool's text happens to have.
+ */
 const VALUE_WEIGHT = 0.3;
 /** A quoted value (with the naming word before it): quotes open after a space, close before one. */
 const QUOTED =
@@ -667,7 +670,13 @@ function expandQuery(query: string, known: (term: string) => boolean): QueryTerm
   const result: QueryTerm[] = terms.map((term) => ({
     exact: term,
     alternatives: alternativesOf(term),
-    weight: mainTerms.has(term) ? 1 : plainTerms.has(term) ? CONTEXT_WEIGHT : VALUE_WEIGHT,
+    weight: /^[0-9]+$/.test(term)
+      ? VALUE_WEIGHT
+      : mainTerms.has(term)
+      ? 1
+      : plainTerms.has(term)
+      ? CONTEXT_WEIGHT
+      : VALUE_WEIGHT,
   }));
   const seen = new Set(terms);
   for (const [first, second] of pairsOf(plain)) {

@@ -247,6 +247,26 @@ Deno.test("quoted texts and names given after `called` are values, not what the 
   assert.equal(names(tools, "list the landing pages")[0], "work_list-pages");
 });
 
+Deno.test("a number in a request is a value: digits a tool's text happens to have count little", () => {
+  const tools = appTools("pay", [
+    ["create-invoice", "Create Invoice", "Bills a customer for work done.", "create-data-record"],
+    [
+      "create-payout",
+      "Create Payout",
+      "Pays up to 15,000 recipients at once.",
+      "create-data-record",
+    ],
+  ]);
+  assert.equal(names(tools, "bill Initech $15,000")[0], "pay_create-invoice");
+  assert.equal(names(tools, "bill them 15,000")[0], "pay_create-invoice");
+  // A word with digits in it (a priority, a version) is not a number.
+  const levels = appTools("ops", [
+    ["create-alert", "Create Alert", "Creates an alert with priority P1 to P5."],
+    ["create-note", "Create Note", "Creates a note on an incident."],
+  ]);
+  assert.equal(names(levels, "create a P1 one")[0], "ops_create-alert");
+});
+
 Deno.test("an app named as it writes its name counts for its tools, a common word does not", () => {
   const tools = buildTools(
     [["close", "Close", "add-note", "Add Note", "Adds a note to a lead."], [
