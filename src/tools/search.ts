@@ -640,15 +640,25 @@ function pairsOf(text: string): [string, string][] {
 }
 
 /**
- * Weight of a word only in a later clause of a request (after `;` or a dash): context, such as
- * the other app a record came from, rather than what to do.
+ * Weight of a word only in a later clause of a request (after `;` or a dash) or in a clause
+ * that gives a purpose or a reason: context, such as the other app a record came from or what
+ * should follow, rather than what to do.
  */
 const CONTEXT_WEIGHT = 0.6;
 
-/** The first clause of a request: up to a `;` or a dash between spaces (sentences stay whole). */
+/**
+ * A clause that gives a purpose or a reason (`so it shows up in my list`, `because …`), up to
+ * the end of its sentence.
+ */
+const PURPOSE = /\b(?:so that|so (?:it|they|he|she|we|i|that)|because)\b[^.?!]*/gi;
+
+/**
+ * The first clause of a request: up to a `;` or a dash between spaces (sentences stay whole),
+ * without the clauses in it that give a purpose or a reason.
+ */
 export function mainClause(text: string): string {
   const match = /;|\s[-\u2013\u2014]+\s/.exec(text);
-  return match ? text.slice(0, match.index) : text;
+  return (match ? text.slice(0, match.index) : text).replace(PURPOSE, " ");
 }
 
 /**

@@ -342,6 +342,18 @@ Deno.test("words after a semicolon or a dash are context and count less than the
   assert.equal(names(tools, query)[0], "sign_send-document");
 });
 
+Deno.test("a clause that gives a purpose or a reason is context, not what the request asks for", () => {
+  assert.equal(mainClause("reopen it so it shows up in my list"), "reopen it  ");
+  assert.equal(mainClause("pause it because they asked. Then stop."), "pause it  . Then stop.");
+  assert.equal(mainClause("so what is open?"), "so what is open?");
+  const tools = appTools("todo", [
+    ["reopen-task", "Reopen Task", "Reopens a completed task.", "update-data-record"],
+    ["list-tasks", "List Tasks", "Lists the open tasks of a project.", "list-data-records"],
+  ]);
+  const query = "reopen the task so it shows up in my list of open tasks";
+  assert.equal(names(tools, query)[0], "todo_reopen-task");
+});
+
 Deno.test("a filter keeps only the tools it accepts, best first", () => {
   const hits = searchTools(buildSearchIndex(SIGNING), "envelope", 2, {
     filter: (tool) => tool.actionKey !== "send-envelope",
