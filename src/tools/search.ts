@@ -599,8 +599,9 @@ function negatedTerms(words: string[]): Set<string> {
 }
 
 /**
- * Weight of a word that the query only uses inside a value (a quoted text, a given name), and
- * of a number (`$4,000`, `ticket 4411`): a value, whatever digits a tool's text happens to have.
+ * Weight of a word that the query only uses inside a value (a quoted text, a given name), of a
+ * number (`$4,000`, `ticket 4411`: a value, whatever digits a tool's text happens to have), and
+ * of a verb that only tells which record is meant (`the envelope we sent`).
  */
 const VALUE_WEIGHT = 0.3;
 /** A quoted value (with the naming word before it): quotes open after a space, close before one. */
@@ -662,6 +663,26 @@ export function mainClause(text: string): string {
 }
 
 /**
+ * A verb that tells which record a request means rather than what to do with it: right after a
+ * pronoun that follows a noun (`the envelope we sent`, `the tag they just added`), not after a
+ * word that makes a question or a request of it (`can you send`, `do we have`).
+ */
+const DESCRIBING =
+  /\b(?!(?:can|could|would|will|should|do|did|does|and|but|or|if|when|so|that|then)\b)[a-z]+\s+(?:that\s+|which\s+)?(?:we|they|he|she|i|you)\s+(?:(?:just|already|recently|originally|had|have)\s+)?([a-z]+)\b/gi;
+
+/**
+ * The request without the verbs that only describe a record it names, and those verbs.
+ */
+export function describingVerbs(text: string): { plain: string; verbs: string[] } {
+  const verbs: string[] = [];
+  const plain = text.replace(DESCRIBING, (whole: string, verb: string) => {
+    verbs.push(verb);
+    return whole.slice(0, whole.length - verb.length);
+  });
+  return { plain, verbs };
+}
+
+/**
  * The query's words and phrases, each with its alternatives and their weights; two words the
  * catalog writes as one (`status page`, `Statuspage`) count as that word too.
  */
@@ -673,7 +694,9 @@ function expandQuery(query: string, known: (term: string) => boolean): QueryTerm
   const valueWords = values ? splitWords(values) : [];
   const negated = negatedTerms(plainWords);
   const plainTerms = new Set(termsOf(plainWords));
-  const mainTerms = new Set(termsOf(splitWords(mainClause(plain))));
+  const { plain: request, verbs } = describingVerbs(mainClause(plain));
+  const mainTerms = new Set(termsOf(splitWords(request)));
+  const described = new Set(termsOf(verbs));
   const terms = [...new Set([...plainTerms, ...termsOf(valueWords)])]
     .filter((term) => !negated.has(term))
     .slice(0, MAX_QUERY_TERMS);
@@ -684,7 +707,7 @@ function expandQuery(query: string, known: (term: string) => boolean): QueryTerm
       ? VALUE_WEIGHT
       : mainTerms.has(term)
       ? 1
-      : plainTerms.has(term)
+      : plainTerms.has(term) && !described.has(term)
       ? CONTEXT_WEIGHT
       : VALUE_WEIGHT,
   }));

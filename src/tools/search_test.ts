@@ -3,6 +3,7 @@ import { INTENT_QUERIES, searchFixtureTools } from "../../tests/support/search_f
 import { buildTools, type ToolEntry } from "./catalog.ts";
 import {
   buildSearchIndex,
+  describingVerbs,
   mainClause,
   searchIndexFor,
   searchTools,
@@ -352,6 +353,18 @@ Deno.test("a clause that gives a purpose or a reason is context, not what the re
   ]);
   const query = "reopen the task so it shows up in my list of open tasks";
   assert.equal(names(tools, query)[0], "todo_reopen-task");
+});
+
+Deno.test("a verb that only tells which record is meant (the envelope we sent) counts as a value", () => {
+  assert.deepEqual(describingVerbs("cancel the envelope we just sent to Acme"), {
+    plain: "cancel the envelope we just  to Acme",
+    verbs: ["sent"],
+  });
+  assert.deepEqual(describingVerbs("can you send it"), { plain: "can you send it", verbs: [] });
+  assert.deepEqual(describingVerbs("what do we have"), { plain: "what do we have", verbs: [] });
+  assert.equal(names(SIGNING, "cancel the envelope we sent to Acme")[0], "signer_void-envelope");
+  // Not after a word that asks: the verb is the request.
+  assert.equal(names(SIGNING, "can you send the envelope")[0], "signer_send-envelope");
 });
 
 Deno.test("a filter keeps only the tools it accepts, best first", () => {
