@@ -367,6 +367,20 @@ Deno.test("a verb that only tells which record is meant (the envelope we sent) c
   assert.equal(names(SIGNING, "can you send the envelope")[0], "signer_send-envelope");
 });
 
+Deno.test("a clause that sets a limit or a contrast (but…) is context, up to the next comma", () => {
+  assert.equal(
+    mainClause("take her off the list but keep her subscribed"),
+    "take her off the list  ",
+  );
+  assert.equal(mainClause("see, but not change, the folder"), "see,  , the folder");
+  const tools = appTools("mail", [
+    ["subscribe-profiles", "Subscribe Profiles", "Subscribes profiles to email marketing."],
+    ["remove-from-list", "Remove Profiles from List", "Removes profiles from a list."],
+  ]);
+  const query = "take jane off the VIP list but keep her subscribed to email marketing";
+  assert.equal(names(tools, query)[0], "mail_remove-from-list");
+});
+
 Deno.test("a filter keeps only the tools it accepts, best first", () => {
   const hits = searchTools(buildSearchIndex(SIGNING), "envelope", 2, {
     filter: (tool) => tool.actionKey !== "send-envelope",
