@@ -642,7 +642,7 @@ function pairsOf(text: string): [string, string][] {
 
 /**
  * Weight of a word only in a later clause of a request (after `;` or a dash) or in a clause
- * that gives a purpose, a reason, a limit or a contrast: context, such as the other app a record came from or what
+ * that gives a purpose, a reason, a limit, a contrast or a time: context, such as the other app a record came from or what
  * should follow, rather than what to do.
  */
 const CONTEXT_WEIGHT = 0.6;
@@ -654,14 +654,15 @@ const CONTEXT_WEIGHT = 0.6;
 const PURPOSE = /\b(?:so that|so (?:it|they|he|she|we|i|that)|because)\b[^.?!]*/gi;
 
 /**
- * A clause that sets a limit or a contrast (`…but keep her subscribed`, `…though it is late`),
- * up to the next comma or the end of its sentence.
+ * A clause that sets a limit or a contrast (`…but keep her subscribed`, `…though it is late`) or
+ * says when (`…before it starts`, `…once it is approved`), up to the next comma or the end of
+ * its sentence.
  */
-const CONTRAST = /\b(?:but|although|though)\b[^.?!,;]*/gi;
+const CONTRAST = /\b(?:but|although|though|when|once|after|before)\b[^.?!,;]*/gi;
 
 /**
  * The first clause of a request: up to a `;` or a dash between spaces (sentences stay whole),
- * without the clauses in it that give a purpose, a reason, a limit or a contrast.
+ * without the clauses in it that give a purpose, a reason, a limit, a contrast or a time.
  */
 export function mainClause(text: string): string {
   const match = /;|\s[-\u2013\u2014]+\s/.exec(text);

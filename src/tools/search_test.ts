@@ -367,12 +367,13 @@ Deno.test("a verb that only tells which record is meant (the envelope we sent) c
   assert.equal(names(SIGNING, "can you send the envelope")[0], "signer_send-envelope");
 });
 
-Deno.test("a clause that sets a limit or a contrast (but…) is context, up to the next comma", () => {
+Deno.test("a clause that sets a limit, a contrast or a time (but…, before…) is context, up to the next comma", () => {
   assert.equal(
     mainClause("take her off the list but keep her subscribed"),
     "take her off the list  ",
   );
   assert.equal(mainClause("see, but not change, the folder"), "see,  , the folder");
+  assert.equal(mainClause("post a notice before it starts"), "post a notice  ");
   const tools = appTools("mail", [
     ["subscribe-profiles", "Subscribe Profiles", "Subscribes profiles to email marketing."],
     ["remove-from-list", "Remove Profiles from List", "Removes profiles from a list."],
