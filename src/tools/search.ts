@@ -611,8 +611,8 @@ const QUOTED =
 const NAMED = /\b(?:called|named|titled|entitled)\s+((?:[A-Z0-9][\w.'-]*(?:\s+|$)){1,5})/g;
 
 /**
- * The query without its values (quoted texts, names given after `called`/`named`), and the
- * values' text: words a request uses only inside a value say little about the tool it needs.
+ * The query without its values (quoted texts, names given after `called`/`named`, days, months
+ * and times of day), and the values' text: words a request uses only inside a value say little about the tool it needs.
  */
 export function splitValues(query: string): { plain: string; values: string } {
   const values: string[] = [];
@@ -622,10 +622,16 @@ export function splitValues(query: string): { plain: string; values: string } {
   }).replace(NAMED, (_, name: string) => {
     values.push(name);
     return " ";
+  }).replace(WHEN, (when: string) => {
+    values.push(when);
+    return " ";
   });
   return { plain, values: values.join(" ") };
 }
 
+/** A day, a month or a time of day (`Monday`, `March`, `9am`, `today`): a value. */
+const WHEN =
+  /\b(?:today|tomorrow|yesterday|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|june|july|august|september|october|november|december|noon|midnight|[0-9]{1,2}(?::[0-9]{2})?\s?(?:am|pm))\b/gi;
 /** Two words written apart, by a space, neither a stop word: lower case, at most 64 pairs. */
 function pairsOf(text: string): [string, string][] {
   const pairs: [string, string][] = [];

@@ -382,6 +382,20 @@ Deno.test("a clause that sets a limit, a contrast or a time (but…, before…) 
   assert.equal(names(tools, query)[0], "mail_remove-from-list");
 });
 
+Deno.test("days, months and times of day are values", () => {
+  assert.deepEqual(splitValues("add a shift on Monday at 9am for March"), {
+    plain: "add a shift on   at   for  ",
+    values: "Monday 9am March",
+  });
+  const index = buildSearchIndex(appTools("rota", [
+    ["list-shifts", "List Shifts", "Lists the shifts of a day such as Monday or a month."],
+    ["create-shift", "Create Shift", "Creates a shift."],
+  ]));
+  const hits = searchTools(index, "add a shift on Monday", 5);
+  const score = (key: string) => hits.find((hit) => hit.tool.actionKey === key)?.score ?? 0;
+  assert.ok(score("list-shifts") < 0.6 * score("create-shift"));
+});
+
 Deno.test("a filter keeps only the tools it accepts, best first", () => {
   const hits = searchTools(buildSearchIndex(SIGNING), "envelope", 2, {
     filter: (tool) => tool.actionKey !== "send-envelope",
