@@ -611,8 +611,8 @@ const QUOTED =
 const NAMED = /\b(?:called|named|titled|entitled)\s+((?:[A-Z0-9][\w.'-]*(?:\s+|$)){1,5})/g;
 
 /**
- * The query without its values (quoted texts, names given after `called`/`named`, days, months
- * and times of day), and the values' text: words a request uses only inside a value say little about the tool it needs.
+ * The query without its values (quoted texts, names given after `called`/`named`, what a message
+ * is to say after `that`, days, months and times of day), and the values' text: words a request uses only inside a value say little about the tool it needs.
  */
 export function splitValues(query: string): { plain: string; values: string } {
   const values: string[] = [];
@@ -622,6 +622,9 @@ export function splitValues(query: string): { plain: string; values: string } {
   }).replace(NAMED, (_, name: string) => {
     values.push(name);
     return " ";
+  }).replace(REPORTED, (whole: string) => {
+    values.push(whole);
+    return " ";
   }).replace(WHEN, (when: string) => {
     values.push(when);
     return " ";
@@ -629,6 +632,12 @@ export function splitValues(query: string): { plain: string; values: string } {
   return { plain, values: values.join(" ") };
 }
 
+/**
+ * What a message is to say, given after `that` and a subject (`post that the export failed`,
+ * `tell them that we moved`): a value. Not `that` before a verb (`the issue that keeps failing`).
+ */
+const REPORTED =
+  /\bthat\s+(?:they|we|he|she|it|i|you|the|a|an|our|my|his|her|its|their|this|these|those)\b[^.?!;]*/gi;
 /** A day, a month or a time of day (`Monday`, `March`, `9am`, `today`): a value. */
 const WHEN =
   /\b(?:today|tomorrow|yesterday|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|june|july|august|september|october|november|december|noon|midnight|[0-9]{1,2}(?::[0-9]{2})?\s?(?:am|pm))\b/gi;

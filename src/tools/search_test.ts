@@ -396,6 +396,23 @@ Deno.test("days, months and times of day are values", () => {
   assert.ok(score("list-shifts") < 0.6 * score("create-shift"));
 });
 
+Deno.test("what a message is to say, after `that` and a subject, is a value", () => {
+  assert.deepEqual(splitValues("raise an alert that the export failed"), {
+    plain: "raise an alert  ",
+    values: "that the export failed",
+  });
+  assert.deepEqual(splitValues("the issue that keeps failing"), {
+    plain: "the issue that keeps failing",
+    values: "",
+  });
+  const tools = appTools("ops", [
+    ["create-alert", "Create Alert", "Creates an alert for a team."],
+    ["create-report", "Generate Report", "Generates a report of the export jobs that failed."],
+  ]);
+  const query = "raise an alert that the nightly export job failed";
+  assert.equal(names(tools, query)[0], "ops_create-alert");
+});
+
 Deno.test("a filter keeps only the tools it accepts, best first", () => {
   const hits = searchTools(buildSearchIndex(SIGNING), "envelope", 2, {
     filter: (tool) => tool.actionKey !== "send-envelope",
