@@ -693,13 +693,24 @@ const DESCRIBING =
   /\b(?!(?:can|could|would|will|should|do|did|does|and|but|or|if|when|so|that|then)\b)[a-z]+\s+(?:that\s+|which\s+)?(?:we|they|he|she|i|you)\s+(?:(?:just|already|recently|originally|had|have)\s+)?([a-z]+)\b/gi;
 
 /**
- * The request without the verbs that only describe a record it names, and those verbs.
+ * The request without the verbs that only describe a record it names (after a pronoun that
+ * follows a noun, or as a participle before a noun), and those verbs.
  */
+/**
+ * A past participle between a determiner and a noun (`the signed PDF`), or after `that` (`the
+ * incident that paged me`): it tells which record is meant, too.
+ */
+const PARTICIPLE =
+  /(\b(?:the|a|an|my|our|this|that|these|those|its|their|his|her|your)\s+)([a-z]{2,}ed)(?=\s+[a-z])/gi;
+
 export function describingVerbs(text: string): { plain: string; verbs: string[] } {
   const verbs: string[] = [];
   const plain = text.replace(DESCRIBING, (whole: string, verb: string) => {
     verbs.push(verb);
     return whole.slice(0, whole.length - verb.length);
+  }).replace(PARTICIPLE, (whole: string, before: string, verb: string) => {
+    verbs.push(verb);
+    return `${before} `;
   });
   return { plain, verbs };
 }

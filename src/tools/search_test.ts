@@ -362,6 +362,10 @@ Deno.test("a verb that only tells which record is meant (the envelope we sent) c
   });
   assert.deepEqual(describingVerbs("can you send it"), { plain: "can you send it", verbs: [] });
   assert.deepEqual(describingVerbs("what do we have"), { plain: "what do we have", verbs: [] });
+  assert.deepEqual(describingVerbs("attach the signed PDF to the incident that paged me"), {
+    plain: "attach the   PDF to the incident that   me",
+    verbs: ["signed", "paged"],
+  });
   assert.equal(names(SIGNING, "cancel the envelope we sent to Acme")[0], "signer_void-envelope");
   // Not after a word that asks: the verb is the request.
   assert.equal(names(SIGNING, "can you send the envelope")[0], "signer_send-envelope");
