@@ -708,7 +708,7 @@ export function describingVerbs(text: string): { plain: string; verbs: string[] 
   const plain = text.replace(DESCRIBING, (whole: string, verb: string) => {
     verbs.push(verb);
     return whole.slice(0, whole.length - verb.length);
-  }).replace(PARTICIPLE, (whole: string, before: string, verb: string) => {
+  }).replace(PARTICIPLE, (_: string, before: string, verb: string) => {
     verbs.push(verb);
     return `${before} `;
   });
