@@ -303,13 +303,16 @@ const APP_B = 0.5;
 /** Weight of how well the request fits a tool's app as a whole (its domain words). */
 const APP_CONTEXT_WEIGHT = 0.15;
 
-/** Prefixes that undo or repeat a verb (`unarchive`, `reopen`), with the word they add. */
-const VERB_PREFIXES: [string, string][] = [["un", "undo"], ["re", "again"]];
+/**
+ * Prefixes that undo, repeat or return a verb (`unarchive`, `reopen`, `refund`), with the words
+ * they add (`re-` means again or back).
+ */
+const VERB_PREFIXES: [string, string[]][] = [["un", ["undo"]], ["re", ["again", "back"]]];
 
 /**
  * The words related to a term of an action name, with weights: the thesaurus's, and for a verb
- * with a prefix that undoes or repeats it (`unreject`), the verb and that meaning (`reject`,
- * `undo`).
+ * with a prefix that undoes, repeats or returns it (`unreject`, `reopen`), the verb and that
+ * meaning (`reject`, `undo`; `open`, `again`, `back`).
  */
 function relatedToAction(term: string): Map<string, number> {
   const related = new Map<string, number>();
@@ -318,11 +321,11 @@ function relatedToAction(term: string): Map<string, number> {
   };
   {
     for (const [other, weight] of relatedTerms(term)) add(other, weight);
-    for (const [prefix, meaning] of VERB_PREFIXES) {
+    for (const [prefix, meanings] of VERB_PREFIXES) {
       const rest = term.slice(prefix.length);
       if (term.startsWith(prefix) && rest.length >= 4 && hasEntry(rest)) {
         add(rest, TIER_WEIGHTS[0]);
-        add(meaning, TIER_WEIGHTS[0]);
+        for (const meaning of meanings) add(meaning, TIER_WEIGHTS[0]);
       }
     }
   }

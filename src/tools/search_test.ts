@@ -192,6 +192,16 @@ Deno.test("an action named with un- is found by undoing its verb", () => {
   assert.equal(names(SIGNING, "reject the application")[0], "signer_reject-application");
 });
 
+Deno.test("an action named with re- is found by bringing its thing back", () => {
+  const tools = appTools("todo", [
+    ["reopen-task", "Reopen Task", "Reopens a completed task.", "update-data-record"],
+    ["list-tasks", "List Tasks", "Lists the active tasks of a project.", "list-data-records"],
+    ["get-task", "Get Task", "Gets a task.", "find-data-record-by-id"],
+  ]);
+  assert.equal(names(tools, "bring the task back")[0], "todo_reopen-task");
+  assert.equal(names(tools, "I need that task back")[0], "todo_reopen-task");
+});
+
 Deno.test("words a request negates do not count for it", () => {
   assert.equal(names(SIGNING, "send the envelope")[0], "signer_send-envelope");
   assert.equal(
