@@ -10,7 +10,9 @@ import { createHandler } from "./src/http/handler.ts";
 import { originPolicyWarnings } from "./src/http/origin_guard.ts";
 import { openKv } from "./src/kv.ts";
 import { createLogger } from "./src/log.ts";
+import { createBufferedSink } from "./src/log_sink.ts";
 import { canReadEnvironment, missingPermissions } from "./src/permissions.ts";
+import { warmUp } from "./src/warm_up.ts";
 
 function fail(message: string): never {
   // deno-lint-ignore no-console
@@ -40,7 +42,11 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  // Request lines are batched into one write every few ms (see log_sink.ts). With OpenTelemetry
+  // on, each line goes through console.log, which Deno exports as one log record per line.
+  const logSink = Deno.env.get("OTEL_DENO") === "true" ? undefined : createBufferedSink();
+  const logger = createLogger(config.logLevel, logSink?.sink);
+  globalThis.addEventListener("unload", () => logSink?.flush());
   for (
     const warning of originPolicyWarnings({
       bindHost: config.host,
@@ -74,6 +80,10 @@ async function main(): Promise<void> {
     logger,
     apiFactory: createIntegrationAppApiFactory(apiOptionsFromConfig(config)),
   });
+  // Compile the request paths before the first request needs them (see warm_up.ts).
+  const warming = performance.now();
+  const warm = await warmUp(config).catch((error) => ({ error }));
+  logger.debug("warmed up", { ...warm, ms: Math.round(performance.now() - warming) });
   let server: Deno.HttpServer;
   try {
     server = Deno.serve({
@@ -93,10 +103,14 @@ async function main(): Promise<void> {
     logger.info("shutting down", { signal });
     const grace = new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs));
     await Promise.race([
-      server.shutdown().then(() => services.background.drain()),
+      // Open subscriptions/listen streams end first (gracefully), or shutdown would wait on them.
+      services.changes.close()
+        .then(() => server.shutdown())
+        .then(() => services.background.drain()),
       grace,
     ]);
     kv.close();
+    logSink?.flush();
     Deno.exit(0);
   };
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -1,353 +1,438 @@
 /**
- * `deno task bench`: the fake Integration.app API (with a latency per request), the server
- * in this process, and the official MCP SDK client in a worker. Prints a table of latencies,
- * each set against the fake's own latency measured in the same run, and writes the figures as
- * JSON to bench/results/.
+ * `deno task bench`: what users get. The fake Integration.app API (with a latency per
+ * request) runs in a worker, the official MCP SDK client in another, and the server as its own
+ * process (`main.ts` with the start task's permissions, the default on-disk KV in a fresh
+ * folder), all on 127.0.0.1. Every figure is measured in `--runs` separate runs, each on a
+ * fresh server process and KV, and reported as the median of the runs with their range,
+ * beside the floor (the fake alone, called with `fetch`) measured in the same runs. Prints the
+ * README's Markdown table and writes the figures as JSON to bench/results/.
  *
- * Flags: --latency=MS (20) --connections=N (20) --actions=N (50) --large (100 x 100)
- * --calls=N (500 at concurrency 1, 4N at 16) --warm=N (60) --cold=N (8) --idle=N (1000) --queries=N (60)
- * --out=FILE.
+ * Flags: --runs=N (3) --in-process (the handler in this process instead) --latency=MS (20)
+ * --connections=N (20) --actions=N (50) --calls=N (300 at concurrency 1, 4N at 16) --warm=N (30)
+ * --cold=N (6) --idle=N (200) --queries=N (60) --cpu-prof (V8 CPU profiles of the server
+ * processes, into bench/results/profiles/) --out=FILE.
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { createServices } from "../src/app.ts";
-import { loadConfig } from "../src/config.ts";
-import { createHandler } from "../src/http/handler.ts";
-import {
-  apiOptionsFromConfig,
-  createIntegrationAppApiFactory,
-} from "../src/integration_app/client.ts";
-import { createLogger } from "../src/log.ts";
 import type { LoadResult } from "./load_worker.ts";
-import { WorkerRpc } from "./rpc.ts";
-import { renderTable, round1, type Row, summarize, type Summary } from "./stats.ts";
+import { WorkerRpc } from "../tests/support/worker_rpc.ts";
+import {
+  type ServerUnderTest,
+  type ServerUnderTestOptions,
+  startInProcess,
+  startServerProcess,
+} from "./server_under_test.ts";
+import { renderTable, round1, type Row, type Spread, spread, summarize } from "./stats.ts";
 import { BIG_CUSTOMER, calledToolName, type WorkspaceSize } from "./workspace.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
   options: {
+    runs: { type: "string", default: "3" },
+    "in-process": { type: "boolean", default: false },
     latency: { type: "string", default: "20" },
     connections: { type: "string", default: "20" },
     actions: { type: "string", default: "50" },
-    large: { type: "boolean", default: false },
-    calls: { type: "string", default: "500" },
-    warm: { type: "string", default: "60" },
-    cold: { type: "string", default: "8" },
-    idle: { type: "string", default: "1000" },
+    calls: { type: "string", default: "300" },
+    warm: { type: "string", default: "30" },
+    cold: { type: "string", default: "6" },
+    idle: { type: "string", default: "200" },
     queries: { type: "string", default: "60" },
+    "cpu-prof": { type: "boolean", default: false },
     out: { type: "string" },
   },
 });
 
 function positive(name: string, value: string | undefined): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`Invalid --${name}: ${value}`);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`Invalid --${name}: ${value}`);
   return n;
 }
 
+const runs = positive("runs", flags.runs);
+const inProcess = flags["in-process"];
 const latencyMs = positive("latency", flags.latency);
-const connections = flags.large ? 100 : positive("connections", flags.connections);
-const actions = flags.large ? 100 : positive("actions", flags.actions);
+const connections = positive("connections", flags.connections);
+const actions = positive("actions", flags.actions);
 const callCount = positive("calls", flags.calls);
 const warmCount = positive("warm", flags.warm);
-const coldCount = Math.max(1, positive("cold", flags.cold));
+const coldCount = positive("cold", flags.cold);
 const idleCount = positive("idle", flags.idle);
-const queryCount = Math.max(1, positive("queries", flags.queries));
-const CONCURRENCY = [1, 16] as const;
+const queryCount = positive("queries", flags.queries);
+const RESULTS = new URL("./results/", import.meta.url).pathname;
 
 // Loopback only, never through a proxy.
 Deno.env.set("NO_PROXY", "127.0.0.1,localhost");
 Deno.env.set("no_proxy", "127.0.0.1,localhost");
 
+// Customers of one run (every run has a fresh server and KV, so they are new to it each time):
+// customer-0 is the warm one; then the first customer after the start, two that warm the
+// server up, the cold samples, and 16 for calls at concurrency 16.
 const customerOf = (i: number): string => `customer-${i}`;
-// customer-0: warm sessions, idle sessions, calls at concurrency 1; then one per cold sample;
-// then one per loop at concurrency 16.
-const coldCustomers = Array.from({ length: coldCount }, (_, i) => customerOf(1 + i));
-const loadCustomers = Array.from({ length: 16 }, (_, i) => customerOf(1 + coldCount + i));
+const FIRST = 1;
+const warmUpCustomers = [2, 3].map(customerOf);
+const coldCustomers = Array.from({ length: coldCount }, (_, i) => customerOf(4 + i));
+const loadCustomers = Array.from({ length: 16 }, (_, i) => customerOf(4 + coldCount + i));
 const size: WorkspaceSize = {
   connections,
   actions,
-  customers: 1 + coldCount + 16,
+  customers: 4 + coldCount + 16,
   big: { connections: 100, actions: 100 },
 };
 
-function gc(): void {
-  const collect = (globalThis as { gc?: () => void }).gc;
-  if (collect) { for (let i = 0; i < 3; i++) collect(); }
-}
-
-function signed(value: number): string {
-  return `${value >= 0 ? "+" : ""}${round1(value)}`;
-}
-
-function ms(value: number): string {
-  return `${round1(value)} ms`;
+/** What one run measured (ms unless named otherwise). */
+interface RunFigures {
+  startupMs: number;
+  firstAfterStart: number;
+  coldNewCustomer: number;
+  coldUpstreamRequests: number;
+  warmList: number;
+  /** The same for a 2026-07-28 client (the official SDK client 2.x). */
+  warmListModern: number;
+  warmListings: number;
+  tools: number;
+  calls: Record<"c1" | "c16", {
+    p50: number;
+    p99: number;
+    floorP50: number;
+    floorP99: number;
+    throughput: number;
+    floorThroughput: number;
+    errors: number;
+    firstError?: string;
+  }>;
+  /** A 2026-07-28 client's calls at concurrency 1: p50 and the floor's p50 of the same run. */
+  modernCall: { p50: number; floorP50: number; errors: number };
+  idleSessionKiB: number;
+  idleErrors: number;
+  search: number;
+  searchTools: number;
 }
 
 const fakeWorker = new WorkerRpc(new URL("./fake_worker.ts", import.meta.url));
 const load = new WorkerRpc(new URL("./load_worker.ts", import.meta.url));
-let kv: Deno.Kv | undefined;
-let idle: (() => Promise<void>) | undefined;
-let server: Deno.HttpServer<Deno.NetAddr> | undefined;
 const deadline = setTimeout(() => {
   // deno-lint-ignore no-console
-  console.error("Benchmark took longer than 10 minutes: stopping");
+  console.error("Benchmark took longer than 20 minutes: stopping");
   Deno.exit(2);
-}, 10 * 60_000);
+}, 20 * 60_000);
 
-const loadBefore = Deno.loadavg();
-try {
-  const { url: fakeUrl } = await fakeWorker.call<{ url: string }>("start", { size, latencyMs });
+function print(line: string): void {
+  // deno-lint-ignore no-console
+  console.log(line);
+}
+
+const median = (values: number[]): number => spread(values).median;
+
+async function oneRun(run: number, fakeUrl: string): Promise<RunFigures> {
   const token = (customerId: string) => fakeWorker.call<string>("token", { customerId });
   const requests = () =>
     fakeWorker.call<{ total: number; byRoute: Record<string, number> }>("requests");
   const clearRequests = () => fakeWorker.call("clearRequests");
+  const dir = await Deno.makeTempDir({ dir: RESULTS, prefix: "run-" });
+  const options: ServerUnderTestOptions = {
+    apiUrl: fakeUrl,
+    dir,
+    env: {
+      // The per-customer limits stay on (their cost is measured) but out of reach: one
+      // customer opens hundreds of sessions in a few seconds here.
+      RATE_LIMIT_PER_SECOND: "100000",
+      RATE_LIMIT_BURST: "100000",
+      TOOL_CALL_RATE_LIMIT_PER_SECOND: "100000",
+      TOOL_CALL_RATE_LIMIT_BURST: "100000",
+      // The call log and the result cap are on by default; these let a run compare.
+      ...Object.fromEntries(
+        ["CALL_LOG_MAX_PER_CUSTOMER", "MAX_RESULT_BYTES", "LOG_ARGUMENT_VALUES"]
+          .map((name) => [name, Deno.env.get(name)]).filter(([, value]) => value !== undefined),
+      ),
+      // Room for every customer of the run: this measures the cache, not reloads from KV.
+      CATALOG_MEMORY_TOOLS: String(
+        Math.max(100_000, Math.ceil((size.customers * connections * actions + 100 * 100) * 1.2)),
+      ),
+    },
+    cpuProfDir: flags["cpu-prof"] ? `${RESULTS}profiles` : undefined,
+  };
+  let server: ServerUnderTest | undefined;
+  try {
+    server = inProcess ? await startInProcess(options) : await startServerProcess(options);
+    const mcpUrl = server.mcpUrl;
+    type Sessions = LoadResult & { tools: number };
+    const sessions = (tokens: string[], query?: string) =>
+      load.call<Sessions>("sessions", { mcpUrl, tokens, query });
 
-  const config = loadConfig({
-    HOST: "127.0.0.1",
-    PORT: "0",
-    INTEGRATION_APP_API_URL: fakeUrl,
-    KV_PATH: ":memory:",
-    LOG_LEVEL: "warn",
-    // The per-tenant limits stay on (their cost is measured) but out of reach: one tenant
-    // opens 1,000 sessions in a few seconds here.
-    RATE_LIMIT_PER_SECOND: "100000",
-    RATE_LIMIT_BURST: "100000",
-    TOOL_CALL_RATE_LIMIT_PER_SECOND: "100000",
-    TOOL_CALL_RATE_LIMIT_BURST: "100000",
-    // Room for every tenant of the run: this measures the cache, not reloads from KV.
-    // The call log and the result cap are on by default; these let a run compare.
-    ...Object.fromEntries(
-      ["CALL_LOG_MAX_PER_CUSTOMER", "MAX_RESULT_BYTES", "LOG_ARGUMENT_VALUES"]
-        .map((name) => [name, Deno.env.get(name)]).filter(([, value]) => value !== undefined),
-    ),
-    CATALOG_MEMORY_TOOLS: String(
-      Math.max(100_000, Math.ceil((size.customers * connections * actions + 100 * 100) * 1.2)),
-    ),
-  });
-  kv = await Deno.openKv(":memory:");
-  const services = createServices({
-    config,
-    kv,
-    logger: createLogger(config.logLevel),
-    apiFactory: createIntegrationAppApiFactory(apiOptionsFromConfig(config)),
-  });
-  idle = () => services.background.drain();
-  server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    createHandler(services),
-  );
-  const mcpUrl = `http://127.0.0.1:${server.addr.port}/mcp`;
-  const mainToken = await token(customerOf(0));
-  const tool = calledToolName();
-  const args = { email: "ada@example.com", name: "Ada Lovelace" };
-  const runUrl = `${fakeUrl}/connections/conn_0_0/actions/${tool.split("_")[1]}/run`;
+    // The first request after the start: a new customer (token check, catalog build) on a
+    // server that has served nothing yet.
+    const first = await sessions([await token(customerOf(FIRST))]);
+    if (first.errors) throw new Error(`First session failed: ${first.firstError}`);
 
-  // 2. Cold: a new tenant, empty cache (token check + catalog build).
-  await clearRequests();
-  const coldTokens = await Promise.all(coldCustomers.map(token));
-  const cold = await load.call<LoadResult & { tools: number }>("sessions", {
-    mcpUrl,
-    tokens: coldTokens,
-  });
-  const coldRequests = await requests();
-
-  // 3. Warm: more sessions of a tenant whose catalog is cached.
-  await load.call("sessions", { mcpUrl, tokens: [mainToken] });
-  await clearRequests();
-  const warm = await load.call<LoadResult & { tools: number }>("sessions", {
-    mcpUrl,
-    tokens: Array.from({ length: warmCount }, () => mainToken),
-  });
-  const warmRequests = await requests();
-  const warmListings = Object.entries(warmRequests.byRoute)
-    .filter(([route]) => route !== "POST /connections/{id}/actions/{key}/run")
-    .reduce((sum, [, n]) => sum + n, 0);
-
-  // 4. tools/call at concurrency 1 and 16, in steady state: the catalogs of the tenants are
-  // built (and written to KV) first, so no cold start falls into the timed calls.
-  const loadTokens = await Promise.all(loadCustomers.map(token));
-  await load.call("sessions", { mcpUrl, tokens: loadTokens });
-  await services.background.drain();
-  // The physical floor, the fake alone by direct fetch at the same concurrency, is measured
-  // right before and right after the server's calls (see load_worker.ts).
-  const calls: Record<number, LoadResult> = {};
-  const floor: Record<number, Summary> = {};
-  for (const concurrency of CONCURRENCY) {
+    // A new customer on a server that has served others.
+    await sessions(await Promise.all(warmUpCustomers.map(token)));
     await clearRequests();
-    const result = await load.call<{ calls: LoadResult; floor: LoadResult }>("calls", {
+    const cold = await sessions(await Promise.all(coldCustomers.map(token)));
+    const coldRequests = await requests();
+    if (cold.errors) throw new Error(`Cold sessions failed: ${cold.firstError}`);
+
+    // Warm: new sessions of a customer whose token check and catalog are cached.
+    const mainToken = await token(customerOf(0));
+    await sessions([mainToken, mainToken, mainToken]);
+    await clearRequests();
+    const warm = await sessions(Array.from({ length: warmCount }, () => mainToken));
+    const warmRequests = await requests();
+    const warmListings = Object.entries(warmRequests.byRoute)
+      .filter(([route]) => route !== "POST /connections/{id}/actions/{key}/run")
+      .reduce((sum, [, n]) => sum + n, 0);
+    // The same for a 2026-07-28 client: no session, a discovery, then the listing.
+    await load.call("modernSessions", { mcpUrl, tokens: [mainToken, mainToken] });
+    const warmModern = await load.call<Sessions>("modernSessions", {
       mcpUrl,
-      tokens: concurrency === 1 ? [mainToken] : loadTokens,
-      concurrency,
-      count: concurrency === 1 ? callCount : callCount * 4,
-      warmup: concurrency * 25,
+      tokens: Array.from({ length: warmCount }, () => mainToken),
+    });
+    if (warmModern.errors) throw new Error(`2026 sessions failed: ${warmModern.firstError}`);
+
+    // tools/call at concurrency 1 and 16, steady state (catalogs built and stored first);
+    // the floor is measured right before and right after, at the same concurrency.
+    const tool = calledToolName();
+    const args = { email: "ada@example.com", name: "Ada Lovelace" };
+    const runUrl = `${fakeUrl}/connections/conn_0_0/actions/${tool.split("_")[1]}/run`;
+    const loadTokens = await Promise.all(loadCustomers.map(token));
+    await sessions(loadTokens);
+    const calls = {} as RunFigures["calls"];
+    for (const concurrency of [1, 16] as const) {
+      const result = await load.call<{ calls: LoadResult; floor: LoadResult }>("calls", {
+        mcpUrl,
+        tokens: concurrency === 1 ? [mainToken] : loadTokens,
+        concurrency,
+        count: concurrency === 1 ? callCount : callCount * 4,
+        warmup: concurrency * 25,
+        tool,
+        args,
+        floor: { url: runUrl, token: mainToken },
+      });
+      const s = summarize(result.calls.latencies);
+      const f = summarize(result.floor.latencies);
+      calls[concurrency === 1 ? "c1" : "c16"] = {
+        p50: s.p50,
+        p99: s.p99,
+        floorP50: f.p50,
+        floorP99: f.p99,
+        throughput: result.calls.latencies.length / (result.calls.wallMs / 1000),
+        floorThroughput: result.floor.latencies.length / (result.floor.wallMs / 1000),
+        errors: result.calls.errors,
+        firstError: result.calls.firstError,
+      };
+    }
+
+    // tools/call of a 2026-07-28 client at concurrency 1, against the floor measured above.
+    const modern = await load.call<LoadResult>("modernCalls", {
+      mcpUrl,
+      token: mainToken,
+      count: callCount,
       tool,
       args,
-      floor: { url: runUrl, token: mainToken },
     });
-    calls[concurrency] = result.calls;
-    floor[concurrency] = summarize(result.floor.latencies);
+
+    // Memory per idle session: after a warm-up of as many sessions (the heap grows to its
+    // working size), the RSS added by opening `idleCount` more, a second after each batch.
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 1000));
+    const idle = (count: number) =>
+      load.call<LoadResult>("idleSessions", { mcpUrl, token: mainToken, count, concurrency: 16 });
+    const warmIdle = await idle(idleCount);
+    await settle();
+    const rssBefore = await server.rssBytes();
+    const idled = await idle(idleCount);
+    await settle();
+    const rssAfter = await server.rssBytes();
+
+    // enable-tools {query} on the big customer's catalog (10,000 tools).
+    const bigToken = await token(BIG_CUSTOMER);
+    const big = await sessions([bigToken]);
+    const enable = await load.call<LoadResult & { enabled: number; first: number }>(
+      "enableTools",
+      { mcpUrl, token: bigToken, queries: searchQueries(queryCount) },
+    );
+
+    print(`# run ${run + 1}/${runs} done (server started in ${round1(server.startupMs)} ms)`);
+    return {
+      startupMs: server.startupMs,
+      firstAfterStart: first.latencies[0] as number,
+      coldNewCustomer: median(cold.latencies),
+      coldUpstreamRequests: coldRequests.total / coldCount,
+      warmList: median(warm.latencies),
+      warmListModern: median(warmModern.latencies),
+      warmListings,
+      tools: warm.tools,
+      calls,
+      modernCall: {
+        p50: median(modern.latencies),
+        floorP50: calls.c1.floorP50,
+        errors: modern.errors,
+      },
+      idleSessionKiB: (rssAfter - rssBefore) / 1024 / idleCount,
+      idleErrors: warmIdle.errors + idled.errors,
+      search: median(enable.latencies),
+      searchTools: big.tools,
+    };
+  } finally {
+    await server?.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
-  const floor1 = floor[1] as Summary;
+}
 
-  // 5. Memory of idle sessions.
-  await clearRequests();
-  gc();
-  const before = Deno.memoryUsage();
-  const idled = await load.call<LoadResult>("idleSessions", {
-    mcpUrl,
-    token: mainToken,
-    count: idleCount,
-    concurrency: 16,
-  });
-  gc();
-  const after = Deno.memoryUsage();
+const ms = (value: number): string => `${value.toFixed(1)} ms`;
+const num = (value: number): string => value.toFixed(1);
+const signed = (value: number): string => `${value >= 0 ? "+" : ""}${value.toFixed(1)}`;
+const whole = (value: number): string => String(Math.round(value));
 
-  // 6. enable-tools {query} on the big customer's catalog.
-  const bigToken = await token(BIG_CUSTOMER);
-  const warmBig = await load.call<LoadResult & { tools: number }>("sessions", {
-    mcpUrl,
-    tokens: [bigToken],
-  });
-  const queries = searchQueries(queryCount);
-  const enable = await load.call<LoadResult & { enabled: number; first: number }>("enableTools", {
-    mcpUrl,
-    token: bigToken,
-    queries,
-  });
+/** `median unit (min–max)`, e.g. `8.1 ms (7.9–9.4)`. */
+function show(s: Spread, unit = " ms", format: (v: number) => string = num): string {
+  if (s.runs === 0) return "-";
+  const median = `${format(s.median)}${unit}`;
+  return s.runs === 1 ? median : `${median} (${format(s.min)}–${format(s.max)})`;
+}
 
-  // Report.
-  const coldS = summarize(cold.latencies);
-  const warmS = summarize(warm.latencies);
-  const enableS = summarize(enable.latencies);
-  const coldTarget = 4 * latencyMs + 50;
-  // The listing targets are set for the default workspace (1,000 tools).
-  const listingTargets = connections * actions === 1000;
-  const rows: Row[] = [
-    {
-      metric: `cold initialize+tools/list (${cold.tools} tools, new tenant) p50`,
-      value: ms(coldS.p50),
-      floor: `${ms(floor1.p50)} x1 call`,
-      overhead: `${round1(coldS.p50 / floor1.p50)} x floor`,
-      target: listingTargets ? `<= ${coldTarget} ms` : undefined,
-      ok: listingTargets ? coldS.p50 <= coldTarget : undefined,
-    },
-    {
-      metric: "cold initialize+tools/list p95",
-      value: ms(coldS.p95),
-    },
-    {
-      metric: `warm initialize+tools/list (${warm.tools} tools) p50`,
-      value: ms(warmS.p50),
-      target: listingTargets ? "<= 15 ms" : undefined,
-      ok: listingTargets ? warmS.p50 <= 15 : undefined,
-    },
-    { metric: "warm initialize+tools/list p95", value: ms(warmS.p95) },
-    {
-      metric: "upstream requests per cold session",
-      value: String(round1(coldRequests.total / coldCount)),
-    },
-    {
-      metric: "upstream requests per warm session (listings)",
-      value: `${round1(warmRequests.total / warmCount)} (${warmListings})`,
-      target: "0 listings",
-      ok: warmListings === 0,
-    },
-  ];
-  for (const concurrency of CONCURRENCY) {
-    const result = calls[concurrency] as LoadResult;
-    const s = summarize(result.latencies);
-    const f = floor[concurrency] as Summary;
-    for (const p of ["p50", "p95", "p99"] as const) {
-      const limit = p === "p50" ? 3 : p === "p99" ? 10 : undefined;
-      rows.push({
-        metric: `tools/call c=${concurrency} ${p}`,
-        value: ms(s[p]),
-        floor: ms(f[p]),
-        overhead: ms(s[p] - f[p]),
-        target: limit !== undefined ? `<= ${limit} ms over` : undefined,
-        ok: limit !== undefined ? s[p] - f[p] <= limit : undefined,
-      });
-    }
+function report(all: RunFigures[]): Row[] {
+  const of = (pick: (r: RunFigures) => number): Spread => spread(all.map(pick));
+  const tools = all[0]?.tools ?? 0;
+  const defaultWorkspace = connections * actions === 1000 && latencyMs === 20;
+  const target = (limit: number, value: number, unit = "ms") =>
+    defaultWorkspace ? { target: `<= ${limit} ${unit}`, ok: value <= limit } : {};
+  const rows: Row[] = [];
+  rows.push({
+    figure: "Start: process spawned to listening (warm-up included)",
+    measured: show(of((r) => r.startupMs)),
+  });
+  const first = of((r) => r.firstAfterStart);
+  rows.push({
+    figure: "First request after a start (connect + list, new customer)",
+    measured: show(first),
+    ...target(200, first.median),
+  });
+  const cold = of((r) => r.coldNewCustomer);
+  rows.push({
+    figure: `New customer, cold connect + list (${tools} tools)`,
+    measured: show(cold),
+    floor: `${ms(median(all.map((r) => r.calls.c1.floorP50)))} per upstream call`,
+    ...target(110, cold.median),
+  });
+  const warm = of((r) => r.warmList);
+  rows.push({
+    figure: `Warm connect + list, 2025-11-25 client (${tools} tools)`,
+    measured: show(warm),
+    ...target(12, warm.median),
+  });
+  const warmModern = of((r) => r.warmListModern);
+  rows.push({
+    figure: `Warm connect + list, 2026-07-28 client (${tools} tools)`,
+    measured: show(warmModern),
+    ...target(8, warmModern.median),
+  });
+  for (const c of ["c1", "c16"] as const) {
+    const n = c === "c1" ? 1 : 16;
+    const p50 = of((r) => r.calls[c].p50 - r.calls[c].floorP50);
+    const p99 = of((r) => r.calls[c].p99 - r.calls[c].floorP99);
     rows.push({
-      metric: `tools/call c=${concurrency} throughput`,
-      value: `${Math.round(result.latencies.length / (result.wallMs / 1000))} calls/s`,
-      floor: `${Math.round((concurrency * 1000) / f.mean)} calls/s`,
+      figure: `tools/call overhead p50, concurrency ${n}`,
+      measured: show(p50, " ms", signed),
+      floor: ms(median(all.map((r) => r.calls[c].floorP50))),
+      ...target(n === 1 ? 1.5 : 3, p50.median),
     });
     rows.push({
-      metric: `tools/call c=${concurrency} errors`,
-      value: `${result.errors} of ${result.latencies.length + result.errors}`,
-      target: "0",
-      ok: result.errors === 0,
+      figure: `tools/call overhead p99, concurrency ${n}`,
+      measured: show(p99, " ms", signed),
+      floor: ms(median(all.map((r) => r.calls[c].floorP99))),
+      ...target(10, p99.median),
     });
   }
-  const rssDelta = (after.rss - before.rss) / 1024 / 1024;
-  rows.push(
-    {
-      metric: `RSS after ${idleCount} idle sessions`,
-      value: `${signed(rssDelta)} MB (heap ${
-        signed((after.heapUsed - before.heapUsed) / 1024 / 1024)
-      } MB)`,
-      target: "<= 50 MB",
-      ok: rssDelta <= 50 && idled.errors === 0,
-    },
-    {
-      metric: `enable-tools {query} on ${warmBig.tools} tools p50`,
-      value: ms(enableS.p50),
-      overhead: `p95 ${ms(enableS.p95)}, first ${ms(enable.first)}`,
-      target: "<= 20 ms",
-      ok: enableS.p50 <= 20,
-    },
+  const ratio = of((r) => (100 * r.calls.c16.throughput) / r.calls.c16.floorThroughput);
+  rows.push({
+    figure: "Throughput, concurrency 16 (calls/s, % of floor)",
+    measured: `${show(of((r) => r.calls.c16.throughput), "", whole)}, ${show(ratio, " %", whole)}`,
+    floor: show(of((r) => r.calls.c16.floorThroughput), "", whole),
+    ...(defaultWorkspace ? { target: ">= 90 % of floor", ok: ratio.median >= 90 } : {}),
+  });
+  const modernCall = of((r) => r.modernCall.p50 - r.modernCall.floorP50);
+  rows.push({
+    figure: "tools/call overhead p50, concurrency 1, 2026-07-28 client",
+    measured: show(modernCall, " ms", signed),
+    floor: ms(median(all.map((r) => r.modernCall.floorP50))),
+    ...target(1.5, modernCall.median),
+  });
+  const idle = of((r) => r.idleSessionKiB);
+  rows.push({
+    figure: `RSS per idle session (${idleCount} sessions, after as many)`,
+    measured: show(idle, " KiB"),
+    target: "<= 50 KiB",
+    ok: idle.median <= 50,
+  });
+  const search = of((r) => r.search);
+  rows.push({
+    figure: `enable-tools {query}, ${all[0]?.searchTools ?? 0} tools (p50)`,
+    measured: show(search),
+    target: "<= 20 ms",
+    ok: search.median <= 20,
+  });
+  const listings = all.reduce((sum, r) => sum + r.warmListings, 0);
+  rows.push({
+    figure: "Upstream requests: cold session / warm session listings",
+    measured: `${round1(median(all.map((r) => r.coldUpstreamRequests)))} / ${listings}`,
+    target: "- / 0",
+    ok: listings === 0,
+  });
+  const errors = all.reduce(
+    (sum, r) => sum + r.calls.c1.errors + r.calls.c16.errors + r.modernCall.errors,
+    0,
   );
+  rows.push({
+    figure: "Errors (calls, idle sessions)",
+    measured: `${errors}, ${all.reduce((sum, r) => sum + r.idleErrors, 0)}`,
+    target: "0",
+    ok: errors === 0 && all.every((r) => r.idleErrors === 0),
+  });
+  return rows;
+}
 
-  const table = renderTable(rows);
+const loadBefore = Deno.loadavg();
+try {
+  await Deno.mkdir(RESULTS, { recursive: true });
+  const { url: fakeUrl } = await fakeWorker.call<{ url: string }>("start", { size, latencyMs });
+  const all: RunFigures[] = [];
+  for (let run = 0; run < runs; run++) all.push(await oneRun(run, fakeUrl));
   const loadAfter = Deno.loadavg();
-  const heading = `Workspace ${connections} connections x ${actions} actions, fake latency ` +
-    `${latencyMs} ms, ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}; ` +
-    `load average ${loadBefore[0]?.toFixed(2)} before, ${loadAfter[0]?.toFixed(2)} after ` +
-    `(other processes on the machine show up in the tails)`;
-  // deno-lint-ignore no-console
-  console.log(`${heading}\n\n${table}`);
-
-  const result = {
-    at: new Date().toISOString(),
-    deno: Deno.version.deno,
-    cpus: navigator.hardwareConcurrency,
-    loadAverage: { before: loadBefore, after: loadAfter },
-    workspace: { connections, actions, latencyMs },
-    floor,
-    cold: { ...coldS, tools: cold.tools, errors: cold.errors, requests: coldRequests },
-    warm: { ...warmS, tools: warm.tools, errors: warm.errors, requests: warmRequests },
-    calls: Object.fromEntries(
-      Object.entries(calls).map(([c, r]) => [c, {
-        ...summarize(r.latencies),
-        errors: r.errors,
-        firstError: r.firstError,
-        throughput: r.latencies.length / (r.wallMs / 1000),
-      }]),
-    ),
-    idle: {
-      sessions: idleCount,
-      errors: idled.errors,
-      firstError: idled.firstError,
-      rssDeltaMb: rssDelta,
-      heapDeltaMb: (after.heapUsed - before.heapUsed) / 1024 / 1024,
-    },
-    enableTools: { ...enableS, tools: warmBig.tools, first: enable.first, enabled: enable.enabled },
-    rows,
-  };
-  const out = flags.out ??
-    new URL(`./results/bench-${result.at.replace(/[:.]/g, "-")}.json`, import.meta.url).pathname;
-  await Deno.mkdir(new URL("./results/", import.meta.url), { recursive: true });
-  await Deno.writeTextFile(out, JSON.stringify(result, null, 2) + "\n");
-  // deno-lint-ignore no-console
-  console.log(`\nJSON: ${out}`);
+  const rows = report(all);
+  const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(" ");
+  const heading =
+    `${runs} runs, each on a fresh ${
+      inProcess ? "in-process server" : "server process"
+    } and KV; workspace ${connections} connections x ${actions} actions, fake latency ` +
+    `${latencyMs} ms; ${navigator.hardwareConcurrency} CPUs, Deno ${Deno.version.deno}; ` +
+    `load average ${load(loadBefore)} at start, ${load(loadAfter)} at end`;
+  print(`\n${heading}\n\n${renderTable(rows)}`);
+  if (inProcess && runs > 1) {
+    print("\n(in-process: runs after the first start on compiled code, unlike a new process)");
+  }
+  const at = new Date().toISOString();
+  const out = flags.out ?? `${RESULTS}bench-${at.replace(/[:.]/g, "-")}.json`;
+  await Deno.writeTextFile(
+    out,
+    JSON.stringify(
+      {
+        at,
+        deno: Deno.version.deno,
+        cpus: navigator.hardwareConcurrency,
+        loadAverage: { start: loadBefore, end: loadAfter },
+        mode: inProcess ? "in-process" : "process",
+        workspace: { connections, actions, latencyMs },
+        runs: all,
+        rows,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
+  print(`\nJSON: ${out}`);
 } finally {
   clearTimeout(deadline);
-  await server?.shutdown();
-  await idle?.();
-  kv?.close();
   await fakeWorker.call("stop").catch(() => {});
   fakeWorker.terminate();
   load.terminate();

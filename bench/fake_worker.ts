@@ -4,7 +4,7 @@
  * @module
  */
 import { FakeIntegrationApp } from "../tests/support/fake_integration_app.ts";
-import { serveRpc } from "./rpc.ts";
+import { serveRpc } from "../tests/support/worker_rpc.ts";
 import { benchWorkspace, type WorkspaceSize } from "./workspace.ts";
 
 let fake: FakeIntegrationApp | undefined;

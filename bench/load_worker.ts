@@ -5,7 +5,8 @@
  * @module
  */
 import { Client, StreamableHTTPClientTransport } from "../src/mcp/sdk_client.ts";
-import { serveRpc } from "./rpc.ts";
+import { connectModernClient, type ModernClient } from "../src/mcp/modern_client.ts";
+import { serveRpc } from "../tests/support/worker_rpc.ts";
 
 /** Latencies in ms plus what went wrong. */
 export interface LoadResult {
@@ -80,6 +81,48 @@ serveRpc({
     });
     await Promise.all(clients.map((client) => client.close()));
     return { ...result, tools };
+  },
+
+  /**
+   * A 2026-07-28 client (the official SDK client 2.x, stateless) per token, one after another:
+   * its connect (discovery) and `tools/list`, parsing included.
+   */
+  async modernSessions(p: { mcpUrl: string; tokens: string[] }): Promise<
+    LoadResult & { tools: number }
+  > {
+    let tools = 0;
+    const clients: ModernClient[] = [];
+    let index = 0;
+    const result = await drive(1, p.tokens.length, async () => {
+      const client = await connectModernClient(p.mcpUrl, p.tokens[index++] as string);
+      clients.push(client);
+      tools = (await client.listTools(undefined, { cacheMode: "bypass" })).tools.length;
+    });
+    await Promise.all(clients.map((client) => client.close()));
+    return { ...result, tools };
+  },
+
+  /** `tools/call` of a 2026-07-28 client, `count` calls one after another after a warm-up. */
+  async modernCalls(p: {
+    mcpUrl: string;
+    token: string;
+    count: number;
+    tool: string;
+    args: Record<string, unknown>;
+  }): Promise<LoadResult> {
+    const client = await connectModernClient(p.mcpUrl, p.token);
+    try {
+      const call = async (): Promise<void> => {
+        const result = await client.callTool({ name: p.tool, arguments: p.args });
+        if (result.isError) {
+          throw new Error(`Tool error: ${JSON.stringify(result.content).slice(0, 300)}`);
+        }
+      };
+      await drive(1, 25, call);
+      return await drive(1, p.count, call);
+    } finally {
+      await client.close();
+    }
   },
 
   /**

@@ -37,26 +37,50 @@ export function round1(value: number): number {
   return Math.round(value * 10) / 10;
 }
 
+/** The median and range of one figure over the runs of a benchmark. */
+export interface Spread {
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+}
+
+/** Median (the mean of the two middle values for an even count), min and max of `values`. */
+export function spread(values: readonly number[]): Spread {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return { median: Number.NaN, min: Number.NaN, max: Number.NaN, runs: 0 };
+  const mid = Math.floor(sorted.length / 2);
+  const median = sorted.length % 2
+    ? sorted[mid] as number
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return {
+    median,
+    min: sorted[0] as number,
+    max: sorted[sorted.length - 1] as number,
+    runs: sorted.length,
+  };
+}
+
 /** One row of the printed table. */
 export interface Row {
-  metric: string;
-  value: string;
+  figure: string;
+  /** Median and range, formatted. */
+  measured: string;
   floor?: string;
-  overhead?: string;
   target?: string;
+  /** Whether the median meets the target (undefined: no target). */
   ok?: boolean;
 }
 
-/** Renders rows as a Markdown table. */
+/** Renders rows as the Markdown table of the README's "Performance" section. */
 export function renderTable(rows: Row[]): string {
-  const header = ["Metric", "Measured", "Floor (fake alone)", "Overhead", "Target", ""];
+  const header = ["Figure", "Median (min–max)", "Floor (fake alone)", "Target", ""];
   const body = rows.map((r) => [
-    r.metric,
-    r.value,
+    r.figure,
+    r.measured,
     r.floor ?? "",
-    r.overhead ?? "",
     r.target ?? "",
-    r.ok === undefined ? "" : r.ok ? "ok" : "MISSED",
+    r.ok === undefined ? "" : r.ok ? "ok" : "missed",
   ]);
   const widths = header.map((h, i) =>
     Math.max(h.length, ...body.map((row) => row[i]?.length ?? 0))

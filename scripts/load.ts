@@ -1,10 +1,12 @@
 /**
  * `deno task load`: many concurrent MCP sessions calling tools against the fake Integration.app
- * with latency, the server running as a child process on 127.0.0.1. Reports requests sent,
- * failures, p50/p99 latency and the server's memory; exits 1 when any request failed.
+ * with latency, the server running as a child process on 127.0.0.1. Reports requests and tool
+ * calls per second, failures, p50/p99 latency and the server's memory every 10 s; exits 1 when
+ * any request failed.
  *
- * Flags: --sessions=200 --tenants=20 --duration=30 (seconds) --latency=50 (ms) --crash
- * (SIGKILL the server halfway and restart it on the same KV file) --json (machine output).
+ * Flags: --sessions=200 --tenants=20 --duration=90 (seconds) --latency=20 (ms) --crash
+ * (SIGKILL the server halfway and restart it on the same KV file) --server-v8-flags=…
+ * (V8 flags of the server, e.g. --max-old-space-size=64) --json (machine output).
  *
  * @module
  */
@@ -29,9 +31,11 @@ function summary(report: LoadReport): string[] {
     `sessions ${report.sessions} over ${report.tenants} customers, ${
       (report.durationMs / 1000).toFixed(1)
     } s`,
-    `requests sent ${report.requests} (${report.requestsPerSecond}/s), failures ${report.failures}`,
+    `requests sent ${report.requests} (${report.requestsPerSecond}/s), tool calls ` +
+    `${report.toolCalls} (${report.toolCallsPerSecond}/s), failures ${report.failures}`,
     `latency p50 ${report.p50Ms} ms, p99 ${report.p99Ms} ms, max ${report.maxMs} ms`,
-    `server RSS MB: start ${report.rssMb.start}, middle ${report.rssMb.middle}, end ${report.rssMb.end}`,
+    `server RSS MB: ${report.rssTimeline.map(([s, mb]) => `${s} s ${mb}`).join(", ")}`,
+    `load average ${Deno.loadavg().map((v) => v.toFixed(2)).join(" ")} at the end`,
   ];
   if (report.crash) {
     const c = report.crash;
@@ -45,16 +49,20 @@ function summary(report: LoadReport): string[] {
 }
 
 if (import.meta.main) {
-  const durationMs = flag("duration", 30) * 1000;
+  const durationMs = flag("duration", 90) * 1000;
+  const v8Flags = Deno.args.find((a) => a.startsWith("--server-v8-flags="))?.slice(18);
   const crash = Deno.args.includes("--crash");
+  print(`# load average ${Deno.loadavg().map((v) => v.toFixed(2)).join(" ")} at the start`);
   const report = await runLoad({
     sessions: flag("sessions", 200),
     tenants: flag("tenants", 20),
     durationMs,
-    latencyMs: flag("latency", 50),
+    latencyMs: flag("latency", 20),
+    serverFlags: v8Flags ? [`--v8-flags=${v8Flags}`] : undefined,
     crashAtMs: crash ? durationMs / 2 : undefined,
     onProgress: (line) => print(`# ${line}`),
   });
+
   if (Deno.args.includes("--json")) print(JSON.stringify(report));
   else for (const line of summary(report)) print(line);
   const crashOk = !report.crash ||

@@ -13,6 +13,7 @@ import type { IntegrationAppApiFactory } from "./integration_app/types.ts";
 import { Limits } from "./limits/limits.ts";
 import { UnverifiedLimits } from "./limits/unverified.ts";
 import type { Logger } from "./log.ts";
+import { ChangeFeed } from "./store/change_feed.ts";
 import { ResultStore } from "./results/result_store.ts";
 import { SessionStore } from "./store/session_store.ts";
 import { BackgroundTasks } from "./util/background.ts";
@@ -35,6 +36,8 @@ export interface Services extends Required<AppDependencies> {
   background: BackgroundTasks;
   /** Per-customer rate limits and session cap. */
   limits: Limits;
+  /** Tool-list changes, seen by every instance (2026-07-28 `subscriptions/listen`). */
+  changes: ChangeFeed;
   /** Connection requests sent to customers, until they complete. */
   connectionWatch: ConnectionWatch;
   /** The workspace's apps a customer has not connected, with their actions. */
@@ -58,7 +61,14 @@ export function createServices(deps: AppDependencies): Services {
     chatTtlMs: config.chatTtlMs,
     now,
   });
+  const changes = new ChangeFeed({
+    kv,
+    logger,
+    maxListenersPerTenant: config.maxListenStreamsPerTenant,
+    now,
+  });
   return {
+    changes,
     background,
     config,
     kv,
@@ -73,6 +83,11 @@ export function createServices(deps: AppDependencies): Services {
       ttlMs: config.catalogTtlMs,
       memoryTools: config.catalogMemoryTools,
       concurrency: config.upstreamConcurrency,
+      onChange: (tenant) =>
+        background.run(
+          changes.catalogChanged(tenant),
+          (error) => logger.warn("cannot publish a catalog change", { error }),
+        ),
       now,
     }),
     sessions,

@@ -51,6 +51,8 @@ const EnvSchema = z.object({
   UPSTREAM_BREAKER_COOLDOWN_SECONDS: seconds(10),
   MAX_BODY_BYTES: integer(4 * 1024 * 1024, 1024),
   MAX_SESSIONS_PER_TENANT: integer(10_000, 1),
+  MAX_LISTEN_STREAMS_PER_TENANT: integer(20, 1),
+  LISTEN_HEARTBEAT_SECONDS: seconds(15),
   RATE_LIMIT_PER_SECOND: integer(500, 1),
   RATE_LIMIT_BURST: integer(1_000, 1),
   TOOL_CALL_RATE_LIMIT_PER_SECOND: integer(300, 1),
@@ -105,6 +107,10 @@ export interface Config {
   upstreamBreakerCooldownMs: number;
   maxBodyBytes: number;
   maxSessionsPerTenant: number;
+  /** Open `subscriptions/listen` streams per customer on one instance (2026-07-28). */
+  maxListenStreamsPerTenant: number;
+  /** Interval of SSE heartbeat comments on open streams. */
+  listenHeartbeatMs: number;
   rateLimitPerSecond: number;
   rateLimitBurst: number;
   toolCallRateLimitPerSecond: number;
@@ -177,6 +183,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     upstreamBreakerCooldownMs: e.UPSTREAM_BREAKER_COOLDOWN_SECONDS * 1000,
     maxBodyBytes: e.MAX_BODY_BYTES,
     maxSessionsPerTenant: e.MAX_SESSIONS_PER_TENANT,
+    maxListenStreamsPerTenant: e.MAX_LISTEN_STREAMS_PER_TENANT,
+    listenHeartbeatMs: e.LISTEN_HEARTBEAT_SECONDS * 1000,
     rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
     rateLimitBurst: e.RATE_LIMIT_BURST,
     toolCallRateLimitPerSecond: e.TOOL_CALL_RATE_LIMIT_PER_SECOND,

@@ -34,6 +34,10 @@ const CATALOG_FORMAT = 3;
 const STALE_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
 /** Views (apps sets) kept per catalog. */
 const VIEWS_PER_CATALOG = 16;
+/** How long an entry of the invalidation log stays, for replicas to read it. */
+const INVALIDATION_LOG_KEEP_MS = 120_000;
+/** Clock skew between replicas tolerated when reading the invalidation log. */
+const INVALIDATION_LOG_SKEW_MS = 30_000;
 
 /** Options for `CatalogService`. */
 export interface CatalogServiceOptions {
@@ -48,11 +52,18 @@ export interface CatalogServiceOptions {
   /** Catalogs kept in memory. */
   memoryEntries?: number;
   /**
+   * How often, at most, the instance reads the invalidations other replicas made (a KV
+   * listing awaited by the request that finds the last read older than this).
+   */
+  invalidationSyncMs?: number;
+  /**
    * Tools kept in memory over all catalogs (about 2.6 MB per 1,000 tools once listed); the
    * least recently used catalogs go first, and are read back from KV when needed. The views
    * of a catalog (at most 16 apps sets) count with it, each by its own tools.
    */
   memoryTools?: number;
+  /** Told when a rebuilt catalog of a customer lists other tools than the one it replaces. */
+  onChange?: (tenant: string) => void;
   now?: () => number;
 }
 
@@ -64,6 +75,9 @@ interface MemoryEntry {
 export function appsKey(apps: readonly string[] | undefined): string {
   return apps ? [...new Set(apps)].sort().join(",") : "*";
 }
+
+/** The shared log of invalidations, ordered by time: every replica reads it. */
+const INVALIDATION_LOG: Deno.KvKey = ["catalog_invalidations"];
 
 /** Where the catalog of every app of `tenant` is stored (the key of earlier versions). */
 function catalogKey(tenant: string): Deno.KvKey {
@@ -87,9 +101,16 @@ export class CatalogService {
   /** Per catalog: tools held by the views made of it so far (a bound from above). */
   readonly #viewTools = new WeakMap<IndexedCatalog, number>();
   readonly #memoryTools: number;
+  readonly #onChange?: (tenant: string) => void;
   readonly #builds = new SingleFlight<IndexedCatalog>();
   /** Per tenant: catalogs built before this time are stale. */
   readonly #invalidatedAt = new LruMap<string, number>(10_000);
+  readonly #invalidationSyncMs: number;
+  /** When the invalidation log was last read (-Infinity: never), and the read under way. */
+  #syncedAt = Number.NEGATIVE_INFINITY;
+  /** When the last successful read started: the next one reads from there (less a margin). */
+  #readUpTo = 0;
+  #syncing: Promise<void> | undefined;
   /** Builds started (each one lists connections and actions upstream), for tests. */
   builds = 0;
 
@@ -102,6 +123,14 @@ export class CatalogService {
     this.#now = options.now ?? Date.now;
     this.#memory = new LruMap(options.memoryEntries ?? 1000);
     this.#memoryTools = options.memoryTools ?? 100_000;
+    this.#invalidationSyncMs = options.invalidationSyncMs ?? 1000;
+    this.#onChange = options.onChange;
+  }
+
+  /** How much longer `catalog` of `tenant` stays fresh, in ms (0 when stale). */
+  freshForMs(tenant: string, catalog: Catalog): number {
+    if (!this.#fresh(tenant, catalog)) return 0;
+    return Math.max(0, Math.floor(catalog.builtAt + this.#ttlMs - this.#now()));
   }
 
   #fresh(tenant: string, catalog: Catalog): boolean {
@@ -173,6 +202,7 @@ export class CatalogService {
     api: IntegrationAppApi,
     waitForFresh: boolean,
   ): Promise<IndexedCatalog> {
+    if (this.#now() - this.#syncedAt >= this.#invalidationSyncMs) await this.#syncInvalidations();
     let cached = this.#memory.get(tenant)?.catalog;
     // With a build under way, join it rather than read an older copy from KV.
     if (!cached && !this.#builds.has(tenant)) {
@@ -245,11 +275,47 @@ export class CatalogService {
     }
   }
 
-  /** Marks every catalog of `tenant` stale (e.g. a connection was reported gone). */
+  /**
+   * Marks every catalog of `tenant` stale (e.g. a connection was reported gone), here and,
+   * through the invalidation log in KV, on every replica within `invalidationSyncMs`.
+   */
   async invalidate(tenant: string): Promise<void> {
     const at = this.#now();
     this.#invalidatedAt.set(tenant, at);
-    await this.#kv.set(["catalog_invalidated", tenant], at, { expireIn: this.#ttlMs * 2 });
+    const result = await this.#kv.atomic()
+      .set(["catalog_invalidated", tenant], at, { expireIn: this.#ttlMs * 2 })
+      .set([...INVALIDATION_LOG, at, tenant], at, { expireIn: INVALIDATION_LOG_KEEP_MS })
+      .commit();
+    if (!result.ok) throw new Error("Cannot record the catalog invalidation");
+  }
+
+  /** Reads the invalidations logged since the last read (one at a time; callers share it). */
+  #syncInvalidations(): Promise<void> {
+    this.#syncing ??= (async () => {
+      const started = this.#now();
+      this.#syncedAt = started;
+      // A replica whose clock runs behind logs older times: read back a margin for it.
+      const since = Math.max(0, this.#readUpTo - INVALIDATION_LOG_SKEW_MS);
+      try {
+        const entries = this.#kv.list<number>({
+          start: [...INVALIDATION_LOG, since],
+          end: [...INVALIDATION_LOG, Number.MAX_VALUE],
+        });
+        for await (const entry of entries) {
+          const tenant = entry.key[2];
+          if (typeof tenant !== "string" || typeof entry.value !== "number") continue;
+          const known = this.#invalidatedAt.get(tenant) ?? 0;
+          if (entry.value > known) this.#invalidatedAt.set(tenant, entry.value);
+        }
+        this.#readUpTo = started;
+      } catch (error) {
+        // A KV hiccup must not fail the request: the cached copies serve, the next one retries.
+        this.#logger.warn("cannot read catalog invalidations", { error });
+      } finally {
+        this.#syncing = undefined;
+      }
+    })();
+    return this.#syncing;
   }
 
   async #load(tenant: string): Promise<IndexedCatalog | undefined> {
@@ -283,7 +349,11 @@ export class CatalogService {
       tools: buildTools(sources),
       connections: summarize(sources),
     });
+    const previous = this.#memory.get(tenant)?.catalog;
     this.#remember(tenant, catalog);
+    if (previous && JSON.stringify(previous.listing) !== JSON.stringify(catalog.listing)) {
+      this.#onChange?.(tenant);
+    }
     this.#background.run(
       this.#store(tenant, catalog),
       (error) => this.#logger.warn("cannot store catalog", { error }),

@@ -138,6 +138,37 @@ Deno.test("views of a catalog count against the memory bound", async () => {
   assert.notEqual(again, a, "read back from KV after the views pushed it out");
 });
 
+Deno.test("a rebuild that lists other tools is told to onChange; one that lists the same is not", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const background = new BackgroundTasks();
+  const changed: string[] = [];
+  let now = 1_000_000;
+  const catalogs = new CatalogService({
+    kv,
+    logger: createLogger("silent"),
+    background,
+    ttlMs: 60_000,
+    concurrency: 4,
+    onChange: (tenant) => changed.push(tenant),
+    now: () => now,
+  });
+  const listings: string[] = [];
+  const first = await catalogs.get("t1", undefined, apiWith("crm", 2, listings));
+  assert.equal(catalogs.freshForMs("t1", first), 60_000);
+  now += 20_000;
+  assert.equal(catalogs.freshForMs("t1", first), 40_000);
+  await catalogs.invalidate("t1");
+  assert.equal(catalogs.freshForMs("t1", first), 0, "an invalidated catalog is stale");
+  now += 1;
+  await catalogs.get("t1", undefined, apiWith("crm", 2, listings));
+  await background.drain();
+  assert.deepEqual(changed, [], "same tools: no change");
+  now += 60_001;
+  await catalogs.get("t1", undefined, apiWith("crm", 3, listings));
+  await background.drain();
+  assert.deepEqual(changed, ["t1"]);
+});
+
 Deno.test("unknown app keys make no new view: junk sets share the view of their known apps", async () => {
   using kv = await Deno.openKv(":memory:");
   const background = new BackgroundTasks();

@@ -51,10 +51,17 @@ export function jsonResponse(
   });
 }
 
-/** The response for an error: a JSON-RPC error object on the MCP endpoint, else `{error}`. */
-export function errorResponse(error: HttpError, jsonRpc: boolean): Response {
+/**
+ * The response for an error: a JSON-RPC error object on the MCP endpoint (carrying the id of
+ * the request it answers, `null` when none is known), else `{error}`.
+ */
+export function errorResponse(
+  error: HttpError,
+  jsonRpc: boolean,
+  rpcId: string | number | null = null,
+): Response {
   const body = jsonRpc
-    ? { jsonrpc: "2.0", error: { code: error.rpcCode, message: error.message }, id: null }
+    ? { jsonrpc: "2.0", error: { code: error.rpcCode, message: error.message }, id: rpcId }
     : { error: { status: error.status, message: error.message } };
   return jsonResponse(body, error.status, error.headers);
 }

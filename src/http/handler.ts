@@ -175,15 +175,15 @@ export function createHandler(services: Services): Handler {
       response = await dispatch(request, context);
     } catch (error) {
       if (error instanceof HttpError) {
-        response = errorResponse(error, isMcp);
+        response = errorResponse(error, isMcp, context.rpcId);
       } else if (error instanceof LimitExceededError) {
-        response = errorResponse(tooManyRequests(error), isMcp);
+        response = errorResponse(tooManyRequests(error), isMcp, context.rpcId);
       } else if (isTransientStorageError(error)) {
         logger.warn("storage busy", { error, route: context.route });
-        response = errorResponse(storageBusy(), isMcp);
+        response = errorResponse(storageBusy(), isMcp, context.rpcId);
       } else {
         logger.error("request failed", { error, route: context.route });
-        response = errorResponse(new HttpError(500, "Internal Server Error"), isMcp);
+        response = errorResponse(new HttpError(500, "Internal Server Error"), isMcp, context.rpcId);
       }
     }
     const origin = request.headers.get("origin");

@@ -7,14 +7,14 @@
  */
 import type { Services } from "../app.ts";
 import type { Identity } from "../auth/identity.ts";
-import type { IntegrationAppApi } from "../integration_app/types.ts";
 import { ENABLE_TOOLS_NAME } from "../mcp/enable_tools.ts";
 import { answerDirectly } from "../mcp/direct_answer.ts";
-import { createMcpServer, type McpSessionContext } from "../mcp/mcp_server.ts";
+import { createMcpServer } from "../mcp/mcp_server.ts";
 import { guardRequestParams } from "../mcp/params_guard.ts";
 import {
   isInitializeRequest,
   isJSONRPCRequest,
+  isLegacyRequest,
   type JSONRPCMessage,
   SUPPORTED_PROTOCOL_VERSIONS,
   WebStandardStreamableHTTPServerTransport,
@@ -22,9 +22,11 @@ import {
 import type { SessionRecord } from "../store/session_store.ts";
 import { isJsonContentType, parseJson, readBodyText } from "./body.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
-import { checkAccept, parseMessages } from "./mcp_messages.ts";
+import { checkAccept, checkInitializeParams, parseMessages } from "./mcp_messages.ts";
 import { parseApps, parseChatId, parseMode, parseSessionOptions } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
+import { ModernMcpEndpoint } from "./mcp_modern.ts";
+import { createSessionContext } from "./session_context.ts";
 import { clip, summarizeMethods } from "../util/text.ts";
 
 /** Who is calling, already authenticated. */
@@ -59,12 +61,61 @@ function checkProtocolVersion(request: Request): void {
   }
 }
 
+const MAX_VERSION_CHARS = 64;
+const MAX_MCP_HEADER_CHARS = 256;
+
+/**
+ * 400 for MCP headers longer than any revision, method or tool name, checked before the era is
+ * chosen: the SDK's errors repeat the header they reject.
+ */
+function checkMcpHeaders(request: Request): void {
+  const version = request.headers.get("mcp-protocol-version");
+  if (version !== null && version.length > MAX_VERSION_CHARS) {
+    throw new HttpError(
+      400,
+      `Bad Request: Unsupported protocol version: ${clip(version, 40)} (supported: ${
+        [FIRST_MODERN_REVISION, ...SUPPORTED_PROTOCOL_VERSIONS].join(", ")
+      })`,
+    );
+  }
+  for (const name of ["mcp-method", "mcp-name"]) {
+    if ((request.headers.get(name)?.length ?? 0) > MAX_MCP_HEADER_CHARS) {
+      throw new HttpError(400, `Bad Request: the ${name} header is too long`, {
+        rpcCode: JsonRpcCode.InvalidRequest,
+      });
+    }
+  }
+}
+
+/** The first revision of the stateless era; versions sort as dates. */
+const FIRST_MODERN_REVISION = "2026-07-28";
+const ENVELOPE_CLAIM = "io.modelcontextprotocol/protocolVersion";
+
+/**
+ * Whether a request is 2025 traffic by the SDK's own rule without asking it (which costs tens
+ * of microseconds on every hot request): one message whose `params._meta` makes no envelope
+ * claim, and no `MCP-Protocol-Version` header naming a modern revision. Anything else is left
+ * to `isLegacyRequest`.
+ */
+export function plainlyLegacy(request: Request, body: unknown): boolean {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return false;
+  const version = request.headers.get("mcp-protocol-version")?.trim();
+  if (version !== undefined && version >= FIRST_MODERN_REVISION) return false;
+  const params = (body as { params?: unknown }).params;
+  const meta = typeof params === "object" && params !== null
+    ? (params as { _meta?: unknown })._meta
+    : undefined;
+  return !(typeof meta === "object" && meta !== null && ENVELOPE_CLAIM in meta);
+}
+
 /** The MCP endpoint's handlers. */
 export class McpEndpoint {
   readonly #services: Services;
+  readonly #modern: ModernMcpEndpoint;
 
   constructor(services: Services) {
     this.#services = services;
+    this.#modern = new ModernMcpEndpoint(services);
   }
 
   /** Loads the caller's session named by the request header: 400 without one, 404 unknown. */
@@ -87,12 +138,28 @@ export class McpEndpoint {
     if (!isJsonContentType(request.headers.get("content-type"))) {
       throw new HttpError(415, "Unsupported Media Type: Content-Type must be application/json");
     }
-    const messages = parseMessages(parseJson(
+    const body = parseJson(
       await readBodyText(request, config.maxBodyBytes, {
         timeoutMs: config.bodyTimeoutMs,
         budget: this.#services.limits.bodyBudget(caller.identity.tenant),
       }),
-    ));
+    );
+    const id = (body as { id?: unknown } | null)?.id;
+    if (typeof id === "string" || typeof id === "number") context.rpcId = id;
+    const messages = parseMessages(body);
+    checkMcpHeaders(request);
+    // The era is chosen here, once: a request with the 2026-07-28 `_meta` envelope (or a
+    // modern MCP-Protocol-Version header) takes the stateless path; all else is 2025.
+    if (
+      !plainlyLegacy(request, body) &&
+      !(await isLegacyRequest(request, body, { maxRequestBodySize: config.maxBodyBytes }))
+    ) {
+      const method = messages.length === 1 ? methodOf(messages[0] as JSONRPCMessage) : undefined;
+      context.mcpMethod = summarizeMethods(method !== undefined ? [method] : ["batch"]);
+      if (method === "tools/call") this.#services.limits.checkToolCalls(caller.identity.tenant, 1);
+      return await this.#modern.serve(request, caller, body, context);
+    }
+    checkInitializeParams(messages);
     context.mcpMethod = summarizeMethods(
       messages.map(methodOf).filter((method) => method !== undefined),
     ) || "response";
@@ -147,8 +214,11 @@ export class McpEndpoint {
 
   /** Handles `GET /mcp`: no standalone stream is kept (every reply rides its request). */
   async get(request: Request, caller: Caller): Promise<Response> {
-    await this.#requireSession(request, caller);
-    checkProtocolVersion(request);
+    // With a session header, an unknown session is still a 404; without one, 405 as well.
+    if (request.headers.has(SESSION_HEADER)) {
+      await this.#requireSession(request, caller);
+      checkProtocolVersion(request);
+    }
     throw new HttpError(405, "Method Not Allowed: this server sends no standalone SSE stream", {
       headers: { allow: "POST, DELETE" },
     });
@@ -240,71 +310,26 @@ export class McpEndpoint {
     stream: boolean,
     context: RequestContext,
   ): Promise<Response> {
-    const {
-      catalogs,
-      sessions,
-      logger,
-      apiFactory,
-      now,
-      background,
-      config,
-      results,
-      callLog,
-      connectionWatch,
-    } = this.#services;
-    let api: IntegrationAppApi | undefined;
-    const getApi = (): IntegrationAppApi => api ??= apiFactory(caller.token);
-    const mcpContext: McpSessionContext = {
+    const { sessions, now, changes } = this.#services;
+    const mcpContext = createSessionContext(
+      this.#services,
+      caller,
       session,
-      logger,
-      get api() {
-        return getApi();
-      },
-      catalog: (options) =>
-        catalogs.current(session.tenant, session.apps ?? undefined, getApi(), connectionWatch, {
-          force: options?.checkConnections ?? false,
-          view: session.options,
-        }),
-      unconnectedApps: async () =>
-        this.#services.unconnectedApps.list(
-          session.tenant,
-          await catalogs.get(session.tenant, undefined, getApi()),
-          getApi(),
-        ),
-      unconnectedAppOf: async (toolName) =>
-        this.#services.unconnectedApps.unconnectedAppOf(
-          session.tenant,
-          await catalogs.get(session.tenant, undefined, getApi()),
-          getApi(),
-          toolName,
-        ),
-      onConnectionRequest: (request, target) =>
-        background.run(
-          connectionWatch.expect(session.tenant, request, target),
-          (error) => logger.warn("cannot share a connection request", { error }),
-        ),
-      reusableConnectionRequest: (target) => connectionWatch.reusable(session.tenant, target),
-      saveEnabledTools: async (names) => {
+      context,
+      async (names) => {
         // Change the served record only once the new set is stored.
         const next = { ...session, enabledTools: names, lastSeenAt: now() };
-        await sessions.saveSession(next);
+        const chatId = session.chatId;
+        // 2026-07-28 listeners of the chat hear it too (marked in the same commit).
+        await sessions.saveSession(
+          next,
+          chatId === undefined
+            ? undefined
+            : (op) => changes.markChatChanged(op, next.tenant, chatId),
+        );
         Object.assign(session, next);
       },
-      invalidateCatalog: () =>
-        background.run(
-          catalogs.invalidate(session.tenant).then(() =>
-            // Rebuild now, so the next listing is likely fresh.
-            catalogs.prefetch(session.tenant, session.apps ?? undefined, getApi())
-          ),
-          (error) => logger.warn("cannot invalidate catalog", { error }),
-        ),
-      onToolCall: (name) => context.tool = clip(name, 64),
-      results: {
-        store: results,
-        maxBytes: session.options?.maxResultBytes ?? config.maxResultBytes,
-      },
-      recordCall: (call) => callLog.record(session.tenant, call),
-    };
+    );
     if (!stream && messages.length === 1) {
       const direct = answerDirectly(request, messages[0] as JSONRPCMessage, mcpContext);
       if (direct) return await direct;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { isInitializeRequest, type JSONRPCMessage, JSONRPCMessageSchema } from "../mcp/sdk.ts";
+import { isInitializeRequest, type JSONRPCMessage, parseJSONRPCMessage } from "../mcp/sdk.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
 
 /** Most messages accepted in one batch (batches were removed from MCP in 2025-06-18). */
@@ -34,6 +34,15 @@ function describe(value: unknown): string {
     : `a ${typeof value}`;
 }
 
+function isJsonRpcMessage(item: unknown): boolean {
+  try {
+    parseJSONRPCMessage(item);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The JSON-RPC messages of a parsed body; 400 (-32600) when it holds anything else. */
 export function parseMessages(body: unknown): JSONRPCMessage[] {
   const batch = Array.isArray(body);
@@ -43,20 +52,7 @@ export function parseMessages(body: unknown): JSONRPCMessage[] {
     throw invalidRequest(`a batch may hold at most ${MAX_BATCH_SIZE} messages`);
   }
   const messages = items.map((item, index) => {
-    if (JSONRPCMessageSchema.safeParse(item).success) {
-      const message = item as JSONRPCMessage;
-      if (
-        (message as { method?: unknown }).method === "initialize" && !isInitializeRequest(message)
-      ) {
-        throw new HttpError(
-          400,
-          `Invalid params: initialize needs "protocolVersion" (a string), "capabilities" (an ` +
-            `object) and "clientInfo" ({"name", "version"})`,
-          { rpcCode: JsonRpcCode.InvalidParams },
-        );
-      }
-      return message;
-    }
+    if (isJsonRpcMessage(item)) return item as JSONRPCMessage;
     const where = batch ? `message ${index + 1} of the batch` : "the body";
     throw invalidRequest(
       `${where} is ${describe(item)}: expected {"jsonrpc": "2.0", "method": …} with an ` +
@@ -71,4 +67,20 @@ export function parseMessages(body: unknown): JSONRPCMessage[] {
     throw invalidRequest(`a batch may hold at most one tools/list request, not ${listings}`);
   }
   return messages;
+}
+
+/** 400 (-32602) when a 2025 `initialize` request lacks what the handshake needs. */
+export function checkInitializeParams(messages: JSONRPCMessage[]): void {
+  for (const message of messages) {
+    if (
+      (message as { method?: unknown }).method === "initialize" && !isInitializeRequest(message)
+    ) {
+      throw new HttpError(
+        400,
+        `Invalid params: initialize needs "protocolVersion" (a string), "capabilities" (an ` +
+          `object) and "clientInfo" ({"name", "version"})`,
+        { rpcCode: JsonRpcCode.InvalidParams },
+      );
+    }
+  }
 }

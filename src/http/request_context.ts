@@ -11,4 +11,6 @@ export interface RequestContext {
   tool?: string;
   tenant?: string;
   session?: string;
+  /** The JSON-RPC id of the request being answered, so an error answer carries it. */
+  rpcId?: string | number;
 }

@@ -73,17 +73,31 @@ export function segment(value: string): string {
  * The SDK client with its HTTP calls made by axios' `fetch` adapter. The SDK's axios would
  * pick its Node `http` adapter, which under Deno's Node compatibility layer costs about half
  * of the CPU time the server spends on a tool call; `fetch` is Deno's own. Every SDK call
- * the server makes goes through `get` or `post`, so accessors (`sdk.connections.find`, …) keep
+ * the server makes goes through `get`, `post` or `postJson`, so accessors (`sdk.connections.find`, …) keep
  * their paths. Every call names the API version it reads. The token is sent as it is: the
  * SDK would refuse anything but a JWT (personal access and OAuth access tokens are not), and
  * only Integration.app can judge a token anyway.
  */
 class FetchAdapterClient extends IntegrationAppClient {
   readonly #token: string;
+  readonly #apiUri: string;
+  readonly #signal: AbortSignal | undefined;
 
-  constructor(options: { token: string; apiUri: string }) {
+  constructor(options: { token: string; apiUri: string; signal?: AbortSignal }) {
     super(options);
     this.#token = options.token;
+    this.#apiUri = options.apiUri;
+    this.#signal = options.signal;
+  }
+
+  /**
+   * This client (same token and API URL) with its requests tied to `signal`: aborting it
+   * aborts the HTTP request itself (axios' fetch adapter passes the signal to `fetch`), so a
+   * timed-out call stops upstream instead of running on unseen. The SDK's accessors take no
+   * request options, so the signal rides on the client they are made from.
+   */
+  withSignal(signal: AbortSignal): FetchAdapterClient {
+    return new FetchAdapterClient({ token: this.#token, apiUri: this.#apiUri, signal });
   }
 
   override getToken(): Promise<string> {
@@ -94,6 +108,7 @@ class FetchAdapterClient extends IntegrationAppClient {
     return {
       ...options,
       adapter: "fetch",
+      ...(this.#signal ? { signal: this.#signal } : {}),
       headers: { ...options?.headers, [API_VERSION_HEADER]: API_VERSION },
     } as RequestOptions;
   }
@@ -112,32 +127,41 @@ class FetchAdapterClient extends IntegrationAppClient {
 
   /** POSTs `value` as a JSON document, whatever its type (a string, a number, `null`). */
   postJson(uri: string, value: unknown): Promise<unknown> {
+    const options = this.#options(undefined) as RequestOptions & {
+      headers: Record<string, string>;
+    };
     return super.post(uri, JSON.stringify(value === undefined ? null : value), {
-      ...this.#options(undefined),
-      headers: {
-        [API_VERSION_HEADER]: API_VERSION,
-        "content-type": "application/json",
-      },
+      ...options,
+      headers: { ...options.headers, "content-type": "application/json" },
       // The text is already JSON: no form encoding, no second serialization.
       transformRequest: [(data: unknown) => data],
     } as RequestOptions);
   }
 }
 
-/** Runs `task`, rejecting with a `timeout` UpstreamError after `ms` milliseconds. */
-export async function withTimeout<T>(task: Promise<T>, ms: number, what: string): Promise<T> {
+/**
+ * Runs `task`, rejecting with a `timeout` UpstreamError after `ms` milliseconds; the signal
+ * given to `task` is aborted then, so its HTTP request is cancelled rather than abandoned.
+ */
+export async function withTimeout<T>(
+  task: (signal: AbortSignal) => Promise<T>,
+  ms: number,
+  what: string,
+): Promise<T> {
+  const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new UpstreamError("timeout", `Integration.app did not answer ${what} within ${ms} ms`),
-        ),
-      ms,
-    );
+    timer = setTimeout(() => {
+      const error = new UpstreamError(
+        "timeout",
+        `Integration.app did not answer ${what} within ${ms} ms`,
+      );
+      reject(error);
+      controller.abort(error);
+    }, ms);
   });
   try {
-    return await Promise.race([task, timeout]);
+    return await Promise.race([task(controller.signal), timeout]);
   } finally {
     clearTimeout(timer);
   }
@@ -163,12 +187,12 @@ export function createIntegrationAppApiFactory(
 
   async function call<T>(
     what: string,
-    task: () => Promise<T>,
+    task: (signal: AbortSignal) => Promise<T>,
     isOutage?: (error: unknown) => boolean,
   ): Promise<T> {
     return await breaker.run(async () => {
       try {
-        return await withTimeout(task(), options.timeoutMs, what);
+        return await withTimeout(task, options.timeoutMs, what);
       } catch (error) {
         throw toUpstreamError(error);
       }
@@ -180,7 +204,7 @@ export function createIntegrationAppApiFactory(
    * retryable, at most `retries` times and only while the retries stay within one timeout,
    * so a read never takes much more than two timeouts in all.
    */
-  async function read<T>(what: string, task: () => Promise<T>): Promise<T> {
+  async function read<T>(what: string, task: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const started = now();
     for (let attempt = 0;; attempt++) {
       try {
@@ -201,13 +225,13 @@ export function createIntegrationAppApiFactory(
 
   async function readAllPages<T>(
     what: string,
-    fetchPage: (cursor: string | undefined) => Promise<Page<T>>,
+    fetchPage: (cursor: string | undefined, signal: AbortSignal) => Promise<Page<T>>,
   ): Promise<T[]> {
     const items: T[] = [];
     const seen = new Set<string>();
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const result = await read(what, () => fetchPage(cursor));
+      const result = await read(what, (signal) => fetchPage(cursor, signal));
       items.push(...(result.items ?? []));
       cursor = result.cursor || undefined;
       if (cursor === undefined || seen.has(cursor)) return items;
@@ -219,47 +243,64 @@ export function createIntegrationAppApiFactory(
   return (token: string): IntegrationAppApi => {
     const sdk = new FetchAdapterClient({ token, apiUri: options.apiUrl });
     return {
-      getSelf: () => read("GET /self", () => sdk.self.get() as Promise<Record<string, unknown>>),
+      getSelf: () =>
+        read(
+          "GET /self",
+          (signal) => sdk.withSignal(signal).self.get() as Promise<Record<string, unknown>>,
+        ),
       listConnections: () =>
-        readAllPages<Connection>("GET /connections", (cursor) =>
-          sdk.connections.find({
-            limit: PAGE_LIMIT,
-            ...(cursor ? { cursor } : {}),
-          }) as Promise<Page<Connection>>),
+        readAllPages<Connection>(
+          "GET /connections",
+          (cursor, signal) =>
+            sdk.withSignal(signal).connections.find({
+              limit: PAGE_LIMIT,
+              ...(cursor ? { cursor } : {}),
+            }) as Promise<Page<Connection>>,
+        ),
       getIntegration: (id) =>
         read(
           "GET /integrations/{id}",
-          () => sdk.get(`/integrations/${segment(id)}`) as Promise<IntegrationInfo>,
+          (signal) =>
+            sdk.withSignal(signal).get(`/integrations/${segment(id)}`) as Promise<IntegrationInfo>,
         ),
       listIntegrations: () =>
-        readAllPages<IntegrationInfo>("GET /integrations", (cursor) =>
-          sdk.get("/integrations", {
-            limit: PAGE_LIMIT,
-            ...(cursor ? { cursor } : {}),
-          }) as Promise<Page<IntegrationInfo>>),
-      listConnectionActions: (connectionId) =>
-        readAllPages<Action>("GET /actions?connectionId", (cursor) =>
-          sdk.actions.find(
-            {
-              connectionId,
+        readAllPages<IntegrationInfo>(
+          "GET /integrations",
+          (cursor, signal) =>
+            sdk.withSignal(signal).get("/integrations", {
               limit: PAGE_LIMIT,
               ...(cursor ? { cursor } : {}),
-            } as Parameters<typeof sdk.actions.find>[0],
-          ) as Promise<Page<Action>>),
+            }) as Promise<Page<IntegrationInfo>>,
+        ),
+      listConnectionActions: (connectionId) =>
+        readAllPages<Action>(
+          "GET /actions?connectionId",
+          (cursor, signal) =>
+            sdk.withSignal(signal).actions.find(
+              {
+                connectionId,
+                limit: PAGE_LIMIT,
+                ...(cursor ? { cursor } : {}),
+              } as Parameters<typeof sdk.actions.find>[0],
+            ) as Promise<Page<Action>>,
+        ),
       listActions: (integration) =>
-        readAllPages<Action>("GET /actions", (cursor) =>
-          sdk.actions.find({
-            ...(integration.id
-              ? { integrationId: integration.id }
-              : { integrationKey: integration.key }),
-            limit: PAGE_LIMIT,
-            ...(cursor ? { cursor } : {}),
-          }) as Promise<Page<Action>>),
+        readAllPages<Action>(
+          "GET /actions",
+          (cursor, signal) =>
+            sdk.withSignal(signal).actions.find({
+              ...(integration.id
+                ? { integrationId: integration.id }
+                : { integrationKey: integration.key }),
+              limit: PAGE_LIMIT,
+              ...(cursor ? { cursor } : {}),
+            }) as Promise<Page<Action>>,
+        ),
       runAction: (connectionId, actionKey, input) =>
         call(
           "POST /connections/{id}/actions/{key}/run",
-          () =>
-            sdk.postJson(
+          (signal) =>
+            sdk.withSignal(signal).postJson(
               `/connections/${segment(connectionId)}/actions/${segment(actionKey)}/run`,
               input,
             ) as Promise<ActionRunResult>,
@@ -268,12 +309,18 @@ export function createIntegrationAppApiFactory(
       createConnectionRequest: (target) =>
         call(
           "POST /connection-requests",
-          () => sdk.post("/connection-requests", target) as Promise<ConnectionRequest>,
+          (signal) =>
+            sdk.withSignal(signal).post("/connection-requests", target) as Promise<
+              ConnectionRequest
+            >,
         ),
       getConnectionRequest: (id) =>
         read(
           "GET /connection-requests/{id}",
-          () => sdk.get(`/connection-requests/${segment(id)}`) as Promise<ConnectionRequest>,
+          (signal) =>
+            sdk.withSignal(signal).get(`/connection-requests/${segment(id)}`) as Promise<
+              ConnectionRequest
+            >,
         ),
     };
   };

@@ -1,6 +1,7 @@
 /**
- * The two hot methods, `tools/list` and `tools/call`, answered without building the SDK's
- * `Server` and transport for the request. Those cost a good share of a call's CPU time (Zod
+ * The two hot methods, `tools/list` and `tools/call`, and a session's handshake (`initialize`
+ * and its notifications) answered without building the SDK's `Server` and transport for the
+ * request. Those cost a good share of a call's CPU time (Zod
  * parses of the message, request and result, a dozen maps, abort controllers), and the SDK
  * serializes a static listing anew each time (about 3 ms per 1,000 tools); here the listing
  * is serialized once per catalog.
@@ -17,11 +18,21 @@ import { ENABLE_TOOLS_NAME } from "./enable_tools.ts";
 import {
   answerCallTool,
   answerListTools,
+  INSTRUCTIONS,
   loadCatalog,
   type McpSessionContext,
   metaTools,
+  SERVER_CAPABILITIES,
+  SERVER_INFO,
 } from "./mcp_server.ts";
-import { ErrorCode, type JSONRPCMessage, SUPPORTED_PROTOCOL_VERSIONS, type Tool } from "./sdk.ts";
+import {
+  ErrorCode,
+  isInitializeRequest,
+  type JSONRPCMessage,
+  LATEST_PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type Tool,
+} from "./sdk.ts";
 
 type RequestId = string | number;
 
@@ -99,9 +110,29 @@ export function answerDirectly(
   context: McpSessionContext,
 ): Promise<Response> | undefined {
   const { jsonrpc, id, method, params } = message as Record<string, unknown>;
-  if (jsonrpc !== "2.0" || !isRequestId(id)) return undefined;
+  if (jsonrpc !== "2.0" || typeof method !== "string") return undefined;
   if (params !== undefined && !isPlainObject(params)) return undefined;
   if (!headersAccepted(request)) return undefined;
+
+  // A notification (e.g. `notifications/initialized`): the SDK accepts it with 202 and, as every
+  // request gets its own server, has nothing to do with it.
+  if (id === undefined && method.startsWith("notifications/")) {
+    return Promise.resolve(new Response(null, { status: 202 }));
+  }
+  if (!isRequestId(id)) return undefined;
+
+  if (method === "initialize" && isInitializeRequest(message)) {
+    // As the SDK's Server: the client's revision when supported, else the latest.
+    const requested = message.params.protocolVersion;
+    return Promise.resolve(resultResponse(id, {
+      protocolVersion: SUPPORTED_PROTOCOL_VERSIONS.includes(requested)
+        ? requested
+        : LATEST_PROTOCOL_VERSION,
+      capabilities: SERVER_CAPABILITIES,
+      serverInfo: SERVER_INFO,
+      instructions: INSTRUCTIONS,
+    }));
+  }
 
   if (method === "tools/list") {
     if (params?.cursor !== undefined) return undefined;

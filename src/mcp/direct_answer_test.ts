@@ -145,6 +145,17 @@ Deno.test("direct answers are the ones the SDK gives", async (t) => {
       params: { name: "crm_list-contacts", arguments: {} },
     }],
   ];
+  const initialize = (protocolVersion: string): JSONRPCMessage => ({
+    jsonrpc: "2.0",
+    id: 0,
+    method: "initialize",
+    params: { protocolVersion, capabilities: {}, clientInfo: { name: "c", version: "1" } },
+  });
+  cases.push(
+    ["initialize, a supported revision", "static", initialize("2025-06-18")],
+    ["initialize, an older supported revision", "dynamic", initialize("2025-03-26")],
+    ["initialize, an unknown revision", "static", initialize("2030-01-01")],
+  );
   for (const [name, mode, body] of cases) {
     await t.step(name, async () => {
       const expected = await viaSdk(contextFor(mode, runs), body);
@@ -152,6 +163,24 @@ Deno.test("direct answers are the ones the SDK gives", async (t) => {
       assert.deepEqual(actual, expected);
     });
   }
+});
+
+Deno.test("a notification is accepted with 202 and no body, as the SDK does", async () => {
+  const body: JSONRPCMessage = { jsonrpc: "2.0", method: "notifications/initialized" };
+  const server = createMcpServer(contextFor("static", runs));
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: true,
+  });
+  await server.connect(transport);
+  const expected = await transport.handleRequest(requestOf(body), { parsedBody: body });
+  await server.close();
+  const actual = await answerDirectly(requestOf(body), body, contextFor("static", runs));
+  assert.ok(actual);
+  assert.equal(actual.status, expected.status);
+  assert.equal(actual.status, 202);
+  assert.equal(await actual.text(), await expected.text());
+  assert.deepEqual([...actual.headers], [...expected.headers]);
 });
 
 Deno.test("requests the SDK must judge are left to it", () => {
@@ -165,7 +194,12 @@ Deno.test("requests the SDK must judge are left to it", () => {
     ["arguments that are not an object", call({ name: "crm_count", arguments: [1] })],
     ["no tool name", call({ arguments: {} })],
     ["an empty tool name", call({ name: "", arguments: {} })],
-    ["a notification", { jsonrpc: "2.0", method: "notifications/initialized" }],
+    ["an initialize without client info", {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {} },
+    } as JSONRPCMessage],
     ["another method", { jsonrpc: "2.0", id: 1, method: "ping" }],
     ["a fractional id", { jsonrpc: "2.0", id: 1.5, method: "tools/list" }],
     ["JSON only in Accept", { jsonrpc: "2.0", id: 1, method: "tools/list" }, {

@@ -28,14 +28,9 @@ import {
 import { cappedOutputResult, type ResultCap } from "./result_cap.ts";
 import {
   AjvJsonSchemaValidator,
-  CallToolRequestSchema,
   type CallToolResult,
   ErrorCode,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
   McpError,
-  ReadResourceRequestSchema,
   Server,
   type Tool,
 } from "./sdk.ts";
@@ -44,7 +39,8 @@ import { errorResult, invalidatesCatalog, upstreamErrorMessage } from "./tool_re
 /** Name and version announced to clients (the reference server's name). */
 export const SERVER_INFO = { name: "Integration App MCP Server", version: "0.1.0" } as const;
 
-const INSTRUCTIONS =
+/** What clients are told about the server (both eras): instructions of `initialize`. */
+export const INSTRUCTIONS =
   "Tools run actions of the user's connected apps through Integration.app. Tool names are " +
   "`{app}_{action}`. In dynamic mode only `enable-tools`, `search-tools`, `call-tool` and " +
   "`connect-app` are listed at first: find tools with `search-tools` (a `query` describing " +
@@ -52,6 +48,9 @@ const INSTRUCTIONS =
   "listed; `connect-app` gives the user a link to connect an app they lack. When a tool " +
   "fails because its connection is broken, the result holds a link the user opens to " +
   "reconnect.";
+
+/** Capabilities announced to clients. */
+export const SERVER_CAPABILITIES = { tools: { listChanged: true }, resources: {} } as const;
 
 /**
  * One JSON Schema validator for every `Server`: without it each construction (one per request)
@@ -346,41 +345,45 @@ export async function answerCallTool(
   return await callCatalogTool(context, current, name, args);
 }
 
-/** Builds the MCP server that answers one request of a session. */
-export function createMcpServer(context: McpSessionContext): Server {
-  const server = new Server(SERVER_INFO, {
-    capabilities: { tools: { listChanged: true }, resources: {} },
-    instructions: INSTRUCTIONS,
-    jsonSchemaValidator: SHARED_SCHEMA_VALIDATOR,
-  });
-
+/**
+ * Registers the resource methods on `server` (both eras): results cut by the size cap are
+ * resources, read in pages; none is listed.
+ */
+export function setResourceHandlers(server: Server, context: McpSessionContext): void {
+  server.setRequestHandler("resources/list", () => ({ resources: [] }));
   server.setRequestHandler(
-    ListToolsRequestSchema,
-    (request) => answerListTools(context, request.params),
-  );
-
-  server.setRequestHandler(
-    CallToolRequestSchema,
-    (request, extra) =>
-      answerCallTool(
-        context,
-        request.params,
-        () => extra.sendNotification({ method: "notifications/tools/list_changed" }),
-      ),
-  );
-
-  // Results cut by the size cap are resources, read in pages; none is listed.
-  server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: [] }));
-  server.setRequestHandler(
-    ListResourceTemplatesRequestSchema,
+    "resources/templates/list",
     () => ({ resourceTemplates: context.results ? [RESULT_RESOURCE_TEMPLATE] : [] }),
   );
-  server.setRequestHandler(ReadResourceRequestSchema, (request) => {
+  server.setRequestHandler("resources/read", (request) => {
     if (!context.results) {
       throw new McpError(-32002, `Resource not found: ${request.params.uri.slice(0, 200)}`);
     }
     return readResultResource(request.params.uri, context.session.tenant, context.results);
   });
+}
+
+/** Builds the MCP server that answers one request of a session. */
+export function createMcpServer(context: McpSessionContext): Server {
+  const server = new Server(SERVER_INFO, {
+    capabilities: SERVER_CAPABILITIES,
+    instructions: INSTRUCTIONS,
+    jsonSchemaValidator: SHARED_SCHEMA_VALIDATOR,
+  });
+
+  server.setRequestHandler("tools/list", (request) => answerListTools(context, request.params));
+
+  server.setRequestHandler(
+    "tools/call",
+    (request, ctx) =>
+      answerCallTool(
+        context,
+        request.params,
+        () => ctx.mcpReq.notify({ method: "notifications/tools/list_changed" }),
+      ),
+  );
+
+  setResourceHandlers(server, context);
 
   return server;
 }

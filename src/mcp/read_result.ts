@@ -160,7 +160,9 @@ export async function readResultResource(
   uri: string,
   tenant: string,
   cap: ResultCap,
-): Promise<{ contents: { uri: string; mimeType: string; text: string; _meta: unknown }[] }> {
+): Promise<
+  { contents: { uri: string; mimeType: string; text: string; _meta: Record<string, unknown> }[] }
+> {
   const notFound = () => new McpError(-32002, `Resource not found: ${uri.slice(0, 200)}`);
   if (!uri.startsWith(RESULT_URI_PREFIX)) throw notFound();
   const url = URL.parse(uri);

@@ -1,37 +1,43 @@
 /**
- * The one place that imports the MCP SDK. Each re-export names its declaration file so that
- * `deno check` sees the SDK's real types (SDK issue #2701: its `./*` export map points types
- * at `*.js.d.ts`, which do not exist).
+ * The one place the server imports the MCP SDK: `@modelcontextprotocol/server` 2.x, for both
+ * eras. 2025 sessions are served by its `Server` and stateless Streamable HTTP transport,
+ * exactly as before; 2026-07-28 requests by its dual-era entry (`createMcpHandler`, modern leg).
  *
  * @module
  */
+import { ProtocolError } from "@modelcontextprotocol/server";
 
-// @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/server/index.d.ts"
-export { Server } from "@modelcontextprotocol/sdk/server/index.js";
-// @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/server/webStandardStreamableHttp.d.ts"
-export { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-// @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/validation/ajv-provider.d.ts"
-export { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv-provider.js";
-// @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/types.d.ts"
 export {
-  CallToolRequestSchema,
-  ErrorCode,
+  createMcpHandler,
   isInitializeRequest,
   isJSONRPCRequest,
-  JSONRPCMessageSchema,
+  isLegacyRequest,
   LATEST_PROTOCOL_VERSION,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
-  McpError,
-  ReadResourceRequestSchema,
+  parseJSONRPCMessage,
+  ProtocolError,
+  ProtocolErrorCode as ErrorCode,
+  Server,
   SUPPORTED_PROTOCOL_VERSIONS,
   UrlElicitationRequiredError,
-} from "@modelcontextprotocol/sdk/types.js";
-// @ts-types="../../node_modules/@modelcontextprotocol/sdk/dist/esm/types.d.ts"
+  WebStandardStreamableHTTPServerTransport,
+} from "@modelcontextprotocol/server";
+export { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
 export type {
   CallToolResult,
   JSONRPCMessage,
+  McpHttpHandler,
+  ServerEvent,
+  ServerEventBus,
   Tool,
   ToolAnnotations,
-} from "@modelcontextprotocol/sdk/types.js";
+} from "@modelcontextprotocol/server";
+
+/**
+ * A JSON-RPC error thrown by a handler. Its message reads `MCP error <code>: <message>`, as
+ * the errors of the SDK's first generation did, so error texts stay what clients saw before.
+ */
+export class McpError extends ProtocolError {
+  constructor(code: number, message: string, data?: unknown) {
+    super(code, `MCP error ${code}: ${message}`, data);
+  }
+}

@@ -1,6 +1,10 @@
 /**
- * The MCP SDK client, re-exported with its real types (see `sdk.ts`). Used by the tests,
- * the benchmark and the sandbox; the server itself never imports it.
+ * A 2025 client: the official MCP SDK client of the first generation (`@modelcontextprotocol/sdk`
+ * 1.x, what 2025 agents run), re-exported with its real types. Used by the tests, the benchmark
+ * and the sandbox; the server never imports it (it runs on `@modelcontextprotocol/server` 2.x).
+ * The 2.x client's 2025 mode cannot stand in for it: reconnecting by session id (the reference
+ * agent's flow) leaves it without the server's capabilities, and its `listTools()` then answers
+ * an empty list without asking.
  *
  * @module
  */

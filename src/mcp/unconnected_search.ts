@@ -112,6 +112,9 @@ export async function withNotConnectedMatches(
   return {
     ...result,
     content,
-    structuredContent: { ...result.structuredContent, notConnected },
+    structuredContent: {
+      ...(result.structuredContent as Record<string, unknown> | undefined),
+      notConnected,
+    },
   };
 }

@@ -7,6 +7,18 @@
 
 import type { ToolViewOptions } from "../tools/session_view.ts";
 
+/**
+ * The session id a chat of 2026-07-28 clients shows: that revision has no sessions, and the
+ * chat itself carries the state (its enabled set).
+ */
+export const STATELESS_SESSION_ID = "stateless";
+
+/**
+ * More writes for the same atomic commit as a record (e.g. a change marker): one transaction
+ * instead of two, which matters to a KV file shared by several processes.
+ */
+export type AlsoWrite = (op: Deno.AtomicOperation) => void;
+
 /** How the session exposes tools. */
 export type ToolMode = "static" | "dynamic";
 
@@ -111,7 +123,12 @@ export class SessionStore {
    */
   async #commit(
     record: SessionRecord,
-    options: { pointChat: boolean; sessionVersion?: string | null; previousChat?: string },
+    options: {
+      pointChat: boolean;
+      sessionVersion?: string | null;
+      previousChat?: string;
+      also?: AlsoWrite;
+    },
   ): Promise<boolean> {
     const key = sessionKey(record.tenant, record.id);
     for (let attempt = 0;; attempt++) {
@@ -134,6 +151,7 @@ export class SessionStore {
         const entry = await this.#kv.get<ChatRecord>(chatKey(record.tenant, options.previousChat));
         if (entry.value?.sessionId === record.id) op.check(entry).delete(entry.key);
       }
+      options.also?.(op);
       if ((await op.commit()).ok) return true;
       if (options.sessionVersion !== undefined) {
         const current = await this.#kv.get(key);
@@ -213,9 +231,9 @@ export class SessionStore {
     return value;
   }
 
-  /** Writes back a changed session (and refreshes its chat while it points here). */
-  async saveSession(record: SessionRecord): Promise<void> {
-    await this.#commit(record, { pointChat: false });
+  /** Writes back a changed session (and refreshes its chat while it points here), with `also`. */
+  async saveSession(record: SessionRecord, also?: AlsoWrite): Promise<void> {
+    await this.#commit(record, { pointChat: false, also });
   }
 
   /** Records use of a session, writing at most once per `touchIntervalMs`. */
@@ -247,6 +265,60 @@ export class SessionStore {
   async getChat(tenant: string, chatId: string): Promise<ChatRecord | undefined> {
     const entry = await this.#kv.get<ChatRecord>(chatKey(tenant, chatId));
     return this.#live(entry.value, this.#chatTtlMs);
+  }
+
+  /**
+   * Keeps a chat used by 2026-07-28 requests (which have no session): creates it when absent
+   * (pointing at `STATELESS_SESSION_ID`), refreshes its last use at most once per
+   * `touchIntervalMs`, and stores `enabledTools` when given (its tool mode is then dynamic). A
+   * chat that points at a 2025 session keeps pointing there. Returns the chat as stored.
+   */
+  async touchStatelessChat(
+    tenant: string,
+    chatId: string,
+    fields: {
+      mode: ToolMode;
+      apps: string[] | null;
+      options?: SessionOptions;
+      enabledTools?: string[];
+    },
+    existing: ChatRecord | undefined,
+    also?: AlsoWrite,
+  ): Promise<ChatRecord> {
+    const now = this.#now();
+    if (
+      existing && fields.enabledTools === undefined &&
+      now - existing.lastSeenAt < this.touchIntervalMs
+    ) {
+      return existing;
+    }
+    const chat: ChatRecord = existing
+      ? {
+        ...existing,
+        ...(fields.enabledTools !== undefined
+          ? {
+            enabledTools: fields.enabledTools,
+            mode: fields.mode,
+            apps: fields.apps,
+            options: fields.options,
+          }
+          : {}),
+        lastSeenAt: now,
+      }
+      : {
+        chatId,
+        sessionId: STATELESS_SESSION_ID,
+        mode: fields.mode,
+        apps: fields.apps,
+        enabledTools: fields.enabledTools ?? [],
+        ...(fields.options ? { options: fields.options } : {}),
+        createdAt: now,
+        lastSeenAt: now,
+      };
+    const op = this.#kv.atomic().set(chatKey(tenant, chatId), chat, { expireIn: this.#chatTtlMs });
+    also?.(op);
+    await op.commit();
+    return chat;
   }
 
   /**

@@ -87,3 +87,31 @@ Deno.test("a save that read the chat before a re-initialize never points the cha
   assert.equal((await store.getChat("t1", "chat"))?.sessionId, "s2");
   assert.deepEqual((await store.getSession("t1", "s1"))?.enabledTools, ["a"]);
 });
+
+Deno.test("a stateless chat is created, touched at most once per interval, and keeps a 2025 session it points to", async () => {
+  using kv = await Deno.openKv(":memory:");
+  let now = 1_000_000;
+  const store = new SessionStore({ kv, sessionTtlMs: 600_000, chatTtlMs: 600_000, now: () => now });
+  const fields = { mode: "dynamic" as const, apps: null };
+  const created = await store.touchStatelessChat("t1", "c1", fields, undefined);
+  assert.equal(created.sessionId, "stateless");
+  assert.deepEqual(created.enabledTools, []);
+  now += 1000;
+  assert.equal(await store.touchStatelessChat("t1", "c1", fields, created), created, "no write");
+  assert.equal((await store.getChat("t1", "c1"))?.lastSeenAt, 1_000_000);
+  const enabled = await store.touchStatelessChat(
+    "t1",
+    "c1",
+    { ...fields, enabledTools: ["gmail_send-email"] },
+    created,
+  );
+  assert.deepEqual((await store.getChat("t1", "c1"))?.enabledTools, ["gmail_send-email"]);
+  now += store.touchIntervalMs;
+  await store.touchStatelessChat("t1", "c1", fields, enabled);
+  assert.equal((await store.getChat("t1", "c1"))?.lastSeenAt, now);
+
+  await store.createSession(session({ id: "s9", chatId: "c2", lastSeenAt: now }));
+  const chat = await store.getChat("t1", "c2");
+  await store.touchStatelessChat("t1", "c2", { ...fields, enabledTools: ["x"] }, chat);
+  assert.equal((await store.getChat("t1", "c2"))?.sessionId, "s9");
+});

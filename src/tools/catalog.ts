@@ -8,7 +8,7 @@ import type { Action, Connection, IntegrationInfo } from "../integration_app/typ
 import type { Tool, ToolAnnotations } from "../mcp/sdk.ts";
 import { annotationsFor } from "./annotations.ts";
 import { type JsonSchema, toToolInputSchema } from "./input_schema.ts";
-import { toToolOutputSchema } from "./output_schema.ts";
+import { listedOutputSchema, toToolOutputSchema } from "./output_schema.ts";
 import { fitToolName, looseToolName, shortHash, toolName } from "./naming.ts";
 
 /** One tool: what clients see, plus where it runs. */
@@ -214,7 +214,9 @@ export function toMcpTool(tool: ToolEntry): Tool {
     title: tool.title,
     description: tool.description,
     inputSchema: tool.inputSchema as Tool["inputSchema"],
-    ...(tool.outputSchema ? { outputSchema: tool.outputSchema as Tool["outputSchema"] } : {}),
+    ...(tool.outputSchema
+      ? { outputSchema: listedOutputSchema(tool.outputSchema) as Tool["outputSchema"] }
+      : {}),
     annotations: tool.annotations,
   };
 }

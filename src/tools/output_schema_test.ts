@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { toToolOutputSchema } from "./output_schema.ts";
+import { listedOutputSchema, toToolOutputSchema } from "./output_schema.ts";
 
 Deno.test("an object output schema is passed through as it is", () => {
   const schema = { type: "object", properties: { id: { type: "string" } }, required: ["id"] };
@@ -42,4 +42,19 @@ Deno.test("an output schema that cannot compile is not declared (it would fail S
   );
   assert.equal(toToolOutputSchema({ type: "string", pattern: "([" }), undefined);
   assert.ok(toToolOutputSchema({ type: "string", pattern: "^a+$" }));
+});
+
+Deno.test("listed output schemas are named after their content, so clients compile each once", () => {
+  const a = { type: "object", properties: { id: { type: "string" } } };
+  const b = { type: "object", properties: { id: { type: "string" } } };
+  const c = { type: "object", properties: { id: { type: "number" } } };
+  const own = { $id: "https://example.com/out.json", type: "object" };
+  const [la, lb, lc] = [a, b, c].map(listedOutputSchema);
+  assert.match(String(la?.$id), /^urn:integration-app-mcp:output:[0-9a-f]{32}$/);
+  assert.equal(la?.$id, lb?.$id, "same content, same id");
+  assert.notEqual(la?.$id, lc?.$id);
+  assert.deepEqual({ ...la, $id: undefined }, { ...a, $id: undefined }, "otherwise unchanged");
+  assert.equal(listedOutputSchema(own), own, "a schema's own $id is kept");
+  assert.equal(listedOutputSchema(a), la, "made once per schema");
+  assert.equal(Object.hasOwn(a, "$id"), false, "the tool's own schema is left alone");
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { FakeApiError } from "../support/fake_integration_app.ts";
+import type { Client } from "../../src/mcp/sdk_client.ts";
 import { fixtureWorkspace } from "../support/fixtures.ts";
 import { initializeBody, mcpHeaders, rawRequest, startTestServer } from "../support/harness.ts";
 
@@ -165,4 +166,50 @@ Deno.test("a run that finds the connection defunct triggers a rebuild without it
   const names = (await client.listTools()).tools.map((t) => t.name);
   assert.ok(!names.some((name) => name.startsWith("gmail_")), "Gmail tools are gone");
   assert.ok(names.includes("hubspot_create-contact"));
+});
+
+Deno.test("invalidating a catalog on one replica reaches the other replicas within seconds", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mcp-replicas-" });
+  try {
+    await using a = await startTestServer({
+      fake: fixtureWorkspace(),
+      kvPath: `${dir}/kv.sqlite3`,
+    });
+    await using b = await startTestServer({ fakeApp: a.fake, kvPath: `${dir}/kv.sqlite3` });
+    const token = await a.fake.token("alice");
+    const gmailTools = async (client: Client): Promise<number> =>
+      (await client.listTools()).tools.filter((t) => t.name.startsWith("gmail_")).length;
+    // One replica at a time writes the KV file (the test is not about a locked file).
+    const onA = await a.connect(token);
+    assert.ok(await gmailTools(onA) > 0);
+    await a.services.background.drain();
+    const onB = await b.connect(token);
+    assert.ok(await gmailTools(onB) > 0, "replica B holds the catalog in memory too");
+    await b.services.background.drain();
+
+    // Gmail breaks; replica A learns it from a run and invalidates the catalog.
+    const gmail = a.fake.customers.get("alice")?.connections.find((c) => c.id === "conn_gmail");
+    assert.ok(gmail);
+    gmail.disconnected = true;
+    const result = await onA.callTool({
+      name: "gmail_send-email",
+      arguments: { to: "bob@example.com", subject: "Hi" },
+    });
+    assert.equal(result.isError, true);
+    await a.services.background.drain();
+    assert.equal(await gmailTools(onA), 0);
+
+    // Replica B serves its fresh-looking copy (TTL 5 minutes) until it reads the invalidation.
+    const invalidated = Date.now();
+    let seen = await gmailTools(onB);
+    while (seen > 0 && Date.now() - invalidated < 5_000) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await b.services.background.drain();
+      seen = await gmailTools(onB);
+    }
+    assert.equal(seen, 0, "replica B dropped the Gmail tools");
+    assert.ok(Date.now() - invalidated < 3_000, `took ${Date.now() - invalidated} ms`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

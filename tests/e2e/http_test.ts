@@ -242,3 +242,55 @@ Deno.test("each request is logged once, without the token", async () => {
   const all = server.logs.join("\n");
   for (const part of [token, ...token.split(".")]) assert.ok(!all.includes(part));
 });
+
+Deno.test("a 2025 error answer to a request carries that request's id", async (t) => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const token = await server.fake.token("alice");
+  await t.step("a request without a session (e.g. a modern probe without _meta)", async () => {
+    const res = await rawRequest(server.mcpUrl, {
+      method: "POST",
+      headers: mcpHeaders(),
+      body: JSON.stringify({ jsonrpc: "2.0", id: 17, method: "server/discover" }),
+      token,
+    });
+    assert.equal(res.status, 400);
+    assert.deepEqual(res.json, {
+      jsonrpc: "2.0",
+      error: { code: -32000, message: "Bad Request: Mcp-Session-Id header is required" },
+      id: 17,
+    });
+  });
+  await t.step("an unknown session, with a string id", async () => {
+    const res = await rawRequest(server.mcpUrl, {
+      method: "POST",
+      headers: mcpHeaders({ "mcp-session-id": "nope" }),
+      body: JSON.stringify({ jsonrpc: "2.0", id: "abc", method: "tools/list" }),
+      token,
+    });
+    assert.equal(res.status, 404);
+    assert.equal((res.json as { id: unknown }).id, "abc");
+  });
+  await t.step("a notification has no id to carry: null", async () => {
+    const res = await rawRequest(server.mcpUrl, {
+      method: "POST",
+      headers: mcpHeaders(),
+      body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }),
+      token,
+    });
+    assert.equal(res.status, 400);
+    assert.equal((res.json as { id: unknown }).id, null);
+  });
+});
+
+Deno.test("GET /mcp is 405 without a session as with one; an unknown session is still 404", async () => {
+  await using server = await startTestServer({ fake: fixtureWorkspace() });
+  const token = await server.fake.token("alice");
+  const bare = await rawRequest(server.mcpUrl, { headers: { accept: "text/event-stream" }, token });
+  assert.equal(bare.status, 405);
+  assert.equal(bare.headers.get("allow"), "POST, DELETE");
+  const unknown = await rawRequest(server.mcpUrl, {
+    headers: { accept: "text/event-stream", "mcp-session-id": "nope" },
+    token,
+  });
+  assert.equal(unknown.status, 404);
+});

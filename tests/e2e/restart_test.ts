@@ -3,6 +3,7 @@ import { FakeIntegrationApp } from "../support/fake_integration_app.ts";
 import { fixtureWorkspace } from "../support/fixtures.ts";
 import { connectClient, rawRequest, sessionIdOf, textOf } from "../support/harness.ts";
 import { startServerProcess } from "../support/server_process.ts";
+import { connectModernClient } from "../../src/mcp/modern_client.ts";
 
 async function withTempKv<T>(fn: (kvPath: string) => Promise<T>): Promise<T> {
   const dir = await Deno.makeTempDir({ prefix: "mcp-kv-" });
@@ -122,6 +123,26 @@ Deno.test("SIGTERM lets in-flight requests finish, then the server exits cleanly
       const status = await exit;
       assert.equal(status.code, 0);
       assert.ok(server.lines.some((line) => line.includes("shutting down")));
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+Deno.test("SIGTERM ends open listen streams gracefully and the server exits at once", async () => {
+  await using fake = new FakeIntegrationApp(fixtureWorkspace()).start();
+  const token = await fake.token("alice");
+  await withTempKv(async (kvPath) => {
+    const server = await startServerProcess({ apiUrl: fake.url, kvPath });
+    const client = await connectModernClient(server.mcpUrl, token);
+    try {
+      const subscription = await client.listen({ toolsListChanged: true });
+      const started = performance.now();
+      const status = await server.stop("SIGTERM");
+      assert.equal(await subscription.closed, "graceful");
+      assert.equal(status.code, 0);
+      // Without the graceful close the open stream would hold shutdown for the whole grace time.
+      assert.ok(performance.now() - started < 5_000, "exited before the grace time");
     } finally {
       await client.close();
     }

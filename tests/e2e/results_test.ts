@@ -60,12 +60,20 @@ Deno.test("tools declare their action's output schema, and results carry structu
   const client = await server.connect(await server.fake.token("alice"));
   const { tools } = await client.listTools();
   const byName = new Map(tools.map((tool) => [tool.name, tool]));
-  assert.deepEqual(byName.get("hubspot_create-contact")?.outputSchema, {
+  // Listed with an `$id` named after the content, so clients compile each distinct one once.
+  const listed = (name: string) => {
+    const schema = byName.get(name)?.outputSchema;
+    if (!schema) return undefined;
+    const { $id, ...rest } = schema as Record<string, unknown>;
+    assert.match(String($id), /^urn:integration-app-mcp:output:[0-9a-f]{32}$/);
+    return rest;
+  };
+  assert.deepEqual(listed("hubspot_create-contact"), {
     type: "object",
     properties: { id: { type: "string" } },
   });
   // A non-object root is wrapped, as input schemas are.
-  assert.deepEqual(byName.get("hubspot_list-ids")?.outputSchema, {
+  assert.deepEqual(listed("hubspot_list-ids"), {
     type: "object",
     properties: { result: { type: "array", items: { type: "string" } } },
     required: ["result"],

@@ -166,6 +166,47 @@ Deno.test("a hanging action run gives an isError result after the timeout and fr
   assert.equal(health.status, 200);
 });
 
+Deno.test("a timed-out action run is aborted upstream, not only abandoned", async () => {
+  await using server = await startTestServer({
+    fake: { ...fixtureWorkspace(), trackAborts: true },
+    env: { UPSTREAM_TIMEOUT_SECONDS: "0.3" },
+  });
+  const client = await server.connect(await server.fake.token("alice"));
+  await client.listTools();
+  const ran = await client.callTool({ name: "gmail_read-email", arguments: { id: "1" } });
+  assert.equal(ran.isError, undefined);
+  server.fake.faults.push({ match: /\/run$/, hang: true, times: 1 });
+  const hung = await client.callTool({ name: "gmail_read-email", arguments: { id: "2" } });
+  assert.equal(hung.isError, true);
+  assert.match(textOf(hung), /did not finish in time/);
+
+  // The fake sees its hanging request cancelled by the server (within a bound, not a sleep).
+  const runs = () => server.fake.requests.filter((r) => r.path.endsWith("/run"));
+  const until = Date.now() + 3_000;
+  while (runs()[1]?.aborted !== true && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.deepEqual(runs().map((r) => r.aborted ?? false), [false, true]);
+});
+
+Deno.test("a read that times out is aborted upstream too", async () => {
+  await using fake = new FakeIntegrationApp({ ...fixtureWorkspace(), trackAborts: true }).start();
+  fake.faults.push({ match: /^GET \/connections$/, hang: true, times: 1 });
+  const api = createIntegrationAppApiFactory({ apiUrl: fake.url, timeoutMs: 200, readRetries: 0 })(
+    await fake.token("alice"),
+  );
+  await assert.rejects(api.listConnections(), (error: unknown) => {
+    assert.ok(error instanceof UpstreamError);
+    assert.equal(error.kind, "timeout");
+    return true;
+  });
+  const until = Date.now() + 3_000;
+  while (fake.requests[0]?.aborted !== true && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  assert.equal(fake.requests[0]?.aborted, true);
+});
+
 Deno.test("a hanging token check answers 503 with Retry-After after the timeout", async () => {
   await using server = await startTestServer({
     fake: fixtureWorkspace(),

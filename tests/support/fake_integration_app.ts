@@ -114,6 +114,8 @@ export interface FakeRequestLog {
   apiVersion?: string;
   /** The `content-type` header, when sent. */
   contentType?: string;
+  /** Set when the caller gave up on the request (aborted it, closed the connection). */
+  aborted?: boolean;
 }
 
 /** Options of the fake. */
@@ -130,6 +132,11 @@ export interface FakeOptions {
   latencyMs?: number;
   /** Workspace-level actions offered on every connection. */
   universalActions?: FakeAction[];
+  /**
+   * Record in the request log which requests the caller aborted before the answer. Off by
+   * default: reading `request.signal` makes Deno print a warning about its legacy behaviour.
+   */
+  trackAborts?: boolean;
 }
 
 /** A connection request created through `POST /connection-requests`. */
@@ -178,6 +185,7 @@ export class FakeIntegrationApp {
   maxPageSize: number;
   latencyMs: number;
   faults: FakeFault[] = [];
+  trackAborts: boolean;
   requests: FakeRequestLog[] = [];
   universalActions: FakeAction[];
   connectionRequests = new Map<string, FakeConnectionRequest>();
@@ -205,6 +213,7 @@ export class FakeIntegrationApp {
     this.customers = new Map((options.customers ?? []).map((c) => [c.id, c]));
     this.maxPageSize = options.maxPageSize ?? 1000;
     this.latencyMs = options.latencyMs ?? 0;
+    this.trackAborts = options.trackAborts ?? false;
     this.universalActions = options.universalActions ?? [];
   }
 
@@ -455,9 +464,14 @@ export class FakeIntegrationApp {
       contentType,
     };
     this.requests.push(log);
+    // Only an abort before the answer counts (Deno also aborts the signal after answering);
+    // the listener goes once the answer is made.
+    const onAbort = (): boolean => log.aborted = true;
+    const signal = this.trackAborts ? request.signal : undefined;
+    signal?.addEventListener("abort", onAbort, { once: true });
     try {
       if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
-      await this.#applyFaults(`${request.method} ${url.pathname}`);
+      await this.#applyFaults(`${request.method} ${url.pathname}`, signal);
       if (url.pathname.startsWith("/oauth/")) return this.#oauth(request.method, url, text);
       if (request.method === "GET" && url.pathname.startsWith("/connect/")) {
         return this.#connectPage(decodeURIComponent(url.pathname.slice("/connect/".length)));
@@ -487,10 +501,12 @@ export class FakeIntegrationApp {
         });
       }
       return Response.json({ type: "internal", message: String(error) }, { status: 500 });
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
     }
   }
 
-  async #applyFaults(target: string): Promise<void> {
+  async #applyFaults(target: string, signal: AbortSignal | undefined): Promise<void> {
     for (const fault of this.faults) {
       if (!fault.match.test(target)) continue;
       if (fault.times !== undefined) {
@@ -499,7 +515,16 @@ export class FakeIntegrationApp {
       }
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
       if (fault.hang) {
-        await new Promise<void>((resolve) => this.#hanging.add(resolve));
+        // Hangs until the fake stops (or the caller gives up, when aborts are tracked).
+        await new Promise<void>((resolve) => {
+          this.#hanging.add(resolve);
+          const release = (): void => {
+            this.#hanging.delete(resolve);
+            resolve();
+          };
+          if (signal?.aborted) release();
+          else signal?.addEventListener("abort", release, { once: true });
+        });
         throw new FakeApiError(503, { type: "internal", message: "released" });
       }
       if (fault.error) throw fault.error;

@@ -83,6 +83,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     if (closed) return;
     closed = true;
     await Promise.allSettled(clients.map((client) => client.close()));
+    await services.changes.close();
     await server.shutdown();
     await services.background.drain();
     if (ownsFake) await fake.stop();

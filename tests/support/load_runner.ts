@@ -9,8 +9,7 @@
  */
 import type { Client } from "../../src/mcp/sdk_client.ts";
 import { connectClient, rawRequest, sessionIdOf } from "./harness.ts";
-import { FakeIntegrationApp } from "./fake_integration_app.ts";
-import { fixtureActions, INTEGRATIONS } from "./fixtures.ts";
+import { WorkerRpc } from "./worker_rpc.ts";
 import { type ServerProcess, startServerProcess } from "./server_process.ts";
 
 /** What to run. */
@@ -26,6 +25,10 @@ export interface LoadOptions {
   crashAtMs?: number;
   /** Extra server environment. */
   env?: Record<string, string>;
+  /** Extra `deno run` flags of the server (e.g. `--v8-flags=…`). */
+  serverFlags?: string[];
+  /** How often the server's RSS is sampled during the run, in ms (default: every 10 s). */
+  rssEveryMs?: number;
   /** Progress lines (the CLI prints them). */
   onProgress?: (line: string) => void;
 }
@@ -37,6 +40,9 @@ export interface LoadReport {
   durationMs: number;
   /** MCP requests the clients sent during the run (tools/call and tools/list). */
   requests: number;
+  /** Of which tool calls answered (without error). */
+  toolCalls: number;
+  toolCallsPerSecond: number;
   /** Failed requests outside the outage window of a crash. */
   failures: number;
   /** Requests that failed while the server was down (crash runs only). */
@@ -47,6 +53,8 @@ export interface LoadReport {
   requestsPerSecond: number;
   /** Server resident memory in MB, sampled at start, middle and end (-1: not available). */
   rssMb: { start: number; middle: number; end: number };
+  /** Server resident memory in MB every `rssEveryMs` from the start: [seconds, MB]. */
+  rssTimeline: [number, number][];
   failureSamples: string[];
   crash?: CrashReport;
 }
@@ -110,22 +118,6 @@ function freePort(): number {
   return port;
 }
 
-function fakeWorkspace(tenants: number, latencyMs: number): FakeIntegrationApp {
-  return new FakeIntegrationApp({
-    integrations: INTEGRATIONS,
-    actions: fixtureActions(),
-    latencyMs,
-    customers: Array.from({ length: tenants }, (_, i) => ({
-      id: `load-${i}`,
-      connections: [
-        { id: `conn_gmail_${i}`, name: "Gmail", integrationKey: "gmail" },
-        { id: `conn_hubspot_${i}`, name: "HubSpot", integrationKey: "hubspot" },
-        { id: `conn_gcal_${i}`, name: "Google Calendar", integrationKey: "google-calendar" },
-      ],
-    })),
-  });
-}
-
 /** The chats of every customer, as `GET /mcp/sessions` lists them. */
 async function listChats(url: string, tokens: string[]): Promise<string> {
   const all = await Promise.all(tokens.map(async (token) => {
@@ -151,16 +143,22 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const dir = await Deno.makeTempDir({ prefix: "mcp-load-" });
   const kvPath = `${dir}/kv.sqlite3`;
   const port = freePort();
-  const fake = fakeWorkspace(options.tenants, options.latencyMs).start();
+  // The fake answers from its own thread, so the clients' work does not slow it down.
+  const fake = new WorkerRpc(new URL("./load_fake_worker.ts", import.meta.url));
   // Info level as in production: one log line per request is part of the cost measured.
   const serverEnv = { PORT: String(port), LOG_LEVEL: "info", ...options.env };
   let server: ServerProcess | undefined;
   const clients: LoadClient[] = [];
   try {
-    server = await startServerProcess({ apiUrl: fake.url, kvPath, env: serverEnv });
+    const apiUrl = await fake.call<string>("start", {
+      tenants: options.tenants,
+      latencyMs: options.latencyMs,
+    });
+    const flags = options.serverFlags;
+    server = await startServerProcess({ apiUrl, kvPath, env: serverEnv, flags });
     const url = server.url;
     const tokens = await Promise.all(
-      Array.from({ length: options.tenants }, (_, i) => fake.token(`load-${i}`)),
+      Array.from({ length: options.tenants }, (_, i) => fake.call<string>("token", `load-${i}`)),
     );
 
     // Open every session (in waves, as agents would start), each tied to a chat.
@@ -198,6 +196,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     const latencies: number[] = [];
     const failureSamples: string[] = [];
     let requests = 0;
+    let toolCalls = 0;
     let failures = 0;
     let outageErrors = 0;
     let outage: { from: number; until: number } | undefined;
@@ -234,6 +233,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
               : STATIC_CALLS[i % STATIC_CALLS.length] as (typeof STATIC_CALLS)[number];
             const result = await c.client.callTool(call);
             if (result.isError) throw new Error(`isError: ${JSON.stringify(result.content)}`);
+            toolCalls++;
           }
           latencies.push(performance.now() - t0);
           if (restartedAt !== undefined && t0 >= restartedAt) c.recoveredAfterRestart = true;
@@ -244,14 +244,24 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       }
     };
 
+    const rssTimeline: [number, number][] = [[0, rss.start]];
     const sampler = (async () => {
       const middle = started + options.durationMs / 2;
-      while (performance.now() < middle) await new Promise((r) => setTimeout(r, 100));
-      rss.middle = await rssMb(pid);
+      const every = options.rssEveryMs ?? 10_000;
+      let next = started + every;
+      while (performance.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+        const now = performance.now();
+        if (rss.middle < 0 && now >= middle) rss.middle = await rssMb(pid);
+        if (now >= next && now < deadline) {
+          rssTimeline.push([Math.round((now - started) / 1000), await rssMb(pid)]);
+          next += every;
+        }
+      }
     })();
     // The fake's request log and the server's collected log lines are not what is measured.
     const trimmer = setInterval(() => {
-      fake.requests = [];
+      void fake.call("clearRequests").catch(() => {});
       if (server) server.lines.length = 0;
     }, 1000);
 
@@ -267,7 +277,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       outage = { from: killedAt, until: Number.POSITIVE_INFINITY };
       progress(`SIGKILL at ${Math.round((killedAt - started) / 1000)} s`);
       await server.stop("SIGKILL");
-      server = await startServerProcess({ apiUrl: fake.url, kvPath, env: serverEnv });
+      server = await startServerProcess({ apiUrl, kvPath, env: serverEnv, flags });
       pid = server.child.pid;
       restartedAt = performance.now();
       // Requests sent before the restart may fail a little after it: one second of grace.
@@ -311,14 +321,18 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       p99Ms: percentile(sorted, 99),
       maxMs: percentile(sorted, 100),
       requestsPerSecond: Math.round(requests / (elapsed / 1000)),
+      toolCalls,
+      toolCallsPerSecond: Math.round(toolCalls / (elapsed / 1000)),
       rssMb: rss,
+      rssTimeline: [...rssTimeline, [Math.round(elapsed / 1000), rss.end]],
       failureSamples,
       crash,
     };
   } finally {
     await Promise.allSettled(clients.map((c) => c.client.close()));
     await server?.stop("SIGTERM");
-    await fake.stop();
+    await fake.call("stop").catch(() => {});
+    fake.terminate();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }

@@ -23,6 +23,8 @@ export interface ServerProcessOptions {
   apiUrl: string;
   kvPath: string;
   env?: Record<string, string>;
+  /** Extra `deno run` flags, placed before the entry point. */
+  flags?: string[];
 }
 
 async function collect(
@@ -53,6 +55,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       "--allow-env",
       `--allow-read=${kvFolder}`,
       `--allow-write=${kvFolder}`,
+      ...(options.flags ?? []),
       MAIN,
     ],
     env: {

@@ -1,6 +1,6 @@
 /**
- * Request/response over a Web Worker's messages: the benchmark runs the fake API and the load
- * generator in workers, so their work does not queue behind the server's on one thread.
+ * Request/response over a Web Worker's messages: the benchmark and the load run host the fake
+ * API and the clients in workers, so their work does not queue behind each other on one thread.
  *
  * @module
  */

@@ -1,0 +1,191 @@
+import assert from "node:assert/strict";
+import type { IntegrationAppApi } from "../integration_app/types.ts";
+import type { ResultStore } from "../results/result_store.ts";
+import { createLogger } from "../log.ts";
+import type { SessionRecord, ToolMode } from "../store/session_store.ts";
+import { buildTools, indexCatalog } from "../tools/catalog.ts";
+import type { McpSessionContext } from "./mcp_server.ts";
+import { answerModernListDirectly } from "./modern_direct_answer.ts";
+import { createModernServer } from "./modern_server.ts";
+import { createMcpHandler } from "./sdk.ts";
+
+const catalog = indexCatalog({
+  builtAt: 0,
+  tools: buildTools([{
+    connection: { id: "conn_1" },
+    integration: { id: "int_1", key: "crm", name: "CRM" },
+    actions: [
+      {
+        id: "a1",
+        key: "create-contact",
+        name: "Create Contact",
+        type: "create-data-record",
+        inputSchema: {
+          type: "object",
+          required: ["email"],
+          properties: { email: { type: "string", format: "email" } },
+        },
+      },
+      { id: "a2", key: "list-contacts", name: "List Contacts", type: "list-data-records" },
+    ],
+  }]),
+});
+
+function contextFor(mode: ToolMode, capResults = false): McpSessionContext {
+  const session: SessionRecord = {
+    id: "stateless",
+    tenant: "t1",
+    mode,
+    apps: null,
+    enabledTools: [],
+    createdAt: 0,
+    lastSeenAt: 0,
+  };
+  return {
+    session,
+    api: {} as IntegrationAppApi,
+    logger: createLogger("silent"),
+    catalog: () => Promise.resolve(catalog),
+    saveEnabledTools: () => Promise.resolve(),
+    invalidateCatalog: () => {},
+    // Listing only: the store is never reached.
+    ...(capResults ? { results: { store: {} as ResultStore, maxBytes: 1000 } } : {}),
+  };
+}
+
+const TTL_MS = 12_345;
+const ENVELOPE = {
+  "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+  "io.modelcontextprotocol/clientCapabilities": {},
+};
+
+function requestOf(body: unknown, headers: Record<string, string> = {}): Request {
+  return new Request("http://127.0.0.1/mcp", {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "mcp-protocol-version": "2026-07-28",
+      "mcp-method": "tools/list",
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+async function viaSdk(body: unknown, headers?: Record<string, string>, capResults = false) {
+  const context = contextFor("static", capResults);
+  const handler = createMcpHandler(
+    () => createModernServer(context, { freshForMs: () => TTL_MS, fixedTtlMs: 1 }),
+    { legacy: "reject" },
+  );
+  try {
+    const response = await handler.fetch(requestOf(body, headers), { parsedBody: body });
+    return {
+      status: response.status,
+      type: response.headers.get("content-type"),
+      json: await response.json(),
+    };
+  } finally {
+    await handler.close();
+  }
+}
+
+async function viaDirect(body: unknown, headers?: Record<string, string>, capResults = false) {
+  const response = await answerModernListDirectly(
+    requestOf(body, headers),
+    body,
+    contextFor("static", capResults),
+    () => TTL_MS,
+  );
+  assert.ok(response, `answered directly: ${JSON.stringify(body)}`);
+  return {
+    status: response.status,
+    type: response.headers.get("content-type"),
+    json: await response.json(),
+  };
+}
+
+Deno.test("a direct 2026-07-28 static listing is the one the SDK gives", async (t) => {
+  const cases: [string, unknown, Record<string, string>?][] = [
+    ["numeric id", { jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: ENVELOPE } }],
+    ["string id, client info", {
+      jsonrpc: "2.0",
+      id: "x-1",
+      method: "tools/list",
+      params: {
+        _meta: { ...ENVELOPE, "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" } },
+      },
+    }],
+    ["whitespace around header values", {
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/list",
+      params: { _meta: ENVELOPE },
+    }, { "mcp-method": " tools/list ", "mcp-protocol-version": "2026-07-28 " }],
+  ];
+  for (const [name, body, headers] of cases) {
+    await t.step(name, async () => {
+      const expected = await viaSdk(body, headers);
+      assert.equal(expected.status, 200, JSON.stringify(expected.json));
+      assert.deepEqual(await viaDirect(body, headers), expected);
+    });
+  }
+  await t.step("with read-result listed (results are cut)", async () => {
+    const body = { jsonrpc: "2.0", id: 3, method: "tools/list", params: { _meta: ENVELOPE } };
+    const expected = await viaSdk(body, undefined, true);
+    const names = (expected.json.result.tools as { name: string }[]).map((tool) => tool.name);
+    assert.ok(names.includes("read-result"));
+    assert.deepEqual(await viaDirect(body, undefined, true), expected);
+  });
+});
+
+Deno.test("2026-07-28 requests the SDK must judge are left to it", async () => {
+  const list = (params: unknown, extra: Record<string, unknown> = {}) => ({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "tools/list",
+    params,
+    ...extra,
+  });
+  const refused: [string, unknown, Record<string, string>?, ToolMode?][] = [
+    ["dynamic mode", list({ _meta: ENVELOPE }), undefined, "dynamic"],
+    ["a cursor", list({ _meta: ENVELOPE, cursor: "x" })],
+    ["no envelope", list({})],
+    [
+      "no client capabilities",
+      list({
+        _meta: { "io.modelcontextprotocol/protocolVersion": "2026-07-28" },
+      }),
+    ],
+    [
+      "another version in the envelope",
+      list({
+        _meta: { ...ENVELOPE, "io.modelcontextprotocol/protocolVersion": "2099-01-01" },
+      }),
+    ],
+    ["an unknown envelope key", list({ _meta: { ...ENVELOPE, "x/y": 1 } })],
+    [
+      "a malformed client info",
+      list({
+        _meta: { ...ENVELOPE, "io.modelcontextprotocol/clientInfo": { name: 1 } },
+      }),
+    ],
+    ["a fractional id", list({ _meta: ENVELOPE }, { id: 1.5 })],
+    ["a 2025 header", list({ _meta: ENVELOPE }), { "mcp-protocol-version": "2025-06-18" }],
+    ["no Mcp-Method header", list({ _meta: ENVELOPE }), { "mcp-method": "" }],
+    ["another Mcp-Method", list({ _meta: ENVELOPE }), { "mcp-method": "prompts/list" }],
+    ["an Mcp-Name header", list({ _meta: ENVELOPE }), { "mcp-name": "x" }],
+    ["JSON only in Accept", list({ _meta: ENVELOPE }), { accept: "application/json" }],
+    ["another method", { jsonrpc: "2.0", id: 1, method: "prompts/list", params: {} }],
+  ];
+  for (const [what, body, headers, mode] of refused) {
+    const answer = await answerModernListDirectly(
+      requestOf(body, headers),
+      body,
+      contextFor(mode ?? "static"),
+      () => TTL_MS,
+    );
+    assert.equal(answer, undefined, what);
+  }
+});
