@@ -5,6 +5,7 @@ import { createLogger } from "../log.ts";
 import type { SessionRecord, ToolMode } from "../store/session_store.ts";
 import { buildTools, indexCatalog } from "../tools/catalog.ts";
 import type { McpSessionContext } from "./mcp_server.ts";
+import { ConnectStates } from "./connect_input.ts";
 import { answerModernListDirectly } from "./modern_direct_answer.ts";
 import { createModernServer } from "./modern_server.ts";
 import { createMcpHandler } from "./sdk.ts";
@@ -76,7 +77,13 @@ function requestOf(body: unknown, headers: Record<string, string> = {}): Request
 async function viaSdk(body: unknown, headers?: Record<string, string>, capResults = false) {
   const context = contextFor("static", capResults);
   const handler = createMcpHandler(
-    () => createModernServer(context, { freshForMs: () => TTL_MS, fixedTtlMs: 1 }),
+    () =>
+      createModernServer(context, {
+        freshForMs: () => TTL_MS,
+        fixedTtlMs: 1,
+        // Listings never seal or open a requestState.
+        states: new ConnectStates(() => Promise.reject(new Error("no key in this test"))),
+      }),
     { legacy: "reject" },
   );
   try {
