@@ -19,6 +19,7 @@ import { FakeIntegrationApp } from "../fake_integration_app/server.ts";
 import { fixtureWorkspace } from "../fake_integration_app/fixtures.ts";
 
 const SDK = "npm:@modelcontextprotocol/sdk@1.32.2";
+const CLIENT_2 = "npm:@modelcontextprotocol/client@2.4.0";
 const TOKEN_HOURS = 24;
 
 function print(text = ""): void {
@@ -42,6 +43,31 @@ export function instructions(mcpUrl: string, apiUrl: string, token: string): str
     `console.log(await client.callTool({`,
     `  name: "hubspot_create-contact",`,
     `  arguments: { email: "ada@example.com", firstName: "Ada" },`,
+    `}));`,
+    `await client.close();`,
+  ].join("\n");
+  const modernSnippet = [
+    `import { Client, StreamableHTTPClientTransport } from "${CLIENT_2}";`,
+    ``,
+    `const client = new Client({ name: "sandbox-client", version: "1.0.0" }, {`,
+    `  versionNegotiation: { mode: { pin: "2026-07-28" } },`,
+    `  capabilities: { elicitation: { url: {} } },`,
+    `});`,
+    `// URL-mode elicitation: the server hands a link (connect an app); the SDK retries the call.`,
+    `client.setRequestHandler("elicitation/create", (request) => {`,
+    `  if (request.params.mode !== "url") return { action: "decline" };`,
+    `  console.log(\`\${request.params.message}\\n  \${request.params.url}\`);`,
+    `  prompt("Open the link, then press Enter.");`,
+    `  return { action: "accept" };`,
+    `});`,
+    `await client.connect(new StreamableHTTPClientTransport(new URL("${mcpUrl}"), {`,
+    `  requestInit: { headers: { Authorization: \`Bearer \${Deno.env.get("MCP_TOKEN")}\` } },`,
+    `}));`,
+    `console.log((await client.listTools()).tools.map((tool) => tool.name));`,
+    `// Slack's connection is broken: the call asks for the reconnect link first.`,
+    `console.log(await client.callTool({`,
+    `  name: "slack_post-message",`,
+    `  arguments: { channel: "general", text: "Hi" },`,
     `}));`,
     `await client.close();`,
   ].join("\n");
@@ -102,6 +128,10 @@ curl -s -H "Authorization: Bearer $MCP_TOKEN" ${mcpUrl}/sessions/demo-chat
 
 # SDK client: save as client.ts, then: deno run --allow-net=127.0.0.1 --allow-env client.ts
 ${sdkSnippet}
+
+# SDK 2.x client, protocol 2026-07-28 (stateless), with URL-mode elicitation: save as
+# client2.ts, then: deno run --allow-net=127.0.0.1 --allow-env client2.ts
+${modernSnippet}
 
 # Claude Desktop (claude_desktop_config.json), through mcp-remote (needs Node.js):
 ${claude}

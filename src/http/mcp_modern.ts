@@ -13,6 +13,7 @@ import { ListenBus, type ListenScope } from "../mcp/listen_bus.ts";
 import type { McpSessionContext } from "../mcp/mcp_server.ts";
 import { answerModernListDirectly } from "../mcp/modern_direct_answer.ts";
 import { createModernServer } from "../mcp/modern_server.ts";
+import { ConnectStates, sharedStateKey } from "../mcp/connect_input.ts";
 import {
   createMcpHandler,
   type McpHttpHandler,
@@ -34,11 +35,14 @@ export class ModernMcpEndpoint {
   readonly #handler: McpHttpHandler;
   /** The context each request in flight is served with, for the SDK's server factory. */
   readonly #contexts = new WeakMap<Request, McpSessionContext>();
+  /** The `requestState` of connection links (its key is shared by every instance in KV). */
+  readonly #states: ConnectStates;
 
   constructor(services: Services) {
     this.#services = services;
     const { config, changes, logger } = services;
     this.#bus = new ListenBus(changes);
+    this.#states = new ConnectStates(() => sharedStateKey(services.kv));
     this.#handler = createMcpHandler(({ requestInfo }) => this.#createServer(requestInfo), {
       legacy: "reject",
       bus: this.#bus,
@@ -56,6 +60,7 @@ export class ModernMcpEndpoint {
     return createModernServer(context, {
       freshForMs: (catalog) => this.#services.catalogs.freshForMs(context.session.tenant, catalog),
       fixedTtlMs: this.#services.config.catalogTtlMs,
+      states: this.#states,
     });
   }
 
@@ -79,6 +84,7 @@ export class ModernMcpEndpoint {
     const options = parseSessionOptions(url);
     const chatId = parseChatId(request);
     const method = (body as { method?: unknown } | null)?.method;
+    const elicitationUrl = declaresUrlElicitation(body);
     context.session = "stateless";
 
     // Read now, written (created, or its last use refreshed) only once the request is served:
@@ -95,6 +101,7 @@ export class ModernMcpEndpoint {
       enabledTools: mode === "dynamic" && chat?.mode === "dynamic" ? chat.enabledTools : [],
       ...(options ? { options } : {}),
       chatId,
+      ...(elicitationUrl ? { clientCapabilities: { elicitationUrl: true } } : {}),
       createdAt: at,
       lastSeenAt: at,
     };
@@ -121,6 +128,7 @@ export class ModernMcpEndpoint {
         session.enabledTools = names;
       },
     );
+    mcpContext.inputRequired = true;
     const serveAndKeepChat = async (): Promise<Response> => {
       const response = await this.#respond(request, body, method, tenant, chatId, mcpContext);
       if (chatId !== undefined && response.status === 200) {
@@ -170,4 +178,17 @@ export class ModernMcpEndpoint {
       if (listen && !scope.subscribed) changes.release(tenant);
     }
   }
+}
+
+/**
+ * Whether the request's client capabilities (its `_meta` envelope) declare URL-mode
+ * elicitation: `elicitation.url` is an object.
+ */
+export function declaresUrlElicitation(body: unknown): boolean {
+  const meta = (body as { params?: { _meta?: Record<string, unknown> } } | null)?.params?._meta;
+  const capabilities = meta?.["io.modelcontextprotocol/clientCapabilities"] as
+    | { elicitation?: { url?: unknown } }
+    | undefined;
+  const url = capabilities?.elicitation?.url;
+  return typeof url === "object" && url !== null && !Array.isArray(url);
 }

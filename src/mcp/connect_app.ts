@@ -2,7 +2,8 @@
  * `connect-app {app}` (dynamic mode): connects an app the customer lacks, or repairs a broken
  * connection, through an Integration.app connection request. The user gets a link: through
  * URL-mode elicitation where the client declared it (2025-11-25: the URL-elicitation-required
- * error, -32042), else in the result text. The same link is offered when a tool call fails
+ * error, -32042; 2026-07-28: an `input_required` result, see `connect_input.ts`), else in the
+ * result text. The same link is offered when a tool call fails
  * because its connection is broken. When the user finishes, the connection watch sees the
  * request complete and the next listing or call is served from a rebuilt catalog.
  *
@@ -11,6 +12,7 @@
 import { toUpstreamError } from "../integration_app/errors.ts";
 import type { WorkspaceApp } from "../catalog_cache/unconnected_apps.ts";
 import type { ConnectionRequest, ConnectionRequestTarget } from "../integration_app/types.ts";
+import { ConnectionInputRequired } from "./connect_input.ts";
 import type { IndexedCatalog } from "../tools/catalog.ts";
 import type { McpSessionContext } from "./mcp_server.ts";
 import type { MetaTool } from "./meta_tool.ts";
@@ -52,12 +54,11 @@ export const CONNECT_APP_TOOL: Tool = {
 };
 
 /**
- * Hands the user the link of `request`. With URL-mode elicitation declared, throws the
- * URL-elicitation-required error (the client shows the link and retries the call once the
- * user is done); else returns `undefined` and the caller puts the link in its result.
- *
- * TODO(2026-07-28): on the stateless protocol path, answer `resultType: "input_required"`
- * with an `inputRequests` entry `{mode: "url", url, message}` instead (issue 11's path).
+ * Hands the user the link of `request` through URL-mode elicitation, where the client declared
+ * it: in 2025-11-25 throws the URL-elicitation-required error (the client shows the link and
+ * retries the call once the user is done); in 2026-07-28 throws `ConnectionInputRequired`,
+ * which the modern server answers as an `input_required` result (`connect_input.ts`). Else
+ * returns and the caller puts the link in its result.
  */
 export function elicitConnection(
   context: McpSessionContext,
@@ -65,6 +66,7 @@ export function elicitConnection(
   appName: string,
 ): void {
   if (context.session.clientCapabilities?.elicitationUrl !== true) return;
+  if (context.inputRequired) throw new ConnectionInputRequired(request, appName);
   throw new UrlElicitationRequiredError([{
     mode: "url",
     elicitationId: request.id,

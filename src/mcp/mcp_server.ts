@@ -15,6 +15,7 @@ import { WRAPPED_INPUT_FIELD } from "../tools/input_schema.ts";
 import type { CallInput, CallStatus } from "../calls/call_log.ts";
 import { clip } from "../util/text.ts";
 import { elicitConnection, missingConnectionResult, reconnectRequest } from "./connect_app.ts";
+import { ConnectionInputRequired } from "./connect_input.ts";
 import { ENABLE_TOOLS_NAME } from "./enable_tools.ts";
 import { findTool } from "../tools/name_lookup.ts";
 import type { MetaToolContext } from "./meta_tool.ts";
@@ -34,6 +35,7 @@ import {
   McpError,
   Server,
   type Tool,
+  UrlElicitationRequiredError,
 } from "../sdk/server.ts";
 import { errorResult, invalidatesCatalog, upstreamErrorMessage } from "./tool_result.ts";
 
@@ -84,6 +86,11 @@ export interface McpSessionContext {
   recordCall?(call: CallInput): void;
   /** The protocol generation serving the call, for the call log (default from the session). */
   era?: string;
+  /**
+   * 2026-07-28: links are asked for through an `input_required` result (multi round-trip
+   * requests) instead of the URL-elicitation-required error of 2025-11-25.
+   */
+  inputRequired?: boolean;
   /**
    * The workspace's apps this customer has not connected, with their actions, each marked
    * as needing a connection (for searches that reach beyond the customer's own tools).
@@ -264,7 +271,13 @@ export async function runTool(
   try {
     outcome = await runAction(context, tool, args);
   } catch (error) {
-    recordCall(context, tool.name, args, started, { status: "error", errorKind: "internal" });
+    // A link handed through elicitation ends the run as a connection error, not an internal one.
+    const link = error instanceof ConnectionInputRequired ||
+      error instanceof UrlElicitationRequiredError;
+    recordCall(context, tool.name, args, started, {
+      status: "error",
+      errorKind: link ? "connection" : "internal",
+    });
     throw error;
   }
   const { result, ...logged } = outcome;

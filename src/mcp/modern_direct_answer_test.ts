@@ -6,6 +6,7 @@ import type { SessionRecord } from "../store/session_store.ts";
 import type { ToolMode } from "../tools/session_view.ts";
 import { buildTools, indexCatalog } from "../tools/catalog.ts";
 import type { McpSessionContext } from "./mcp_server.ts";
+import { ConnectStates } from "./connect_input.ts";
 import { answerModernListDirectly } from "./modern_direct_answer.ts";
 import { createModernServer } from "./modern_server.ts";
 import { createMcpHandler } from "../sdk/server.ts";
@@ -77,7 +78,13 @@ function requestOf(body: unknown, headers: Record<string, string> = {}): Request
 async function viaSdk(body: unknown, headers?: Record<string, string>, capResults = false) {
   const context = contextFor("static", capResults);
   const handler = createMcpHandler(
-    () => createModernServer(context, { freshForMs: () => TTL_MS, fixedTtlMs: 1 }),
+    () =>
+      createModernServer(context, {
+        freshForMs: () => TTL_MS,
+        fixedTtlMs: 1,
+        // Listings never seal or open a requestState.
+        states: new ConnectStates(() => Promise.reject(new Error("no key in this test"))),
+      }),
     { legacy: "reject" },
   );
   try {

@@ -2,7 +2,8 @@
  * The MCP server of one 2026-07-28 request, on the SDK's current generation. It serves the
  * same tools with the same handlers as the 2025 server (`mcp_server.ts`); what differs is the
  * wire (the SDK stamps `resultType` and server info, and answers `server/discover`) and the
- * caching hints every list result carries.
+ * caching hints every list result carries, and how a connection link is asked for: an
+ * `input_required` result and its retry (`connect_input.ts`).
  *
  * @module
  */
@@ -16,7 +17,25 @@ import {
 } from "./mcp_server.ts";
 import type { McpSessionContext } from "./mcp_server.ts";
 import type { IndexedCatalog } from "../tools/catalog.ts";
-import { Server } from "../sdk/server.ts";
+import { CONNECT_APP_NAME } from "./connect_app.ts";
+import {
+  type CallIdentity,
+  connectAnswer,
+  connectInputRequired,
+  ConnectionInputRequired,
+  type ConnectState,
+  type ConnectStates,
+  declinedResult,
+  notFinishedResult,
+  stateForAnotherCall,
+  stateMatches,
+} from "./connect_input.ts";
+import {
+  type CallToolResult,
+  type InputRequiredResult,
+  Server,
+  type ServerContext,
+} from "../sdk/server.ts";
 
 /** `cacheScope` of every list: a customer's tools are theirs alone. */
 export const CACHE_SCOPE = "private";
@@ -32,6 +51,8 @@ export interface ModernServerOptions {
   freshForMs(catalog: IndexedCatalog): number;
   /** `ttlMs` of lists that only change with a new release (prompts, resources, discover). */
   fixedTtlMs: number;
+  /** Seals and opens the `requestState` of connection links. */
+  states: ConnectStates;
 }
 
 /** Builds the server that answers one 2026-07-28 request. */
@@ -44,6 +65,8 @@ export function createModernServer(
     // Prompts are answered (an empty list for now); resources are cut results (read-result).
     capabilities: { tools: { listChanged: true }, prompts: {}, resources: {} },
     instructions: MODERN_INSTRUCTIONS,
+    // Every echoed requestState is verified (MAC, expiry, customer) before a handler runs.
+    requestState: { verify: (state) => options.states.open(state, context.session.tenant) },
     cacheHints: {
       "server/discover": fixed,
       "prompts/list": fixed,
@@ -61,12 +84,63 @@ export function createModernServer(
     return { ...listing, ttlMs, cacheScope: CACHE_SCOPE };
   });
 
-  server.setRequestHandler("tools/call", async (request) => {
-    // Change notifications travel on `subscriptions/listen` streams (through the change feed).
-    return await answerCallTool(context, request.params, () => Promise.resolve());
-  });
+  server.setRequestHandler(
+    "tools/call",
+    (request, ctx) => answerModernCall(context, options.states, request.params, ctx),
+  );
 
   server.setRequestHandler("prompts/list", () => ({ prompts: [] }));
   setResourceHandlers(server, context);
   return server;
+}
+
+/**
+ * Answers a 2026-07-28 `tools/call`, asking for a connection link through an `input_required`
+ * result where the call needs one, and answering its retry: declined or dismissed is an
+ * `isError` result; accepted runs the call once the connection request completed (the
+ * connection watch is asked at once), or says the connection is not finished yet.
+ */
+async function answerModernCall(
+  context: McpSessionContext,
+  states: ConnectStates,
+  params: { name: string; arguments?: Record<string, unknown> },
+  ctx: ServerContext,
+): Promise<CallToolResult | InputRequiredResult> {
+  const call: CallIdentity = { name: params.name, args: params.arguments ?? {} };
+  // Verified by the server's `requestState.verify` hook (else the call never got here).
+  const state = ctx.mcpReq.requestState<ConnectState>();
+  const connectApp = call.name === CONNECT_APP_NAME;
+  let accepted = false;
+  if (state !== undefined) {
+    if (!stateMatches(state, call)) throw stateForAnotherCall();
+    const answer = connectAnswer(ctx.mcpReq.inputResponses);
+    if (answer === "decline" || answer === "cancel") {
+      return declinedResult(state, { action: answer, call, connectApp });
+    }
+    if (answer === "accept") {
+      accepted = true;
+      try {
+        // Asks Integration.app about pending connection requests now, not at the next poll.
+        await context.catalog({ checkConnections: true });
+      } catch {
+        // The call below reports what fails.
+      }
+    }
+  }
+  try {
+    // Change notifications travel on `subscriptions/listen` streams (through the change feed).
+    return await answerCallTool(context, params, () => Promise.resolve());
+  } catch (error) {
+    if (!(error instanceof ConnectionInputRequired)) throw error;
+    // Asked once: after the user accepted, a connection still missing is said in the result
+    // (asking again would loop through the client's elicitation handler).
+    if (accepted) return notFinishedResult(error, { call, connectApp });
+    return await connectInputRequired(error, {
+      states,
+      tenant: context.session.tenant,
+      call,
+      connectApp,
+      logger: context.logger,
+    });
+  }
 }

@@ -7,7 +7,12 @@
  *
  * @module
  */
-import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
+import {
+  Client,
+  type ElicitRequestURLParams,
+  type ElicitResult,
+  StreamableHTTPClientTransport,
+} from "@modelcontextprotocol/client";
 
 export { Client as ModernClient } from "@modelcontextprotocol/client";
 
@@ -20,6 +25,11 @@ export interface ModernConnectOptions {
   query?: string;
   /** Extra headers on every request (e.g. `x-chat-id`). */
   headers?: Record<string, string>;
+  /**
+   * Declares URL-mode elicitation (`elicitation.url`) and answers the server's URL-mode
+   * `elicitation/create` input requests with it (the SDK retries the call with the answer).
+   */
+  onUrlElicitation?: (params: ElicitRequestURLParams) => Promise<ElicitResult>;
 }
 
 /** Connects a 2026-07-28 client to `mcpUrl` with a bearer `token`; the caller closes it. */
@@ -28,9 +38,17 @@ export async function connectModernClient(
   token: string,
   options: ModernConnectOptions = {},
 ): Promise<Client> {
+  const onUrl = options.onUrlElicitation;
   const client = new Client({ name: "modern-test-client", version: "1.0.0" }, {
     versionNegotiation: { mode: { pin: MODERN_PROTOCOL_VERSION } },
+    ...(onUrl ? { capabilities: { elicitation: { url: {} } } } : {}),
   });
+  if (onUrl) {
+    client.setRequestHandler("elicitation/create", async (request) => {
+      if (request.params.mode !== "url") return { action: "decline" };
+      return await onUrl(request.params);
+    });
+  }
   const transport = new StreamableHTTPClientTransport(new URL(`${mcpUrl}${options.query ?? ""}`), {
     requestInit: { headers: { authorization: `Bearer ${token}`, ...options.headers } },
   });

@@ -9,6 +9,9 @@ import { ProtocolError } from "@modelcontextprotocol/server";
 
 export {
   createMcpHandler,
+  createRequestStateCodec,
+  inputRequired,
+  inputResponse,
   isInitializeRequest,
   isJSONRPCRequest,
   isLegacyRequest,
@@ -24,8 +27,11 @@ export {
 export { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
 export type {
   CallToolResult,
+  InputRequiredResult,
   JSONRPCMessage,
   McpHttpHandler,
+  RequestStateCodec,
+  ServerContext,
   ServerEvent,
   ServerEventBus,
   Tool,

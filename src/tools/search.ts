@@ -303,13 +303,16 @@ const APP_B = 0.5;
 /** Weight of how well the request fits a tool's app as a whole (its domain words). */
 const APP_CONTEXT_WEIGHT = 0.15;
 
-/** Prefixes that undo or repeat a verb (`unarchive`, `reopen`), with the word they add. */
-const VERB_PREFIXES: [string, string][] = [["un", "undo"], ["re", "again"]];
+/**
+ * Prefixes that undo, repeat or return a verb (`unarchive`, `reopen`, `refund`), with the words
+ * they add (`re-` means again or back).
+ */
+const VERB_PREFIXES: [string, string[]][] = [["un", ["undo"]], ["re", ["again", "back"]]];
 
 /**
  * The words related to a term of an action name, with weights: the thesaurus's, and for a verb
- * with a prefix that undoes or repeats it (`unreject`), the verb and that meaning (`reject`,
- * `undo`).
+ * with a prefix that undoes, repeats or returns it (`unreject`, `reopen`), the verb and that
+ * meaning (`reject`, `undo`; `open`, `again`, `back`).
  */
 function relatedToAction(term: string): Map<string, number> {
   const related = new Map<string, number>();
@@ -318,11 +321,11 @@ function relatedToAction(term: string): Map<string, number> {
   };
   {
     for (const [other, weight] of relatedTerms(term)) add(other, weight);
-    for (const [prefix, meaning] of VERB_PREFIXES) {
+    for (const [prefix, meanings] of VERB_PREFIXES) {
       const rest = term.slice(prefix.length);
       if (term.startsWith(prefix) && rest.length >= 4 && hasEntry(rest)) {
         add(rest, TIER_WEIGHTS[0]);
-        add(meaning, TIER_WEIGHTS[0]);
+        for (const meaning of meanings) add(meaning, TIER_WEIGHTS[0]);
       }
     }
   }
@@ -598,7 +601,11 @@ function negatedTerms(words: string[]): Set<string> {
   return negated;
 }
 
-/** Weight of a word that the query only uses inside a value (a quoted text, a given name). */
+/**
+ * Weight of a word that the query only uses inside a value (a quoted text, a given name), of a
+ * number (`$4,000`, `ticket 4411`: a value, whatever digits a tool's text happens to have), and
+ * of a verb that only tells which record is meant (`the envelope we sent`).
+ */
 const VALUE_WEIGHT = 0.3;
 /** A quoted value (with the naming word before it): quotes open after a space, close before one. */
 const QUOTED =
@@ -607,8 +614,8 @@ const QUOTED =
 const NAMED = /\b(?:called|named|titled|entitled)\s+((?:[A-Z0-9][\w.'-]*(?:\s+|$)){1,5})/g;
 
 /**
- * The query without its values (quoted texts, names given after `called`/`named`), and the
- * values' text: words a request uses only inside a value say little about the tool it needs.
+ * The query without its values (quoted texts, names given after `called`/`named`, what a message
+ * is to say after `that`, days, months and times of day), and the values' text: words a request uses only inside a value say little about the tool it needs.
  */
 export function splitValues(query: string): { plain: string; values: string } {
   const values: string[] = [];
@@ -618,10 +625,25 @@ export function splitValues(query: string): { plain: string; values: string } {
   }).replace(NAMED, (_, name: string) => {
     values.push(name);
     return " ";
+  }).replace(REPORTED, (whole: string) => {
+    values.push(whole);
+    return " ";
+  }).replace(WHEN, (when: string) => {
+    values.push(when);
+    return " ";
   });
   return { plain, values: values.join(" ") };
 }
 
+/**
+ * What a message is to say, given after `that` and a subject (`post that the export failed`,
+ * `tell them that we moved`): a value. Not `that` before a verb (`the issue that keeps failing`).
+ */
+const REPORTED =
+  /\bthat\s+(?:they|we|he|she|it|i|you|the|a|an|our|my|his|her|its|their|this|these|those)\b[^.?!;]*/gi;
+/** A day, a month or a time of day (`Monday`, `March`, `9am`, `today`): a value. */
+const WHEN =
+  /\b(?:today|tomorrow|yesterday|tonight|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|june|july|august|september|october|november|december|noon|midnight|[0-9]{1,2}(?::[0-9]{2})?\s?(?:am|pm))\b/gi;
 /** Two words written apart, by a space, neither a stop word: lower case, at most 64 pairs. */
 function pairsOf(text: string): [string, string][] {
   const pairs: [string, string][] = [];
@@ -637,15 +659,63 @@ function pairsOf(text: string): [string, string][] {
 }
 
 /**
- * Weight of a word only in a later clause of a request (after `;` or a dash): context, such as
- * the other app a record came from, rather than what to do.
+ * Weight of a word only in a later clause of a request (after `;` or a dash) or in a clause
+ * that gives a purpose, a reason, a limit, a contrast or a time: context, such as the other app a record came from or what
+ * should follow, rather than what to do.
  */
 const CONTEXT_WEIGHT = 0.6;
 
-/** The first clause of a request: up to a `;` or a dash between spaces (sentences stay whole). */
+/**
+ * A clause that gives a purpose or a reason (`so it shows up in my list`, `because …`), up to
+ * the end of its sentence.
+ */
+const PURPOSE = /\b(?:so that|so (?:it|they|he|she|we|i|that)|because)\b[^.?!]*/gi;
+
+/**
+ * A clause that sets a limit or a contrast (`…but keep her subscribed`, `…though it is late`) or
+ * says when (`…before it starts`, `…once it is approved`), up to the next comma or the end of
+ * its sentence.
+ */
+const CONTRAST = /\b(?:but|although|though|when|once|after|before)\b[^.?!,;]*/gi;
+
+/**
+ * The first clause of a request: up to a `;` or a dash between spaces (sentences stay whole),
+ * without the clauses in it that give a purpose, a reason, a limit, a contrast or a time.
+ */
 export function mainClause(text: string): string {
   const match = /;|\s[-\u2013\u2014]+\s/.exec(text);
-  return match ? text.slice(0, match.index) : text;
+  return (match ? text.slice(0, match.index) : text).replace(PURPOSE, " ").replace(CONTRAST, " ");
+}
+
+/**
+ * A verb that tells which record a request means rather than what to do with it: right after a
+ * pronoun that follows a noun (`the envelope we sent`, `the tag they just added`), not after a
+ * word that makes a question or a request of it (`can you send`, `do we have`).
+ */
+const DESCRIBING =
+  /\b(?!(?:can|could|would|will|should|do|did|does|and|but|or|if|when|so|that|then)\b)[a-z]+\s+(?:that\s+|which\s+)?(?:we|they|he|she|i|you)\s+(?:(?:just|already|recently|originally|had|have)\s+)?([a-z]+)\b/gi;
+
+/**
+ * The request without the verbs that only describe a record it names (after a pronoun that
+ * follows a noun, or as a participle before a noun), and those verbs.
+ */
+/**
+ * A past participle between a determiner and a noun (`the signed PDF`), or after `that` (`the
+ * incident that paged me`): it tells which record is meant, too.
+ */
+const PARTICIPLE =
+  /(\b(?:the|a|an|my|our|this|that|these|those|its|their|his|her|your)\s+)([a-z]{2,}ed)(?=\s+[a-z])/gi;
+
+export function describingVerbs(text: string): { plain: string; verbs: string[] } {
+  const verbs: string[] = [];
+  const plain = text.replace(DESCRIBING, (whole: string, verb: string) => {
+    verbs.push(verb);
+    return whole.slice(0, whole.length - verb.length);
+  }).replace(PARTICIPLE, (_: string, before: string, verb: string) => {
+    verbs.push(verb);
+    return `${before} `;
+  });
+  return { plain, verbs };
 }
 
 /**
@@ -660,14 +730,22 @@ function expandQuery(query: string, known: (term: string) => boolean): QueryTerm
   const valueWords = values ? splitWords(values) : [];
   const negated = negatedTerms(plainWords);
   const plainTerms = new Set(termsOf(plainWords));
-  const mainTerms = new Set(termsOf(splitWords(mainClause(plain))));
+  const { plain: request, verbs } = describingVerbs(mainClause(plain));
+  const mainTerms = new Set(termsOf(splitWords(request)));
+  const described = new Set(termsOf(verbs));
   const terms = [...new Set([...plainTerms, ...termsOf(valueWords)])]
     .filter((term) => !negated.has(term))
     .slice(0, MAX_QUERY_TERMS);
   const result: QueryTerm[] = terms.map((term) => ({
     exact: term,
     alternatives: alternativesOf(term),
-    weight: mainTerms.has(term) ? 1 : plainTerms.has(term) ? CONTEXT_WEIGHT : VALUE_WEIGHT,
+    weight: /^[0-9]+$/.test(term)
+      ? VALUE_WEIGHT
+      : mainTerms.has(term)
+      ? 1
+      : plainTerms.has(term) && !described.has(term)
+      ? CONTEXT_WEIGHT
+      : VALUE_WEIGHT,
   }));
   const seen = new Set(terms);
   for (const [first, second] of pairsOf(plain)) {

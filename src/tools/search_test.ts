@@ -3,6 +3,7 @@ import { INTENT_QUERIES, searchFixtureTools } from "../../fake_integration_app/s
 import { buildTools, type ToolEntry } from "./catalog.ts";
 import {
   buildSearchIndex,
+  describingVerbs,
   mainClause,
   searchIndexFor,
   searchTools,
@@ -191,6 +192,16 @@ Deno.test("an action named with un- is found by undoing its verb", () => {
   assert.equal(names(SIGNING, "reject the application")[0], "signer_reject-application");
 });
 
+Deno.test("an action named with re- is found by bringing its thing back", () => {
+  const tools = appTools("todo", [
+    ["reopen-task", "Reopen Task", "Reopens a completed task.", "update-data-record"],
+    ["list-tasks", "List Tasks", "Lists the active tasks of a project.", "list-data-records"],
+    ["get-task", "Get Task", "Gets a task.", "find-data-record-by-id"],
+  ]);
+  assert.equal(names(tools, "bring the task back")[0], "todo_reopen-task");
+  assert.equal(names(tools, "I need that task back")[0], "todo_reopen-task");
+});
+
 Deno.test("words a request negates do not count for it", () => {
   assert.equal(names(SIGNING, "send the envelope")[0], "signer_send-envelope");
   assert.equal(
@@ -245,6 +256,26 @@ Deno.test("quoted texts and names given after `called` are values, not what the 
   assert.equal(names(tools, "rename it to 'landing pages'")[0], "work_update-task");
   // Unquoted, the same words are part of the request.
   assert.equal(names(tools, "list the landing pages")[0], "work_list-pages");
+});
+
+Deno.test("a number in a request is a value: digits a tool's text happens to have count little", () => {
+  const tools = appTools("pay", [
+    ["create-invoice", "Create Invoice", "Bills a customer for work done.", "create-data-record"],
+    [
+      "create-payout",
+      "Create Payout",
+      "Pays up to 15,000 recipients at once.",
+      "create-data-record",
+    ],
+  ]);
+  assert.equal(names(tools, "bill Initech $15,000")[0], "pay_create-invoice");
+  assert.equal(names(tools, "bill them 15,000")[0], "pay_create-invoice");
+  // A word with digits in it (a priority, a version) is not a number.
+  const levels = appTools("ops", [
+    ["create-alert", "Create Alert", "Creates an alert with priority P1 to P5."],
+    ["create-note", "Create Note", "Creates a note on an incident."],
+  ]);
+  assert.equal(names(levels, "create a P1 one")[0], "ops_create-alert");
 });
 
 Deno.test("an app named as it writes its name counts for its tools, a common word does not", () => {
@@ -320,6 +351,80 @@ Deno.test("words after a semicolon or a dash are context and count less than the
   const query = "send the proposal for signature now; the deal itself is in the CRM pipeline at " +
     "the proposal stage";
   assert.equal(names(tools, query)[0], "sign_send-document");
+});
+
+Deno.test("a clause that gives a purpose or a reason is context, not what the request asks for", () => {
+  assert.equal(mainClause("reopen it so it shows up in my list"), "reopen it  ");
+  assert.equal(mainClause("pause it because they asked. Then stop."), "pause it  . Then stop.");
+  assert.equal(mainClause("so what is open?"), "so what is open?");
+  const tools = appTools("todo", [
+    ["reopen-task", "Reopen Task", "Reopens a completed task.", "update-data-record"],
+    ["list-tasks", "List Tasks", "Lists the open tasks of a project.", "list-data-records"],
+  ]);
+  const query = "reopen the task so it shows up in my list of open tasks";
+  assert.equal(names(tools, query)[0], "todo_reopen-task");
+});
+
+Deno.test("a verb that only tells which record is meant (the envelope we sent) counts as a value", () => {
+  assert.deepEqual(describingVerbs("cancel the envelope we just sent to Acme"), {
+    plain: "cancel the envelope we just  to Acme",
+    verbs: ["sent"],
+  });
+  assert.deepEqual(describingVerbs("can you send it"), { plain: "can you send it", verbs: [] });
+  assert.deepEqual(describingVerbs("what do we have"), { plain: "what do we have", verbs: [] });
+  assert.deepEqual(describingVerbs("attach the signed PDF to the incident that paged me"), {
+    plain: "attach the   PDF to the incident that   me",
+    verbs: ["signed", "paged"],
+  });
+  assert.equal(names(SIGNING, "cancel the envelope we sent to Acme")[0], "signer_void-envelope");
+  // Not after a word that asks: the verb is the request.
+  assert.equal(names(SIGNING, "can you send the envelope")[0], "signer_send-envelope");
+});
+
+Deno.test("a clause that sets a limit, a contrast or a time (but…, before…) is context, up to the next comma", () => {
+  assert.equal(
+    mainClause("take her off the list but keep her subscribed"),
+    "take her off the list  ",
+  );
+  assert.equal(mainClause("see, but not change, the folder"), "see,  , the folder");
+  assert.equal(mainClause("post a notice before it starts"), "post a notice  ");
+  const tools = appTools("mail", [
+    ["subscribe-profiles", "Subscribe Profiles", "Subscribes profiles to email marketing."],
+    ["remove-from-list", "Remove Profiles from List", "Removes profiles from a list."],
+  ]);
+  const query = "take jane off the VIP list but keep her subscribed to email marketing";
+  assert.equal(names(tools, query)[0], "mail_remove-from-list");
+});
+
+Deno.test("days, months and times of day are values", () => {
+  assert.deepEqual(splitValues("add a shift on Monday at 9am for March"), {
+    plain: "add a shift on   at   for  ",
+    values: "Monday 9am March",
+  });
+  const index = buildSearchIndex(appTools("rota", [
+    ["list-shifts", "List Shifts", "Lists the shifts of a day such as Monday or a month."],
+    ["create-shift", "Create Shift", "Creates a shift."],
+  ]));
+  const hits = searchTools(index, "add a shift on Monday", 5);
+  const score = (key: string) => hits.find((hit) => hit.tool.actionKey === key)?.score ?? 0;
+  assert.ok(score("list-shifts") < 0.6 * score("create-shift"));
+});
+
+Deno.test("what a message is to say, after `that` and a subject, is a value", () => {
+  assert.deepEqual(splitValues("raise an alert that the export failed"), {
+    plain: "raise an alert  ",
+    values: "that the export failed",
+  });
+  assert.deepEqual(splitValues("the issue that keeps failing"), {
+    plain: "the issue that keeps failing",
+    values: "",
+  });
+  const tools = appTools("ops", [
+    ["create-alert", "Create Alert", "Creates an alert for a team."],
+    ["create-report", "Generate Report", "Generates a report of the export jobs that failed."],
+  ]);
+  const query = "raise an alert that the nightly export job failed";
+  assert.equal(names(tools, query)[0], "ops_create-alert");
 });
 
 Deno.test("a filter keeps only the tools it accepts, best first", () => {

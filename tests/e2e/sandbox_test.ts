@@ -91,6 +91,35 @@ Deno.test("the sandbox prints a token and commands that work against its server"
       );
     });
 
+    await t.step(
+      "the SDK 2.x snippet runs as printed: Slack's link comes as input_required",
+      async () => {
+        const start = output.indexOf(`import { Client, StreamableHTTPClientTransport }`);
+        const end = output.indexOf("\n# Claude Desktop");
+        assert.ok(start > 0 && end > start, output);
+        const file = `${cwd}/client2.ts`;
+        await Deno.writeTextFile(file, output.slice(start, end));
+        // Run from the repository, so the pinned client resolves from its lock; stdin is not a
+        // terminal, so the snippet's prompt returns at once and the user "accepts" unfinished.
+        const run = await new Deno.Command("deno", {
+          args: ["run", "--allow-net=127.0.0.1", "--allow-env", file],
+          cwd: ROOT_DIR,
+          env: { MCP_TOKEN: token, NO_COLOR: "1" },
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const stdout = new TextDecoder().decode(run.stdout);
+        assert.equal(run.code, 0, `${stdout}\n${new TextDecoder().decode(run.stderr)}`);
+        assert.match(stdout, /"hubspot_create-contact"/);
+        assert.match(
+          stdout,
+          /Connect Slack to continue[^\n]*\n {2}http:\/\/127\.0\.0\.1:\d+\/connect\//,
+        );
+        assert.match(stdout, /Slack is not connected yet: the user has not finished signing in/);
+      },
+    );
+
     await t.step("the SDK and Claude Desktop snippets use that URL and token", () => {
       assert.ok(output.includes(`new StreamableHTTPClientTransport(new URL("${mcpUrl}")`));
       const json = output.slice(output.indexOf('{\n  "mcpServers"'), output.indexOf("\n}\n") + 2);
