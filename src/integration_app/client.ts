@@ -8,7 +8,7 @@ import type { Config } from "../config.ts";
 import { IntegrationAppClient } from "@integration-app/sdk";
 import { CIRCUIT_OPEN_KEY, CircuitBreaker, isRunOutageError } from "./circuit_breaker.ts";
 import { toUpstreamError, UpstreamError } from "./errors.ts";
-import { withTimeout } from "../util/timeout.ts";
+import { delay, withTimeout } from "../util/timeout.ts";
 import type {
   Action,
   ActionRunResult,
@@ -138,10 +138,6 @@ class FetchAdapterClient extends IntegrationAppClient {
       transformRequest: [(data: unknown) => data],
     } as RequestOptions);
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Creates the factory of SDK-backed API clients, one per customer token. */

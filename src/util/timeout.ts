@@ -1,9 +1,14 @@
 /**
- * The one timeout race of the server: a deadline that rejects with a given error, and a task
- * run against it with an abort signal.
+ * Waiting, written once: a pause, the one timeout race of the server (a deadline that rejects
+ * with a given error), and a task run against it with an abort signal.
  *
  * @module
  */
+
+/** Resolves after `ms` milliseconds. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /** A promise that rejects when a deadline passes, and the way to call it off. */
 export interface Deadline {
