@@ -3,7 +3,7 @@
  * unique, stable names, useful descriptions, faithful schemas and annotations; and what derives
  * from it, made once per catalog: the name indexes (`indexCatalog`; lookup by any accepted name
  * form in `name_lookup.ts`), the MCP listing and its JSON (`listingJson`). Views per apps and
- * per session are catalogs of their own (`catalog_cache/`, `session_view.ts`); the search
+ * per session are catalogs of their own, kept with it (`catalog_views.ts`); the search
  * index is kept per catalog by `search.ts`.
  *
  * @module
