@@ -3,6 +3,12 @@
  * gets a fresh SDK transport (stateless mode) and server built from the stored session, so a
  * restart or another instance continues every session.
  *
+ * A `POST` (the caller already authenticated by `handler.ts`): the body is read and parsed;
+ * the era is chosen (2026-07-28 requests go to `mcp_modern.ts`); 2025 messages are admitted
+ * (handshake shape, tool-call rate); the session is resolved through `SessionLifecycle`
+ * (created for `initialize`, else loaded, and relinked when another chat is named); then a
+ * plain request is answered by `mcp/direct_answer.ts` and any other by the SDK's server.
+ *
  * @module
  */
 import type { Services } from "../app.ts";
