@@ -125,47 +125,22 @@ export class SessionStore {
   }
 
   /**
-   * Writes a session together with its chat. With `pointChat` the chat is made to point at
-   * this session (initialize, a chat id sent later: the last writer wins) and `previousChat`,
-   * if it still points here, is let go. Otherwise the chat is only refreshed while it still
-   * points here, over the version read: a chat that another request re-pointed meanwhile is
-   * never overwritten with an old view. With `sessionVersion`, the session is written only
-   * over that version (`null`: a new one); returns false when it changed.
+   * Commits the chain `build` adds to (anew for each attempt, as it reads what it checks) until it
+   * goes through. With `guard` (a session key and the version the write is for; `null`: none
+   * yet), a failure caused by a change of that session ends it: returns false. Any other lost
+   * race (a chat changed meanwhile) is retried, at most `MAX_COMMIT_RETRIES` times.
    */
-  async #commit(
-    record: SessionRecord,
-    options: {
-      pointChat: boolean;
-      sessionVersion?: string | null;
-      previousChat?: string;
-      also?: AlsoWrite;
-    },
+  async #commitRetrying(
+    build: (op: Deno.AtomicOperation, attempt: number) => Promise<void>,
+    guard?: { key: Deno.KvKey; versionstamp: string | null },
   ): Promise<boolean> {
-    const key = sessionKey(record.tenant, record.id);
     for (let attempt = 0;; attempt++) {
       const op = this.#kv.atomic();
-      if (options.sessionVersion !== undefined) {
-        op.check({ key, versionstamp: options.sessionVersion });
-      }
-      op.set(key, record, { expireIn: this.#sessionTtlMs });
-      if (record.chatId && (options.pointChat || attempt < CHAT_REFRESH_ATTEMPTS)) {
-        const entry = await this.#kv.get<ChatRecord>(chatKey(record.tenant, record.chatId));
-        const chat = this.#live(entry.value, this.#chatTtlMs);
-        if (options.pointChat) {
-          op.set(entry.key, this.#chatOf(record, chat), { expireIn: this.#chatTtlMs });
-        } else if (chat?.sessionId === record.id) {
-          op.check(entry).set(entry.key, this.#chatOf(record, chat), { expireIn: this.#chatTtlMs });
-        }
-      }
-      if (options.previousChat && options.previousChat !== record.chatId) {
-        const entry = await this.#kv.get<ChatRecord>(chatKey(record.tenant, options.previousChat));
-        if (entry.value?.sessionId === record.id) op.check(entry).delete(entry.key);
-      }
-      options.also?.(op);
+      await build(op, attempt);
       if ((await op.commit()).ok) return true;
-      if (options.sessionVersion !== undefined) {
-        const current = await this.#kv.get(key);
-        if (current.versionstamp !== options.sessionVersion) return false;
+      if (guard) {
+        const current = await this.#kv.get(guard.key);
+        if (current.versionstamp !== guard.versionstamp) return false;
       }
       if (attempt >= MAX_COMMIT_RETRIES) {
         throw new Error("Cannot save session: its records keep changing");
@@ -173,9 +148,64 @@ export class SessionStore {
     }
   }
 
+  /** Adds to `op`: `record` written over `versionstamp` (`null`: a new one; `undefined`: any). */
+  #writeSession(
+    op: Deno.AtomicOperation,
+    record: SessionRecord,
+    versionstamp?: string | null,
+  ): void {
+    const key = sessionKey(record.tenant, record.id);
+    if (versionstamp !== undefined) op.check({ key, versionstamp });
+    op.set(key, record, { expireIn: this.#sessionTtlMs });
+  }
+
+  /**
+   * Adds to `op`: the session's chat points at it (the last writer wins), and `previousChat`,
+   * if it still points here, lets it go.
+   */
+  async #pointChat(
+    op: Deno.AtomicOperation,
+    record: SessionRecord,
+    previousChat?: string,
+  ): Promise<void> {
+    if (record.chatId) {
+      const entry = await this.#kv.get<ChatRecord>(chatKey(record.tenant, record.chatId));
+      const chat = this.#live(entry.value, this.#chatTtlMs);
+      op.set(entry.key, this.#chatOf(record, chat), { expireIn: this.#chatTtlMs });
+    }
+    if (previousChat && previousChat !== record.chatId) {
+      const entry = await this.#kv.get<ChatRecord>(chatKey(record.tenant, previousChat));
+      if (entry.value?.sessionId === record.id) op.check(entry).delete(entry.key);
+    }
+  }
+
+  /**
+   * Adds to `op` a refresh of the session's chat while it still points here, over the version
+   * read: a chat that another request re-pointed meanwhile is never overwritten with an old
+   * view. After `CHAT_REFRESH_ATTEMPTS` lost races the session is written alone.
+   */
+  async #refreshChat(
+    op: Deno.AtomicOperation,
+    record: SessionRecord,
+    attempt: number,
+  ): Promise<void> {
+    if (!record.chatId || attempt >= CHAT_REFRESH_ATTEMPTS) return;
+    const entry = await this.#kv.get<ChatRecord>(chatKey(record.tenant, record.chatId));
+    const chat = this.#live(entry.value, this.#chatTtlMs);
+    if (chat?.sessionId === record.id) {
+      op.check(entry).set(entry.key, this.#chatOf(record, chat), { expireIn: this.#chatTtlMs });
+    }
+  }
+
   /** Creates a session; when it names a chat, the chat now points to it. */
   async createSession(record: SessionRecord): Promise<void> {
-    const created = await this.#commit(record, { pointChat: true, sessionVersion: null });
+    const created = await this.#commitRetrying(
+      async (op) => {
+        this.#writeSession(op, record, null);
+        await this.#pointChat(op, record);
+      },
+      { key: sessionKey(record.tenant, record.id), versionstamp: null },
+    );
     if (!created) throw new Error("Cannot create session: id already taken");
   }
 
@@ -203,11 +233,12 @@ export class SessionStore {
       }
       if (!current) return undefined;
       const next = { ...current, chatId, lastSeenAt: this.#now() };
-      const linked = await this.#commit(next, {
-        pointChat: true,
-        previousChat: current.chatId,
-        sessionVersion: version,
-      });
+      const previousChat = current.chatId;
+      const readAt = version;
+      const linked = await this.#commitRetrying(async (op) => {
+        this.#writeSession(op, next, readAt);
+        await this.#pointChat(op, next, previousChat);
+      }, { key, versionstamp: readAt });
       if (linked) return next;
       version = undefined;
     }
@@ -245,7 +276,11 @@ export class SessionStore {
 
   /** Writes back a changed session (and refreshes its chat while it points here), with `also`. */
   async saveSession(record: SessionRecord, also?: AlsoWrite): Promise<void> {
-    await this.#commit(record, { pointChat: false, also });
+    await this.#commitRetrying(async (op, attempt) => {
+      this.#writeSession(op, record);
+      await this.#refreshChat(op, record, attempt);
+      also?.(op);
+    });
   }
 
   /** Records use of a session, writing at most once per `touchIntervalMs`. */
@@ -256,10 +291,11 @@ export class SessionStore {
     // is newer, and already refreshed the expiry.
     const version = this.#versions.get(record);
     if (version === undefined) return;
-    await this.#commit({ ...record, lastSeenAt: now }, {
-      pointChat: false,
-      sessionVersion: version,
-    });
+    const touched = { ...record, lastSeenAt: now };
+    await this.#commitRetrying(async (op, attempt) => {
+      this.#writeSession(op, touched, version);
+      await this.#refreshChat(op, touched, attempt);
+    }, { key: sessionKey(record.tenant, record.id), versionstamp: version });
   }
 
   /** Ends a session and removes it from its chat (and from `alsoChat`, named by the client). */
