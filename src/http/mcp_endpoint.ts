@@ -178,7 +178,8 @@ export class McpEndpoint {
 
     let session: SessionRecord;
     let created = false;
-    if (messages.some(isInitializeRequest)) {
+    // The method first: the SDK's check is a Zod parse, which builds an error for every other one.
+    if (messages.some((m) => methodOf(m) === "initialize" && isInitializeRequest(m))) {
       if (messages.length > 1) {
         throw new HttpError(400, "Invalid Request: initialize must be sent alone", {
           rpcCode: JsonRpcCode.InvalidRequest,

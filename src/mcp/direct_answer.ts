@@ -13,7 +13,7 @@
  *
  * @module
  */
-import type { IndexedCatalog } from "../tools/catalog.ts";
+import { type IndexedCatalog, listingJsonOf } from "../tools/catalog.ts";
 import { ENABLE_TOOLS_NAME } from "./enable_tools.ts";
 import {
   answerCallTool,
@@ -36,15 +36,12 @@ import {
 
 type RequestId = string | number;
 
-const listings = new WeakMap<IndexedCatalog, string>();
-
 /**
  * The static `tools/list` array of `catalog` as JSON (serialized on first use), followed by
  * `extra` tools (the session's meta-tools).
  */
 export function listingJson(catalog: IndexedCatalog, extra: Tool[] = []): string {
-  let json = listings.get(catalog);
-  if (json === undefined) listings.set(catalog, json = JSON.stringify(catalog.listing));
+  const json = listingJsonOf(catalog);
   if (extra.length === 0) return json;
   // Strings are joined as ropes: no copy of the (possibly large) listing here.
   const more = extra.map((tool) => JSON.stringify(tool)).join(",");

@@ -221,6 +221,18 @@ export function toMcpTool(tool: ToolEntry): Tool {
   };
 }
 
+const listingJsons = new WeakMap<IndexedCatalog, string>();
+
+/**
+ * The `tools/list` array of `catalog` as JSON, serialized once per catalog: the listings
+ * served, and the comparison of a rebuilt catalog with the one it replaces, share it.
+ */
+export function listingJsonOf(catalog: IndexedCatalog): string {
+  let json = listingJsons.get(catalog);
+  if (json === undefined) listingJsons.set(catalog, json = JSON.stringify(catalog.listing));
+  return json;
+}
+
 /** Adds the lookups and the MCP listing to a catalog. */
 export function indexCatalog(catalog: Catalog): IndexedCatalog {
   const byName = new Map<string, ToolEntry>();
