@@ -4,8 +4,8 @@
  * a change can be judged on a busy machine. The server runs as in `deno task bench` (its own
  * process, on-disk KV); the fake Integration.app (20 ms) and the official MCP client run in
  * workers. Phases: the first session after the start (a new customer), `--cold` new customers
- * on the warm server, `--warm` sessions of a known customer, `--calls` tool calls at
- * `--concurrency`. `--cpu-prof` also writes a V8 CPU profile (read it with profile_top.ts).
+ * on the warm server, `--warm` sessions of a known customer (and as many connections of a
+ * 2026-07-28 client: `server/discover` and a listing), `--calls` tool calls at `--concurrency`. `--cpu-prof` also writes a V8 CPU profile (read it with profile_top.ts).
  *
  * Usage: `deno task bench:cpu [--calls=3000] [--cold=10] [--warm=50] [--cpu-prof]`
  *
@@ -98,6 +98,20 @@ try {
     await sessions([main]);
     const warmCpu = await measure(() => sessions(Array.from({ length: warm }, () => main)));
     lines.push(`warm session (connect + list): ${(warmCpu / warm).toFixed(2)} ms each (${warm})`);
+    const modern = async (tokens: string[]) => {
+      const result = await load.call<LoadResult>("modernSessions", {
+        mcpUrl: server.mcpUrl,
+        tokens,
+      });
+      if (result.errors) throw new Error(`2026 sessions failed: ${result.firstError}`);
+    };
+    await modern([main]);
+    const modernCpu = await measure(() => modern(Array.from({ length: warm }, () => main)));
+    lines.push(
+      `warm 2026-07-28 client (discover + list): ${
+        (modernCpu / warm).toFixed(2)
+      } ms each (${warm})`,
+    );
     const loadTokens = await Promise.all(
       Array.from({ length: concurrency }, (_, i) => token(2 + cold + i)),
     );

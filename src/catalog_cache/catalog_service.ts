@@ -15,6 +15,7 @@ import {
   type Catalog,
   indexCatalog,
   type IndexedCatalog,
+  listingJsonOf,
   summarize,
 } from "../tools/catalog.ts";
 import { restrictsView, type ToolViewOptions } from "../tools/session_view.ts";
@@ -304,7 +305,8 @@ export class CatalogService {
     });
     const previous = this.#memory.get(tenant)?.catalog;
     this.#remember(tenant, catalog);
-    if (previous && JSON.stringify(previous.listing) !== JSON.stringify(catalog.listing)) {
+    // The listings' JSON, which serving them needs anyway: the old one is usually made already.
+    if (previous && listingJsonOf(previous) !== listingJsonOf(catalog)) {
       this.#onChange?.(tenant);
     }
     this.#background.run(

@@ -253,7 +253,8 @@ export class McpEndpoint {
     chatId: string | undefined,
     messages: JSONRPCMessage[],
   ): Promise<{ session: SessionRecord; created: boolean }> {
-    if (messages.some(isInitializeRequest)) {
+    // The method first: the SDK's check is a Zod parse, which builds an error for every other one.
+    if (messages.some((m) => methodOf(m) === "initialize" && isInitializeRequest(m))) {
       if (messages.length > 1) {
         throw new HttpError(400, "Invalid Request: initialize must be sent alone", {
           rpcCode: JsonRpcCode.InvalidRequest,

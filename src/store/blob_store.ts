@@ -2,8 +2,14 @@
  * Large values in Deno KV: gzip-compressed and split into chunks below the 64 KiB value
  * limit. Readers always see a whole version: chunks are written first, then the pointer.
  *
+ * Compression is `node:zlib`'s one-shot gzip at level 3: a 1,000-tool catalog (1.25 MB of JSON)
+ * takes about 2 ms and 56 KB, where `CompressionStream` (level 6, through streams) took about
+ * 7 ms for 46 KB, the largest share of a new customer's CPU. Both write gzip, so either reads
+ * what the other wrote.
+ *
  * @module
  */
+import { gunzipSync, gzipSync } from "node:zlib";
 
 const CHUNK_BYTES = 60_000;
 
@@ -12,16 +18,16 @@ interface BlobMeta {
   chunks: number;
 }
 
-async function gzip(text: string): Promise<Uint8Array> {
-  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
+/** The gzip level: about as small as the default (6) for JSON, at half its cost or less. */
+const GZIP_LEVEL = 3;
+
+function gzip(text: string): Uint8Array {
+  const out = gzipSync(text, { level: GZIP_LEVEL });
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
-async function gunzip(bytes: Uint8Array): Promise<string> {
-  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(
-    new DecompressionStream("gzip"),
-  );
-  return await new Response(stream).text();
+function gunzip(bytes: Uint8Array): string {
+  return gunzipSync(bytes).toString("utf8");
 }
 
 /** Writes `value` as JSON under `prefix`; it expires after `expireIn` ms. */
@@ -31,7 +37,7 @@ export async function writeBlob(
   value: unknown,
   expireIn: number,
 ): Promise<void> {
-  const bytes = await gzip(JSON.stringify(value));
+  const bytes = gzip(JSON.stringify(value));
   const version = crypto.randomUUID();
   const chunks = Math.max(1, Math.ceil(bytes.length / CHUNK_BYTES));
   for (let i = 0; i < chunks; i += 10) {
@@ -89,5 +95,13 @@ export async function readBlob<T>(kv: Deno.Kv, prefix: Deno.KvKey): Promise<T | 
     bytes.set(part, offset);
     offset += part.length;
   }
-  return JSON.parse(await gunzip(bytes)) as T;
+  return JSON.parse(gunzip(bytes)) as T;
+}
+
+/** Deletes the value under `prefix`. */
+export async function deleteBlob(kv: Deno.Kv, prefix: Deno.KvKey): Promise<void> {
+  const meta = await kv.get<BlobMeta>([...prefix, "meta"]);
+  if (!meta.value) return;
+  await kv.delete([...prefix, "meta"]);
+  await deleteChunks(kv, prefix, meta.value);
 }

@@ -225,6 +225,18 @@ export function toMcpTool(tool: ToolEntry): Tool {
   };
 }
 
+const listingJsons = new WeakMap<IndexedCatalog, string>();
+
+/**
+ * The `tools/list` array of `catalog` as JSON, serialized once per catalog: the listings
+ * served, and the comparison of a rebuilt catalog with the one it replaces, share it.
+ */
+export function listingJsonOf(catalog: IndexedCatalog): string {
+  let json = listingJsons.get(catalog);
+  if (json === undefined) listingJsons.set(catalog, json = JSON.stringify(catalog.listing));
+  return json;
+}
+
 /** Adds the lookups and the MCP listing to a catalog. */
 export function indexCatalog(catalog: Catalog): IndexedCatalog {
   const byName = new Map<string, ToolEntry>();
@@ -239,15 +251,12 @@ export function indexCatalog(catalog: Catalog): IndexedCatalog {
   return { ...catalog, byName, byLooseName, listing };
 }
 
-const listings = new WeakMap<IndexedCatalog, string>();
-
 /**
- * The static `tools/list` array of `catalog` as JSON (serialized on first use), followed by
- * `extra` tools (the session's meta-tools).
+ * The static `tools/list` array of `catalog` as JSON (serialized once per catalog), followed
+ * by `extra` tools (the session's meta-tools).
  */
 export function listingJson(catalog: IndexedCatalog, extra: Tool[] = []): string {
-  let json = listings.get(catalog);
-  if (json === undefined) listings.set(catalog, json = JSON.stringify(catalog.listing));
+  const json = listingJsonOf(catalog);
   if (extra.length === 0) return json;
   // Strings are joined as ropes: no copy of the (possibly large) listing here.
   const more = extra.map((tool) => JSON.stringify(tool)).join(",");

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { LruMap } from "../util/concurrency.ts";
 import { sha256Hex } from "../util/hash.ts";
 import { schemaCompiles } from "./arguments.ts";
 import { type JsonSchema, wrapSchema } from "./input_schema.ts";
@@ -37,6 +38,8 @@ export function toToolOutputSchema(actionSchema: unknown): ToolOutputSchema | un
   if (/"(\$ref|pattern|patternProperties)"/.test(json) && !schemaCompiles(result.schema)) {
     return undefined;
   }
+  // Its listed form now, from the JSON at hand: no second serialization when it is listed.
+  listed.set(result.schema, withId(result.schema, json));
   return result;
 }
 
@@ -55,6 +58,21 @@ function outputSchemaOf(actionSchema: unknown): ToolOutputSchema | undefined {
 }
 
 const listed = new WeakMap<JsonSchema, JsonSchema>();
+/**
+ * `$id`s by schema JSON: the customers of a workspace share its actions' output schemas, so a
+ * new customer's build mostly finds its hashes here.
+ */
+const idsByJson = new LruMap<string, string>(2_000);
+
+/** `schema` with an `$id` named after its JSON `json` (unless it has one). */
+function withId(schema: JsonSchema, json: string): JsonSchema {
+  if (typeof schema.$id === "string") return schema;
+  let id = idsByJson.get(json);
+  if (id === undefined) {
+    idsByJson.set(json, id = `urn:integration-app-mcp:output:${sha256Hex(json).slice(0, 32)}`);
+  }
+  return { $id: id, ...schema };
+}
 
 /**
  * An output schema as `tools/list` gives it: with an `$id` named after its content (unless it
@@ -66,10 +84,7 @@ const listed = new WeakMap<JsonSchema, JsonSchema>();
 export function listedOutputSchema(schema: JsonSchema): JsonSchema {
   let out = listed.get(schema);
   if (out === undefined) {
-    out = typeof schema.$id === "string" ? schema : {
-      $id: `urn:integration-app-mcp:output:${sha256Hex(JSON.stringify(schema)).slice(0, 32)}`,
-      ...schema,
-    };
+    out = typeof schema.$id === "string" ? schema : withId(schema, JSON.stringify(schema));
     listed.set(schema, out);
   }
   return out;

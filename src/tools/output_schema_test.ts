@@ -58,3 +58,13 @@ Deno.test("listed output schemas are named after their content, so clients compi
   assert.equal(listedOutputSchema(a), la, "made once per schema");
   assert.equal(Object.hasOwn(a, "$id"), false, "the tool's own schema is left alone");
 });
+
+Deno.test("a built output schema lists with the same $id as its copy read back from storage", () => {
+  const built = toToolOutputSchema({ type: "object", properties: { n: { type: "number" } } });
+  assert.ok(built);
+  const listed = listedOutputSchema(built.schema);
+  const stored = listedOutputSchema(structuredClone(built.schema));
+  assert.match(String(listed.$id), /^urn:integration-app-mcp:output:[0-9a-f]{32}$/);
+  assert.equal(listed.$id, stored.$id);
+  assert.deepEqual(listed, stored);
+});
