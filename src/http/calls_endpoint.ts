@@ -16,7 +16,7 @@ function badRequest(message: string): HttpError {
 }
 
 /** The checked query of a `GET /mcp/calls` request. */
-export interface CallsQuery {
+interface CallsQuery {
   limit: number;
   cursor?: string;
   chatId?: string;

@@ -20,7 +20,7 @@ const MAX_QUERY_CHARS = 500;
 const KNOWN_PARAMS = new Set(["q", "limit", "apps", "readOnly", "tools", "maxNameLength"]);
 
 /** The checked query of a `GET /mcp/tools` request. */
-export interface ToolsQuery {
+interface ToolsQuery {
   /** The need to rank tools for; `undefined` lists the catalog in order. */
   q?: string;
   limit: number;
@@ -30,7 +30,7 @@ export interface ToolsQuery {
 }
 
 /** One tool as `GET /mcp/tools` describes it. */
-export interface ToolSummary {
+interface ToolSummary {
   name: string;
   title: string;
   description: string;

@@ -64,7 +64,7 @@ const SEARCH_TOOLS_TOOL: Tool = {
 };
 
 /** Arguments of `search-tools`, checked. */
-export interface SearchToolsRequest {
+interface SearchToolsRequest {
   query: string;
   apps?: string[];
   limit: number;
@@ -108,7 +108,7 @@ function parseSearchToolsArguments(
 }
 
 /** One found tool as `search-tools` describes it. */
-export interface FoundTool {
+interface FoundTool {
   name: string;
   title: string;
   description: string;

@@ -18,7 +18,7 @@ import type { CallToolResult } from "../sdk/server.ts";
 const MAX_NOT_CONNECTED = 3;
 
 /** A match that needs a connection first. */
-export interface NotConnectedTool {
+interface NotConnectedTool {
   name: string;
   title: string;
   description: string;
