@@ -8,7 +8,7 @@
  * @module
  */
 // deno-lint-ignore-file no-console
-import { FakeIntegrationApp } from "../tests/support/fake_integration_app.ts";
+import { FakeIntegrationApp } from "../fake_integration_app/server.ts";
 import { startServerProcess } from "../tests/support/server_process.ts";
 import { benchWorkspace } from "./workspace.ts";
 

@@ -12,7 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import { createHandler } from "../src/http/handler.ts";
-import { connectModernClient } from "../src/mcp/modern_client.ts";
+import { connectModernClient } from "../src/sdk/modern_client.ts";
 import { connectClient, startTestServer } from "../tests/support/harness.ts";
 import { round1, summarize } from "./stats.ts";
 import { benchWorkspace, calledToolName } from "./workspace.ts";

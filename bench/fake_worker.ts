@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { FakeIntegrationApp } from "../tests/support/fake_integration_app.ts";
+import { FakeIntegrationApp } from "../fake_integration_app/server.ts";
 import { serveRpc } from "../tests/support/worker_rpc.ts";
 import { benchWorkspace, type WorkspaceSize } from "./workspace.ts";
 

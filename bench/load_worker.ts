@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { Client, StreamableHTTPClientTransport } from "../src/mcp/sdk_client.ts";
-import { connectModernClient, type ModernClient } from "../src/mcp/modern_client.ts";
+import { Client, StreamableHTTPClientTransport } from "../src/sdk/client.ts";
+import { connectModernClient, type ModernClient } from "../src/sdk/modern_client.ts";
 import { serveRpc } from "../tests/support/worker_rpc.ts";
 
 /** Latencies in ms plus what went wrong. */

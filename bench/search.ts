@@ -14,7 +14,7 @@ import { cpuUsage } from "node:process";
 import type { Action } from "../src/integration_app/types.ts";
 import { buildTools, type ConnectionActions, type ToolEntry } from "../src/tools/catalog.ts";
 import { buildSearchIndex, searchTools } from "../src/tools/search.ts";
-import { INTENT_QUERIES, SEARCH_APPS } from "../tests/support/search_fixture.ts";
+import { INTENT_QUERIES, SEARCH_APPS } from "../fake_integration_app/search_fixture.ts";
 import { round1, summarize } from "./stats.ts";
 
 interface App {

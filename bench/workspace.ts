@@ -9,7 +9,7 @@ import type {
   FakeCustomer,
   FakeIntegration,
   FakeOptions,
-} from "../tests/support/fake_integration_app.ts";
+} from "../fake_integration_app/server.ts";
 
 /** The shape of a generated workspace. */
 export interface WorkspaceSize {

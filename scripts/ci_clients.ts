@@ -18,8 +18,8 @@
  *
  * @module
  */
-import { FakeIntegrationApp } from "../tests/support/fake_integration_app.ts";
-import { fixtureWorkspace } from "../tests/support/fixtures.ts";
+import { FakeIntegrationApp } from "../fake_integration_app/server.ts";
+import { fixtureWorkspace } from "../fake_integration_app/fixtures.ts";
 import {
   expandVariables,
   flagValues,
@@ -29,7 +29,7 @@ import {
   withFlagValues,
 } from "../tests/support/start_flags.ts";
 import { startFlaggedServer } from "../tests/support/task_process.ts";
-import { connectModernClient } from "../src/mcp/modern_client.ts";
+import { connectModernClient } from "../src/sdk/modern_client.ts";
 import { connectClient } from "../tests/support/harness.ts";
 import { startAuthProxy } from "./auth_proxy.ts";
 import {

@@ -15,8 +15,8 @@ import {
   createIntegrationAppApiFactory,
 } from "../src/integration_app/client.ts";
 import { createLogger } from "../src/log.ts";
-import { FakeIntegrationApp } from "../tests/support/fake_integration_app.ts";
-import { fixtureWorkspace } from "../tests/support/fixtures.ts";
+import { FakeIntegrationApp } from "../fake_integration_app/server.ts";
+import { fixtureWorkspace } from "../fake_integration_app/fixtures.ts";
 
 const SDK = "npm:@modelcontextprotocol/sdk@1.32.2";
 const CLIENT_2 = "npm:@modelcontextprotocol/client@2.4.0";

@@ -21,7 +21,7 @@ import {
   createIntegrationAppApiFactory,
 } from "../src/integration_app/client.ts";
 import { createLogger } from "../src/log.ts";
-import { type FakeAction, FakeIntegrationApp } from "../tests/support/fake_integration_app.ts";
+import { type FakeAction, FakeIntegrationApp } from "../fake_integration_app/server.ts";
 
 interface App {
   key: string;

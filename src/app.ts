@@ -5,9 +5,9 @@
  */
 import { IdentityResolver } from "./auth/identity.ts";
 import { CallLog } from "./calls/call_log.ts";
-import { CatalogService } from "./catalog/catalog_service.ts";
-import { ConnectionWatch } from "./catalog/connection_watch.ts";
-import { UnconnectedApps } from "./catalog/unconnected_apps.ts";
+import { CatalogService } from "./catalog_cache/catalog_service.ts";
+import { ConnectionWatch } from "./catalog_cache/connection_watch.ts";
+import { UnconnectedApps } from "./catalog_cache/unconnected_apps.ts";
 import type { Config } from "./config.ts";
 import type { IntegrationAppApiFactory } from "./integration_app/types.ts";
 import { Limits } from "./limits/limits.ts";

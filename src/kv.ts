@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { delay } from "./util/timeout.ts";
 
 /** How often, and after which pauses (ms), an operation refused by lock contention is retried. */
 const LOCK_RETRY_DELAYS_MS = [2, 5, 10, 20, 40, 80, 160] as const;
@@ -37,10 +38,6 @@ export async function withLockRetry<T>(
     }
   }
   return await operation();
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Point reads and writes whose refusal for lock contention is retried (nothing was applied). */

@@ -12,13 +12,13 @@ export function canReadEnvironment(): boolean {
 }
 
 /** `host:port` as Deno's net permission spells it (IPv6 addresses in brackets). */
-export function netTarget(hostname: string, port: number): string {
+function netTarget(hostname: string, port: number): string {
   const host = hostname.includes(":") && !hostname.startsWith("[") ? `[${hostname}]` : hostname;
   return `${host}:${port}`;
 }
 
 /** `host:port` of a URL, with the scheme's default port when it names none. */
-export function urlNetTarget(url: string): string {
+function urlNetTarget(url: string): string {
   const parsed = new URL(url);
   const port = parsed.port ? Number(parsed.port) : parsed.protocol === "https:" ? 443 : 80;
   return netTarget(parsed.hostname, port);

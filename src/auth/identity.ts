@@ -26,6 +26,12 @@ export interface Identity {
   expiresAt: number;
 }
 
+/** Who sent a request, authenticated, and with which token (it calls Integration.app). */
+export interface Caller {
+  identity: Identity;
+  token: string;
+}
+
 /** Why a token was refused; the message is safe to show to the client. */
 export class AuthError extends Error {
   override name = "AuthError";
@@ -108,7 +114,7 @@ export function subjectOf(
 }
 
 /** The opaque tenant key of a (workspace, customer), as every record is scoped. */
-export function tenantOf(subject: { workspace: string; customerId: string }): string {
+function tenantOf(subject: { workspace: string; customerId: string }): string {
   return sha256Hex(`${subject.workspace}\n${subject.customerId}`).slice(0, 32);
 }
 

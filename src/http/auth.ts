@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { AuthError, type Identity, type IdentityResolver } from "../auth/identity.ts";
+import { AuthError, type Caller, type Identity, type IdentityResolver } from "../auth/identity.ts";
 import { UpstreamError } from "../integration_app/errors.ts";
 import { ChecksBusyError, type UnverifiedLimits } from "../limits/unverified.ts";
 import { LruMap } from "../util/concurrency.ts";
@@ -16,12 +16,12 @@ import { HttpError } from "./errors.ts";
 /** Longest accepted token. */
 export const MAX_TOKEN_LENGTH = 16 * 1024;
 /** Shortest accepted token: no kind of Integration.app token is shorter. */
-export const MIN_TOKEN_LENGTH = 16;
+const MIN_TOKEN_LENGTH = 16;
 /** RFC 6750 `b64token`: the syntax of every bearer token. */
 const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
 
 /** The bearer token of a request, or `undefined`. */
-export function bearerToken(request: Request): string | undefined {
+function bearerToken(request: Request): string | undefined {
   const header = request.headers.get("authorization");
   if (!header) return undefined;
   const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
@@ -52,12 +52,6 @@ function unauthorized(message: string, invalid: boolean, metadataUrl?: string): 
         : `Bearer realm="mcp"${resource}`,
     },
   });
-}
-
-/** Who sent a request, and with which token. */
-export interface AuthenticatedCaller {
-  identity: Identity;
-  token: string;
 }
 
 /** Options for `Authenticator`. */
@@ -93,7 +87,7 @@ export class Authenticator {
     request: Request,
     address: string,
     resourceMetadataUrl?: string,
-  ): Promise<AuthenticatedCaller> {
+  ): Promise<Caller> {
     const token = bearerToken(request);
     if (!token) {
       this.#unverified.charge(address);

@@ -4,6 +4,7 @@
  * @module
  */
 import { HttpError, JsonRpcCode } from "./errors.ts";
+import { deadline } from "../util/timeout.ts";
 
 /** Memory shared by the bodies of one customer's requests while they arrive. */
 export interface BodyBudget {
@@ -45,26 +46,24 @@ export async function readBodyText(
   const chunks: Uint8Array[] = [];
   let size = 0;
   let taken = 0;
-  let timer: ReturnType<typeof setTimeout> | undefined;
   // Made only when the time is up: an Error's stack trace costs more than the rest of a read.
   let late: HttpError | undefined;
-  const deadline = Number.isFinite(timeoutMs)
-    ? new Promise<never>((_, reject) =>
-      timer = setTimeout(() =>
-        reject(
-          late = new HttpError(
-            408,
-            `Request Timeout: the body did not arrive within ${Math.round(timeoutMs / 1000)} s`,
-            { rpcCode: JsonRpcCode.InvalidRequest },
-          ),
-        ), timeoutMs)
+  const limit = Number.isFinite(timeoutMs)
+    ? deadline(
+      timeoutMs,
+      () =>
+        late = new HttpError(
+          408,
+          `Request Timeout: the body did not arrive within ${Math.round(timeoutMs / 1000)} s`,
+          { rpcCode: JsonRpcCode.InvalidRequest },
+        ),
     )
     : undefined;
   try {
     for (;;) {
       let chunk: ReadableStreamReadResult<Uint8Array>;
       try {
-        chunk = await (deadline ? Promise.race([reader.read(), deadline]) : reader.read());
+        chunk = await (limit ? Promise.race([reader.read(), limit.expired]) : reader.read());
       } catch (error) {
         if (late !== undefined && error === late) throw late;
         throw new HttpError(400, "Bad Request: the request body ended before its Content-Length", {
@@ -82,7 +81,7 @@ export async function readBodyText(
     await reader.cancel().catch(() => {});
     throw error;
   } finally {
-    clearTimeout(timer);
+    limit?.clear();
     budget?.give(taken);
   }
   const bytes = new Uint8Array(size);

@@ -8,7 +8,7 @@ import { HttpError, jsonResponse } from "./errors.ts";
 import { parseChatIdParam } from "./params.ts";
 
 /** Default and largest `limit`. */
-export const CALLS_LIMIT = { default: 50, max: 200 } as const;
+const CALLS_LIMIT = { default: 50, max: 200 } as const;
 const KNOWN_PARAMS = new Set(["limit", "cursor", "chat"]);
 
 function badRequest(message: string): HttpError {
@@ -16,14 +16,14 @@ function badRequest(message: string): HttpError {
 }
 
 /** The checked query of a `GET /mcp/calls` request. */
-export interface CallsQuery {
+interface CallsQuery {
   limit: number;
   cursor?: string;
   chatId?: string;
 }
 
 /** Reads and checks the query; throws 400 naming the bad parameter. */
-export function parseCallsQuery(url: URL): CallsQuery {
+function parseCallsQuery(url: URL): CallsQuery {
   for (const name of url.searchParams.keys()) {
     if (!KNOWN_PARAMS.has(name)) {
       throw badRequest(`unknown parameter "${name.slice(0, 40)}": use limit, cursor and chat`);

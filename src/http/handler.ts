@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { Caller } from "../auth/identity.ts";
 import type { Services } from "../app.ts";
 import { LimitExceededError } from "../limits/limit_error.ts";
 import { Authenticator } from "./auth.ts";
@@ -11,7 +12,7 @@ import { listCalls } from "./calls_endpoint.ts";
 import { corsHeaders, preflightResponse } from "./cors.ts";
 import { errorResponse, HttpError, jsonResponse, tooManyRequests } from "./errors.ts";
 import { healthResponse } from "./health.ts";
-import { type Caller, McpEndpoint } from "./mcp_endpoint.ts";
+import { McpEndpoint } from "./mcp_endpoint.ts";
 import {
   authorizationServerMetadata,
   authorizeRedirect,
@@ -53,27 +54,24 @@ export function createHandler(services: Services): Handler {
     publicUrl: config.publicUrl,
     authorizationServerUrl: config.oauthAuthorizationServerUrl,
   };
-  const contexts = new WeakMap<Request, RequestContext>();
-  const addresses = new WeakMap<Request, string>();
-
   /** Wraps a handler that needs an allowed origin and an authenticated caller. */
-  const guarded = (handler: GuardedHandler): RouteHandler => async (request, params) => {
-    const context = contexts.get(request) ?? {};
-    const caller = await authenticator.authenticate(
-      request,
-      addresses.get(request) ?? "unknown",
-      resourceMetadataUrl(request, oauth),
-    );
-    const tenant = caller.identity.tenant;
-    context.tenant = tenant.slice(0, 12);
-    limits.checkRequest(tenant);
-    const leave = limits.enterRequest(tenant);
-    try {
-      return await handler(request, caller, params, context);
-    } finally {
-      leave();
-    }
-  };
+  const guarded =
+    (handler: GuardedHandler): RouteHandler => async (request, params, context, address) => {
+      const caller = await authenticator.authenticate(
+        request,
+        address,
+        resourceMetadataUrl(request, oauth),
+      );
+      const tenant = caller.identity.tenant;
+      context.tenant = tenant.slice(0, 12);
+      limits.checkRequest(tenant);
+      const leave = limits.enterRequest(tenant);
+      try {
+        return await handler(request, caller, params, context);
+      } finally {
+        leave();
+      }
+    };
 
   const route = (method: string, pathname: string, name: string, handler: RouteHandler): Route => ({
     method,
@@ -82,6 +80,16 @@ export function createHandler(services: Services): Handler {
     handler,
   });
 
+  /** A route of one chat, `/mcp/sessions/:chatId`, served by `serve`. */
+  const chatRoute = (method: string, serve: typeof getChat): Route =>
+    route(
+      method,
+      "/mcp/sessions/:chatId",
+      "chat",
+      guarded((_req, caller, params) =>
+        serve(sessions, caller.identity.tenant, parseChatIdParam(params.chatId))
+      ),
+    );
   const routes: Route[] = [
     route("GET", "/healthz", "healthz", () => healthResponse(kv, logger)),
     route(
@@ -125,25 +133,15 @@ export function createHandler(services: Services): Handler {
       "calls",
       guarded((req, caller) => listCalls(req, services.callLog, caller.identity.tenant)),
     ),
-    route(
-      "GET",
-      "/mcp/sessions/:chatId",
-      "chat",
-      guarded((_req, caller, params) =>
-        getChat(sessions, caller.identity.tenant, parseChatIdParam(params.chatId))
-      ),
-    ),
-    route(
-      "DELETE",
-      "/mcp/sessions/:chatId",
-      "chat",
-      guarded((_req, caller, params) =>
-        deleteChat(sessions, caller.identity.tenant, parseChatIdParam(params.chatId))
-      ),
-    ),
+    chatRoute("GET", getChat),
+    chatRoute("DELETE", deleteChat),
   ];
 
-  async function dispatch(request: Request, context: RequestContext): Promise<Response> {
+  async function dispatch(
+    request: Request,
+    context: RequestContext,
+    address: string,
+  ): Promise<Response> {
     const url = URL.parse(request.url);
     // Deno builds the URL from the Host header: a malformed one gives no URL at all.
     if (!url) throw new HttpError(400, "Bad Request: the Host header is not a valid host");
@@ -158,21 +156,20 @@ export function createHandler(services: Services): Handler {
     }
     const { route, params } = matchRoute(routes, request);
     context.route = route.name;
-    contexts.set(request, context);
-    return await route.handler(request, params);
+    return await route.handler(request, params, context, address);
   }
 
   return async (request: Request, info?: ConnectionInfo): Promise<Response> => {
     const started = performance.now();
     const context: RequestContext = {};
-    addresses.set(request, clientAddress(request, info, config.clientAddressHeader));
+    const address = clientAddress(request, info, config.clientAddressHeader);
     const pathname = URL.parse(request.url)?.pathname;
     const isMcp = pathname === "/mcp";
     // Only the MCP routes check the Origin: only they may tell a browser it is allowed.
     const isMcpPath = isMcp || (pathname?.startsWith("/mcp/") ?? false);
     let response: Response;
     try {
-      response = await dispatch(request, context);
+      response = await dispatch(request, context, address);
     } catch (error) {
       if (error instanceof HttpError) {
         response = errorResponse(error, isMcp, context.rpcId);

@@ -6,9 +6,10 @@
  */
 import type { Logger } from "../log.ts";
 import { jsonResponse } from "./errors.ts";
+import { withTimeout } from "../util/timeout.ts";
 
 /** Longest wait for KV before the instance reports itself unready. */
-export const HEALTH_KV_TIMEOUT_MS = 3_000;
+const HEALTH_KV_TIMEOUT_MS = 3_000;
 
 /** Answers 200 `{status: "ok"}` when KV answers, else 503 `{status: "unavailable"}`. */
 export async function healthResponse(
@@ -16,19 +17,17 @@ export async function healthResponse(
   logger: Logger,
   timeoutMs = HEALTH_KV_TIMEOUT_MS,
 ): Promise<Response> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`No answer within ${timeoutMs} ms`)), timeoutMs);
-  });
   try {
-    await Promise.race([kv.get(["health"]), timeout]);
+    await withTimeout(
+      () => kv.get(["health"]),
+      timeoutMs,
+      () => new Error(`No answer within ${timeoutMs} ms`),
+    );
     return jsonResponse({ status: "ok" }, 200, { "cache-control": "no-store" });
   } catch (error) {
     logger.warn("health check failed", { error });
     return jsonResponse({ status: "unavailable", reason: "Deno KV did not answer" }, 503, {
       "cache-control": "no-store",
     });
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -3,14 +3,22 @@
  * gets a fresh SDK transport (stateless mode) and server built from the stored session, so a
  * restart or another instance continues every session.
  *
+ * A `POST` (the caller already authenticated by `handler.ts`): the body is read and parsed;
+ * the era is chosen (2026-07-28 requests go to `mcp_modern.ts`); 2025 messages are admitted
+ * (handshake shape, tool-call rate); the session is resolved through `SessionLifecycle`
+ * (created for `initialize`, else loaded, and relinked when another chat is named); then a
+ * plain request is answered by `mcp/direct_answer.ts` and any other by the SDK's server.
+ *
  * @module
  */
 import type { Services } from "../app.ts";
-import type { Identity } from "../auth/identity.ts";
+import type { Caller } from "../auth/identity.ts";
 import { ENABLE_TOOLS_NAME } from "../mcp/enable_tools.ts";
 import { answerDirectly } from "../mcp/direct_answer.ts";
 import { createMcpServer } from "../mcp/mcp_server.ts";
 import { guardRequestParams } from "../mcp/params_guard.ts";
+import { protocolVersionSupported } from "../mcp/request_rules.ts";
+import { isPlainObject } from "../util/objects.ts";
 import {
   isInitializeRequest,
   isJSONRPCRequest,
@@ -18,8 +26,9 @@ import {
   type JSONRPCMessage,
   SUPPORTED_PROTOCOL_VERSIONS,
   WebStandardStreamableHTTPServerTransport,
-} from "../mcp/sdk.ts";
+} from "../sdk/server.ts";
 import type { SessionRecord } from "../store/session_store.ts";
+import { type NewSession, SessionLifecycle } from "../store/session_lifecycle.ts";
 import { isJsonContentType, parseJson, readBodyText } from "./body.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
 import { checkAccept, checkInitializeParams, parseMessages } from "./mcp_messages.ts";
@@ -28,12 +37,6 @@ import type { RequestContext } from "./request_context.ts";
 import { ModernMcpEndpoint } from "./mcp_modern.ts";
 import { createSessionContext } from "./session_context.ts";
 import { clip, summarizeMethods } from "../util/text.ts";
-
-/** Who is calling, already authenticated. */
-export interface Caller {
-  identity: Identity;
-  token: string;
-}
 
 const SESSION_HEADER = "mcp-session-id";
 
@@ -51,7 +54,7 @@ function methodOf(message: JSONRPCMessage): string | undefined {
 /** 400 when `MCP-Protocol-Version` names a revision this server does not speak. */
 function checkProtocolVersion(request: Request): void {
   const version = request.headers.get("mcp-protocol-version");
-  if (version !== null && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+  if (version !== null && !protocolVersionSupported(version)) {
     throw new HttpError(
       400,
       `Bad Request: Unsupported protocol version: ${version.slice(0, 40)} (supported: ${
@@ -98,24 +101,60 @@ const ENVELOPE_CLAIM = "io.modelcontextprotocol/protocolVersion";
  * to `isLegacyRequest`.
  */
 export function plainlyLegacy(request: Request, body: unknown): boolean {
-  if (typeof body !== "object" || body === null || Array.isArray(body)) return false;
+  if (!isPlainObject(body)) return false;
   const version = request.headers.get("mcp-protocol-version")?.trim();
   if (version !== undefined && version >= FIRST_MODERN_REVISION) return false;
-  const params = (body as { params?: unknown }).params;
+  const params = body.params;
   const meta = typeof params === "object" && params !== null
     ? (params as { _meta?: unknown })._meta
     : undefined;
   return !(typeof meta === "object" && meta !== null && ENVELOPE_CLAIM in meta);
 }
 
-/** The MCP endpoint's handlers. */
+/** Whether a batch calls `enable-tools`: its notification needs the reply to be an SSE stream. */
+function callsEnableTools(messages: JSONRPCMessage[]): boolean {
+  return messages.some((message) =>
+    isJSONRPCRequest(message) && message.method === "tools/call" &&
+    (message.params as { name?: unknown } | undefined)?.name === ENABLE_TOOLS_NAME
+  );
+}
+
+/** What `initialize` says about the client, as a session keeps it. */
+function describeClient(
+  init: JSONRPCMessage | undefined,
+): Pick<NewSession, "clientInfo" | "clientCapabilities" | "protocolVersion"> {
+  const params = (init as { params?: Record<string, unknown> } | undefined)?.params ?? {};
+  const clientInfo = params.clientInfo as { name?: unknown; version?: unknown } | undefined;
+  const capabilities = params.capabilities as { elicitation?: { url?: unknown } } | undefined;
+  const elicitationUrl = typeof capabilities?.elicitation?.url === "object" &&
+    capabilities.elicitation.url !== null;
+  return {
+    clientInfo: {
+      name: typeof clientInfo?.name === "string" ? clientInfo.name.slice(0, 200) : undefined,
+      version: typeof clientInfo?.version === "string"
+        ? clientInfo.version.slice(0, 100)
+        : undefined,
+    },
+    ...(elicitationUrl ? { clientCapabilities: { elicitationUrl: true } } : {}),
+    protocolVersion: typeof params.protocolVersion === "string"
+      ? params.protocolVersion.slice(0, 40)
+      : undefined,
+  };
+}
+
+/**
+ * The MCP endpoint's handlers. `POST` reads top to bottom: parse, choose the era, admit,
+ * resolve the session (create, or resume and relink), serve.
+ */
 export class McpEndpoint {
   readonly #services: Services;
   readonly #modern: ModernMcpEndpoint;
+  readonly #lifecycle: SessionLifecycle;
 
   constructor(services: Services) {
     this.#services = services;
     this.#modern = new ModernMcpEndpoint(services);
+    this.#lifecycle = new SessionLifecycle(services);
   }
 
   /** Loads the caller's session named by the request header: 400 without one, 404 unknown. */
@@ -134,31 +173,61 @@ export class McpEndpoint {
 
   /** Handles `POST /mcp`. */
   async post(request: Request, caller: Caller, context: RequestContext): Promise<Response> {
-    const { config, sessions } = this.#services;
-    if (!isJsonContentType(request.headers.get("content-type"))) {
-      throw new HttpError(415, "Unsupported Media Type: Content-Type must be application/json");
-    }
-    const body = parseJson(
-      await readBodyText(request, config.maxBodyBytes, {
-        timeoutMs: config.bodyTimeoutMs,
-        budget: this.#services.limits.bodyBudget(caller.identity.tenant),
-      }),
-    );
-    const id = (body as { id?: unknown } | null)?.id;
-    if (typeof id === "string" || typeof id === "number") context.rpcId = id;
-    const messages = parseMessages(body);
+    const { body, messages } = await this.#parse(request, caller, context);
     checkMcpHeaders(request);
     // The era is chosen here, once: a request with the 2026-07-28 `_meta` envelope (or a
     // modern MCP-Protocol-Version header) takes the stateless path; all else is 2025.
     if (
       !plainlyLegacy(request, body) &&
-      !(await isLegacyRequest(request, body, { maxRequestBodySize: config.maxBodyBytes }))
+      !(await isLegacyRequest(request, body, {
+        maxRequestBodySize: this.#services.config.maxBodyBytes,
+      }))
     ) {
       const method = messages.length === 1 ? methodOf(messages[0] as JSONRPCMessage) : undefined;
       context.mcpMethod = summarizeMethods(method !== undefined ? [method] : ["batch"]);
       if (method === "tools/call") this.#services.limits.checkToolCalls(caller.identity.tenant, 1);
       return await this.#modern.serve(request, caller, body, context);
     }
+    this.#admit(caller, messages, context);
+    const chatId = parseChatId(request);
+    checkAccept(request);
+
+    const { session, created } = await this.#resolveSession(request, caller, chatId, messages);
+    context.session = session.id.slice(0, 8);
+    // Touch before serving: a streamed enable-tools call may still be writing the session
+    // after #serve returns, and a later touch would overwrite its enabled set.
+    if (!created) await this.#lifecycle.touch(session);
+    const stream = callsEnableTools(messages);
+    const response = await this.#serve(request, caller, session, messages, stream, context);
+    if (created && response.status !== 200) await this.#lifecycle.end(session);
+    const headers = new Headers(response.headers);
+    headers.set(SESSION_HEADER, session.id);
+    return new Response(response.body, { status: response.status, headers });
+  }
+
+  /** Reads the body (within the size, time and memory limits) and its JSON-RPC messages. */
+  async #parse(
+    request: Request,
+    caller: Caller,
+    context: RequestContext,
+  ): Promise<{ body: unknown; messages: JSONRPCMessage[] }> {
+    const { config, limits } = this.#services;
+    if (!isJsonContentType(request.headers.get("content-type"))) {
+      throw new HttpError(415, "Unsupported Media Type: Content-Type must be application/json");
+    }
+    const body = parseJson(
+      await readBodyText(request, config.maxBodyBytes, {
+        timeoutMs: config.bodyTimeoutMs,
+        budget: limits.bodyBudget(caller.identity.tenant),
+      }),
+    );
+    const id = (body as { id?: unknown } | null)?.id;
+    if (typeof id === "string" || typeof id === "number") context.rpcId = id;
+    return { body, messages: parseMessages(body) };
+  }
+
+  /** 2025 messages admitted: a well-formed handshake, tool calls within the customer's rate. */
+  #admit(caller: Caller, messages: JSONRPCMessage[], context: RequestContext): void {
     checkInitializeParams(messages);
     context.mcpMethod = summarizeMethods(
       messages.map(methodOf).filter((method) => method !== undefined),
@@ -172,12 +241,18 @@ export class McpEndpoint {
       });
     }
     this.#services.limits.checkToolCalls(caller.identity.tenant, toolCalls);
-    const url = new URL(request.url);
-    const chatId = parseChatId(request);
-    checkAccept(request);
+  }
 
-    let session: SessionRecord;
-    let created = false;
+  /**
+   * The session the messages are served in: a new one for `initialize` (sent alone), else the
+   * one named by the header, pointed at `chatId` when the client names another chat.
+   */
+  async #resolveSession(
+    request: Request,
+    caller: Caller,
+    chatId: string | undefined,
+    messages: JSONRPCMessage[],
+  ): Promise<{ session: SessionRecord; created: boolean }> {
     // The method first: the SDK's check is a Zod parse, which builds an error for every other one.
     if (messages.some((m) => methodOf(m) === "initialize" && isInitializeRequest(m))) {
       if (messages.length > 1) {
@@ -185,32 +260,17 @@ export class McpEndpoint {
           rpcCode: JsonRpcCode.InvalidRequest,
         });
       }
-      session = await this.#createSession(caller, url, chatId, messages[0]);
-      created = true;
-    } else {
-      session = await this.#requireSession(request, caller);
-      checkProtocolVersion(request);
-      if (chatId !== undefined && chatId !== session.chatId) {
-        const read = session;
-        const linked = await this.#admitChat(caller, chatId, () => sessions.linkChat(read, chatId));
-        if (!linked) throw sessionNotFound();
-        session = linked;
-      }
+      return {
+        session: await this.#createSession(request, caller, chatId, messages[0]),
+        created: true,
+      };
     }
-    context.session = session.id.slice(0, 8);
-
-    const needsStream = messages.some((message) =>
-      isJSONRPCRequest(message) && message.method === "tools/call" &&
-      (message.params as { name?: unknown } | undefined)?.name === ENABLE_TOOLS_NAME
-    );
-    // Touch before serving: a streamed enable-tools call may still be writing the session
-    // after #serve returns, and a later touch would overwrite its enabled set.
-    if (!created) await sessions.touchSession(session);
-    const response = await this.#serve(request, caller, session, messages, needsStream, context);
-    if (created && response.status !== 200) await sessions.deleteSession(session);
-    const headers = new Headers(response.headers);
-    headers.set(SESSION_HEADER, session.id);
-    return new Response(response.body, { status: response.status, headers });
+    const session = await this.#requireSession(request, caller);
+    checkProtocolVersion(request);
+    if (chatId === undefined || chatId === session.chatId) return { session, created: false };
+    const linked = await this.#lifecycle.relink(session, chatId);
+    if (!linked) throw sessionNotFound();
+    return { session: linked, created: false };
   }
 
   /** Handles `GET /mcp`: no standalone stream is kept (every reply rides its request). */
@@ -230,71 +290,32 @@ export class McpEndpoint {
     const session = await this.#requireSession(request, caller);
     checkProtocolVersion(request);
     context.session = session.id.slice(0, 8);
-    await this.#services.sessions.deleteSession(session, parseChatId(request));
+    await this.#lifecycle.end(session, parseChatId(request));
     return new Response(null, { status: 200 });
   }
 
-  /** Runs `link`, which points `chatId` at a session, within the cap when the chat is new. */
-  async #admitChat<T>(caller: Caller, chatId: string, link: () => Promise<T>): Promise<T> {
-    const { sessions, limits } = this.#services;
-    const tenant = caller.identity.tenant;
-    if (await sessions.getChat(tenant, chatId)) return await link();
-    return await limits.admitChat(tenant, link);
-  }
-
+  /** A new session from the URL's parameters and the `initialize` request; warms its catalog. */
   async #createSession(
+    request: Request,
     caller: Caller,
-    url: URL,
     chatId: string | undefined,
     init: JSONRPCMessage | undefined,
   ): Promise<SessionRecord> {
-    const { sessions, catalogs, now } = this.#services;
+    const url = new URL(request.url);
     const tenant = caller.identity.tenant;
     const mode = parseMode(url);
     const apps = parseApps(url);
     const options = parseSessionOptions(url);
-    let enabledTools: string[] = [];
-    if (chatId !== undefined && mode === "dynamic") {
-      // A chat that resumes keeps the tools it had enabled.
-      const chat = await sessions.getChat(tenant, chatId);
-      const previous = chat ? await sessions.getSession(tenant, chat.sessionId) : undefined;
-      if (previous?.mode === "dynamic") enabledTools = previous.enabledTools;
-      else if (chat?.mode === "dynamic") enabledTools = chat.enabledTools ?? [];
-    }
-    const params = (init as { params?: Record<string, unknown> } | undefined)?.params ?? {};
-    const clientInfo = params.clientInfo as { name?: unknown; version?: unknown } | undefined;
-    const capabilities = params.capabilities as { elicitation?: { url?: unknown } } | undefined;
-    const elicitationUrl = typeof capabilities?.elicitation?.url === "object" &&
-      capabilities.elicitation.url !== null;
-    const at = now();
-    const session: SessionRecord = {
-      id: crypto.randomUUID(),
+    const session = await this.#lifecycle.create({
       tenant,
       mode,
       apps,
-      enabledTools,
-      ...(options ? { options } : {}),
+      options,
       chatId,
-      clientInfo: {
-        name: typeof clientInfo?.name === "string" ? clientInfo.name.slice(0, 200) : undefined,
-        version: typeof clientInfo?.version === "string"
-          ? clientInfo.version.slice(0, 100)
-          : undefined,
-      },
-      ...(elicitationUrl ? { clientCapabilities: { elicitationUrl: true } } : {}),
-      protocolVersion: typeof params.protocolVersion === "string"
-        ? params.protocolVersion.slice(0, 40)
-        : undefined,
-      createdAt: at,
-      lastSeenAt: at,
-    };
-    const create = () => sessions.createSession(session);
-    await this.#services.limits.admitSession(
-      tenant,
-      () => chatId === undefined ? create() : this.#admitChat(caller, chatId, create),
-    );
+      ...describeClient(init),
+    });
     // Warm the catalog while the client finishes its handshake.
-    catalogs.prefetch(
+    this.#services.catalogs.prefetch(
       tenant,
       apps ?? undefined,
       this.#services.apiFactory(caller.token),
@@ -311,25 +332,12 @@ export class McpEndpoint {
     stream: boolean,
     context: RequestContext,
   ): Promise<Response> {
-    const { sessions, now, changes } = this.#services;
     const mcpContext = createSessionContext(
       this.#services,
       caller,
       session,
       context,
-      async (names) => {
-        // Change the served record only once the new set is stored.
-        const next = { ...session, enabledTools: names, lastSeenAt: now() };
-        const chatId = session.chatId;
-        // 2026-07-28 listeners of the chat hear it too (marked in the same commit).
-        await sessions.saveSession(
-          next,
-          chatId === undefined
-            ? undefined
-            : (op) => changes.markChatChanged(op, next.tenant, chatId),
-        );
-        Object.assign(session, next);
-      },
+      (names) => this.#lifecycle.saveEnabledTools(session, names),
     );
     if (!stream && messages.length === 1) {
       const direct = answerDirectly(request, messages[0] as JSONRPCMessage, mcpContext);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isLegacyRequest } from "../mcp/sdk.ts";
+import { isLegacyRequest } from "../sdk/server.ts";
 import { plainlyLegacy } from "./mcp_endpoint.ts";
 
 const ENVELOPE = {

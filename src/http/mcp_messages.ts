@@ -5,11 +5,12 @@
  *
  * @module
  */
-import { isInitializeRequest, type JSONRPCMessage, parseJSONRPCMessage } from "../mcp/sdk.ts";
+import { isInitializeRequest, type JSONRPCMessage, parseJSONRPCMessage } from "../sdk/server.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
+import { acceptsJsonAndEventStream } from "../mcp/request_rules.ts";
 
 /** Most messages accepted in one batch (batches were removed from MCP in 2025-06-18). */
-export const MAX_BATCH_SIZE = 100;
+const MAX_BATCH_SIZE = 100;
 
 function invalidRequest(message: string): HttpError {
   return new HttpError(400, `Invalid Request: ${message}`, { rpcCode: JsonRpcCode.InvalidRequest });
@@ -17,8 +18,7 @@ function invalidRequest(message: string): HttpError {
 
 /** 406 unless the client accepts both JSON and SSE responses, as the MCP transport requires. */
 export function checkAccept(request: Request): void {
-  const accept = request.headers.get("accept") ?? "";
-  if (!accept.includes("application/json") || !accept.includes("text/event-stream")) {
+  if (!acceptsJsonAndEventStream(request)) {
     throw new HttpError(
       406,
       "Not Acceptable: Client must accept both application/json and text/event-stream",

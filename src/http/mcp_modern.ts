@@ -14,11 +14,16 @@ import type { McpSessionContext } from "../mcp/mcp_server.ts";
 import { answerModernListDirectly } from "../mcp/modern_direct_answer.ts";
 import { createModernServer } from "../mcp/modern_server.ts";
 import { ConnectStates, sharedStateKey } from "../mcp/connect_input.ts";
-import { createMcpHandler, type McpHttpHandler, ProtocolError, type Server } from "../mcp/sdk.ts";
+import {
+  createMcpHandler,
+  type McpHttpHandler,
+  ProtocolError,
+  type Server,
+} from "../sdk/server.ts";
 import { type ChatRecord, STATELESS_SESSION_ID } from "../store/session_store.ts";
 import type { SessionRecord } from "../store/session_store.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
-import type { Caller } from "./mcp_endpoint.ts";
+import type { Caller } from "../auth/identity.ts";
 import { parseApps, parseChatId, parseMode, parseSessionOptions } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
 import { createSessionContext } from "./session_context.ts";

@@ -12,7 +12,7 @@
 import { HttpError, jsonResponse } from "./errors.ts";
 
 /** The scope a customer's token carries; the one advertised. */
-export const TENANT_SCOPE = "tenant";
+const TENANT_SCOPE = "tenant";
 /** Scopes Integration.app knows, most preferred first for this server (it acts for customers). */
 const SCOPE_PREFERENCE = [TENANT_SCOPE, "platform-user"] as const;
 
@@ -25,7 +25,7 @@ export interface OAuthOptions {
 }
 
 /** The server's base URL as clients reach it. */
-export function publicBase(request: Request, options: OAuthOptions): string {
+function publicBase(request: Request, options: OAuthOptions): string {
   return options.publicUrl ?? new URL(request.url).origin;
 }
 

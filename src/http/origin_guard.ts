@@ -17,7 +17,7 @@ export interface OriginPolicy {
 }
 
 /** Whether `hostname` (no port) names this machine's loopback interface. */
-export function isLoopbackName(hostname: string): boolean {
+function isLoopbackName(hostname: string): boolean {
   const name = hostname.toLowerCase().replace(/\.$/, "");
   return name === "localhost" || name === "[::1]" || name === "::1" ||
     /^127(\.\d{1,3}){3}$/.test(name) || name.endsWith(".localhost");
@@ -43,7 +43,7 @@ function parseOrigin(value: string): URL | undefined {
 }
 
 /** Whether the server listens on a loopback address only (127.0.0.0/8, `::1`, `localhost`). */
-export function isLoopbackBinding(bindHost: string): boolean {
+function isLoopbackBinding(bindHost: string): boolean {
   return isLoopbackName(bindHost);
 }
 

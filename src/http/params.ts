@@ -3,7 +3,8 @@
  *
  * @module
  */
-import type { SessionOptions, ToolMode } from "../store/session_store.ts";
+import type { SessionOptions } from "../store/session_store.ts";
+import type { ToolMode } from "../tools/session_view.ts";
 import { MAX_TOOL_NAME_LENGTH, MIN_TOOL_NAME_LENGTH } from "../tools/naming.ts";
 import type { ToolViewOptions } from "../tools/session_view.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
@@ -14,14 +15,41 @@ const MAX_ALLOWED_TOOLS = 500;
 /** A tool name as typed in `tools=`: printable ASCII without commas or spaces. */
 const TOOL_NAME_PARAM = /^[\x21-\x2b\x2d-\x7e]{1,200}$/;
 /** The largest `maxResultBytes` a session may ask for. */
-export const MAX_RESULT_BYTES_LIMIT = 16 * 1024 * 1024;
+const MAX_RESULT_BYTES_LIMIT = 16 * 1024 * 1024;
 /** The smallest non-zero `maxResultBytes`. */
-export const MIN_RESULT_BYTES = 1024;
+const MIN_RESULT_BYTES = 1024;
 /** Printable ASCII (spaces allowed inside), as agents name chats ("chat 1"). */
 const CHAT_ID = /^[\x21-\x7e](?:[\x20-\x7e]{0,198}[\x21-\x7e])?$/;
 
 function badRequest(message: string): HttpError {
   return new HttpError(400, message, { rpcCode: JsonRpcCode.InvalidRequest });
+}
+
+/**
+ * The items of a comma-separated list parameter (repeatable, blanks dropped), at most `max`,
+ * each matching `item`; `undefined` when the parameter is absent, 400 when it is empty, too
+ * long or has an item that does not match (`"<item>" <invalid>`).
+ */
+function commaList(
+  url: URL,
+  name: string,
+  max: number,
+  plural: string,
+  item: RegExp,
+  invalid: string,
+): string[] | undefined {
+  const values = url.searchParams.getAll(name);
+  if (values.length === 0) return undefined;
+  const items = values.flatMap((value) => value.split(",")).map((one) => one.trim()).filter(
+    (one) => one.length > 0,
+  );
+  if (items.length === 0) throw badRequest(`Bad Request: ${name} is empty`);
+  if (items.length > max) {
+    throw badRequest(`Bad Request: ${name} lists more than ${max} ${plural}`);
+  }
+  const bad = items.find((one) => !item.test(one));
+  if (bad !== undefined) throw badRequest(`Bad Request: "${bad.slice(0, 40)}" ${invalid}`);
+  return items;
 }
 
 /** Reads `mode` (`static` by default). */
@@ -34,20 +62,8 @@ export function parseMode(url: URL): ToolMode {
 
 /** Reads `apps` (comma-separated integration keys); `null` when absent. */
 export function parseApps(url: URL): string[] | null {
-  const values = url.searchParams.getAll("apps");
-  if (values.length === 0) return null;
-  const keys = values.flatMap((value) => value.split(",")).map((key) => key.trim()).filter(
-    (key) => key.length > 0,
-  );
-  if (keys.length === 0) throw badRequest("Bad Request: apps is empty");
-  if (keys.length > MAX_APPS) {
-    throw badRequest(`Bad Request: apps lists more than ${MAX_APPS} keys`);
-  }
-  const bad = keys.find((key) => !APP_KEY.test(key));
-  if (bad !== undefined) {
-    throw badRequest(`Bad Request: "${bad.slice(0, 40)}" is not an integration key`);
-  }
-  return [...new Set(keys)].sort();
+  const keys = commaList(url, "apps", MAX_APPS, "keys", APP_KEY, "is not an integration key");
+  return keys === undefined ? null : [...new Set(keys)].sort();
 }
 
 /** Reads a chat id from a URL path segment (percent-decoded); 400 when it cannot be one. */
@@ -95,7 +111,7 @@ function integerParam(url: URL, name: string, min: number, max: number): number 
 }
 
 /** Reads `readOnly` (`true`/`false`, `1`/`0`). */
-export function parseReadOnly(url: URL): boolean {
+function parseReadOnly(url: URL): boolean {
   const raw = single(url, "readOnly")?.toLowerCase();
   if (raw === undefined || raw === "" || raw === "false" || raw === "0") return false;
   if (raw === "true" || raw === "1") return true;
@@ -103,30 +119,25 @@ export function parseReadOnly(url: URL): boolean {
 }
 
 /** Reads `tools` (comma-separated tool names, the session's allowlist); `undefined` when absent. */
-export function parseToolsAllowlist(url: URL): string[] | undefined {
-  const values = url.searchParams.getAll("tools");
-  if (values.length === 0) return undefined;
-  const names = values.flatMap((value) => value.split(",")).map((name) => name.trim()).filter(
-    (name) => name.length > 0,
+function parseToolsAllowlist(url: URL): string[] | undefined {
+  const names = commaList(
+    url,
+    "tools",
+    MAX_ALLOWED_TOOLS,
+    "names",
+    TOOL_NAME_PARAM,
+    "in tools is not a tool name",
   );
-  if (names.length === 0) throw badRequest("Bad Request: tools is empty");
-  if (names.length > MAX_ALLOWED_TOOLS) {
-    throw badRequest(`Bad Request: tools lists more than ${MAX_ALLOWED_TOOLS} names`);
-  }
-  const bad = names.find((name) => !TOOL_NAME_PARAM.test(name));
-  if (bad !== undefined) {
-    throw badRequest(`Bad Request: "${bad.slice(0, 40)}" in tools is not a tool name`);
-  }
-  return [...new Set(names)];
+  return names === undefined ? undefined : [...new Set(names)];
 }
 
 /** Reads `maxNameLength` (32 to 64). */
-export function parseMaxNameLength(url: URL): number | undefined {
+function parseMaxNameLength(url: URL): number | undefined {
   return integerParam(url, "maxNameLength", MIN_TOOL_NAME_LENGTH, MAX_TOOL_NAME_LENGTH);
 }
 
 /** Reads `maxResultBytes` (0 = no cap, else 1024 to 16 MiB). */
-export function parseMaxResultBytes(url: URL): number | undefined {
+function parseMaxResultBytes(url: URL): number | undefined {
   const value = integerParam(url, "maxResultBytes", 0, MAX_RESULT_BYTES_LIMIT);
   if (value !== undefined && value !== 0 && value < MIN_RESULT_BYTES) {
     throw badRequest(

@@ -5,11 +5,17 @@
  * @module
  */
 import { HttpError } from "./errors.ts";
+import type { RequestContext } from "./request_context.ts";
 
-/** Handles a matched request. */
+/**
+ * Handles a matched request, given its path parameters, the context it is logged with and the
+ * client's address.
+ */
 export type RouteHandler = (
   request: Request,
   params: Record<string, string | undefined>,
+  context: RequestContext,
+  address: string,
 ) => Promise<Response> | Response;
 
 /** One route. */

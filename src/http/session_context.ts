@@ -8,7 +8,7 @@ import type { Services } from "../app.ts";
 import type { IntegrationAppApi } from "../integration_app/types.ts";
 import type { McpSessionContext } from "../mcp/mcp_server.ts";
 import type { SessionRecord } from "../store/session_store.ts";
-import type { Caller } from "./mcp_endpoint.ts";
+import type { Caller } from "../auth/identity.ts";
 import type { RequestContext } from "./request_context.ts";
 import { clip } from "../util/text.ts";
 

@@ -7,16 +7,16 @@ import type { SessionStore } from "../store/session_store.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
 
 /** The response header holding the cursor of the next page of `GET /mcp/sessions`. */
-export const NEXT_CURSOR_HEADER = "Next-Cursor";
+const NEXT_CURSOR_HEADER = "Next-Cursor";
 /** Most chats on one page of `GET /mcp/sessions`. */
-export const MAX_CHATS_PAGE = 10_000;
+const MAX_CHATS_PAGE = 10_000;
 
 function badRequest(message: string): HttpError {
   return new HttpError(400, `Bad Request: ${message}`);
 }
 
 /** Reads `limit` (1 to `MAX_CHATS_PAGE`; absent: every chat) and `cursor`; 400 when bad. */
-export function parseChatsPage(url: URL): { limit?: number; cursor?: string } {
+function parseChatsPage(url: URL): { limit?: number; cursor?: string } {
   const rawLimit = url.searchParams.get("limit");
   const cursor = url.searchParams.get("cursor") ?? undefined;
   let limit: number | undefined;

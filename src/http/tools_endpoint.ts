@@ -10,17 +10,17 @@ import type { ToolEntry } from "../tools/catalog.ts";
 import { requiredFields } from "../tools/input_schema.ts";
 import { searchIndexFor, searchTools } from "../tools/search.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
-import type { Caller } from "./mcp_endpoint.ts";
+import type { Caller } from "../auth/identity.ts";
 import type { ToolViewOptions } from "../tools/session_view.ts";
 import { parseApps, parseViewOptions } from "./params.ts";
 
 /** Limits of `limit`: default with and without `q`, and the maximum. */
-export const TOOLS_LIMIT = { search: 10, list: 50, max: 200 } as const;
+const TOOLS_LIMIT = { search: 10, list: 50, max: 200 } as const;
 const MAX_QUERY_CHARS = 500;
 const KNOWN_PARAMS = new Set(["q", "limit", "apps", "readOnly", "tools", "maxNameLength"]);
 
 /** The checked query of a `GET /mcp/tools` request. */
-export interface ToolsQuery {
+interface ToolsQuery {
   /** The need to rank tools for; `undefined` lists the catalog in order. */
   q?: string;
   limit: number;
@@ -30,7 +30,7 @@ export interface ToolsQuery {
 }
 
 /** One tool as `GET /mcp/tools` describes it. */
-export interface ToolSummary {
+interface ToolSummary {
   name: string;
   title: string;
   description: string;
@@ -54,7 +54,7 @@ function single(url: URL, name: string): string | undefined {
 }
 
 /** Reads and checks the query parameters; throws 400 with a clear message. */
-export function parseToolsQuery(url: URL): ToolsQuery {
+function parseToolsQuery(url: URL): ToolsQuery {
   for (const name of url.searchParams.keys()) {
     if (!KNOWN_PARAMS.has(name)) {
       throw badRequest(
@@ -82,7 +82,7 @@ export function parseToolsQuery(url: URL): ToolsQuery {
 }
 
 /** The JSON description of a tool. */
-export function summarizeTool(tool: ToolEntry, score?: number): ToolSummary {
+function summarizeTool(tool: ToolEntry, score?: number): ToolSummary {
   const summary: ToolSummary = {
     name: tool.name,
     title: tool.title,

@@ -24,7 +24,7 @@ export interface CircuitBreakerOptions {
 export type CircuitState = "closed" | "open" | "half_open";
 
 /** Whether a failure says Integration.app itself is down (as opposed to a refused call). */
-export function isOutageError(error: unknown): boolean {
+function isOutageError(error: unknown): boolean {
   return error instanceof UpstreamError &&
     (error.kind === "unavailable" || error.kind === "timeout");
 }

@@ -8,6 +8,7 @@ import type { Config } from "../config.ts";
 import { IntegrationAppClient } from "@integration-app/sdk";
 import { CIRCUIT_OPEN_KEY, CircuitBreaker, isRunOutageError } from "./circuit_breaker.ts";
 import { toUpstreamError, UpstreamError } from "./errors.ts";
+import { delay, withTimeout } from "../util/timeout.ts";
 import type {
   Action,
   ActionRunResult,
@@ -22,9 +23,9 @@ import type {
  * The API version this client reads (the shapes of `@membranehq/sdk` 0.28.3). Without it the
  * API treats the caller as the legacy version.
  */
-export const API_VERSION = "2025-10-21";
+const API_VERSION = "2025-10-21";
 /** The header that carries `API_VERSION`. */
-export const API_VERSION_HEADER = "membrane-api-version";
+const API_VERSION_HEADER = "membrane-api-version";
 
 /** Options for the SDK-backed API client. */
 export interface IntegrationAppApiOptions {
@@ -139,38 +140,6 @@ class FetchAdapterClient extends IntegrationAppClient {
   }
 }
 
-/**
- * Runs `task`, rejecting with a `timeout` UpstreamError after `ms` milliseconds; the signal
- * given to `task` is aborted then, so its HTTP request is cancelled rather than abandoned.
- */
-export async function withTimeout<T>(
-  task: (signal: AbortSignal) => Promise<T>,
-  ms: number,
-  what: string,
-): Promise<T> {
-  const controller = new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new UpstreamError(
-        "timeout",
-        `Integration.app did not answer ${what} within ${ms} ms`,
-      );
-      reject(error);
-      controller.abort(error);
-    }, ms);
-  });
-  try {
-    return await Promise.race([task(controller.signal), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Creates the factory of SDK-backed API clients, one per customer token. */
 export function createIntegrationAppApiFactory(
   options: IntegrationAppApiOptions,
@@ -192,7 +161,15 @@ export function createIntegrationAppApiFactory(
   ): Promise<T> {
     return await breaker.run(async () => {
       try {
-        return await withTimeout(task, options.timeoutMs, what);
+        return await withTimeout(
+          task,
+          options.timeoutMs,
+          () =>
+            new UpstreamError(
+              "timeout",
+              `Integration.app did not answer ${what} within ${options.timeoutMs} ms`,
+            ),
+        );
       } catch (error) {
         throw toUpstreamError(error);
       }

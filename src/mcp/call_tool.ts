@@ -5,17 +5,18 @@
  * @module
  */
 import { missingConnectionResult } from "./connect_app.ts";
-import { describeUnknown, lookupTool } from "./enable_tools.ts";
 import type { MetaTool } from "./meta_tool.ts";
-import type { CallToolResult, Tool } from "./sdk.ts";
+import type { CallToolResult, Tool } from "../sdk/server.ts";
 import { errorResult } from "./tool_result.ts";
+import { describeUnknown, lookupTool } from "../tools/name_lookup.ts";
+import { isPlainObject } from "../util/objects.ts";
 
 /** The tool's name. */
-export const CALL_TOOL_NAME = "call-tool";
+const CALL_TOOL_NAME = "call-tool";
 const MAX_NAME_CHARS = 200;
 
 /** The `tools/list` entry of `call-tool`. */
-export const CALL_TOOL_TOOL: Tool = {
+const CALL_TOOL_TOOL: Tool = {
   name: CALL_TOOL_NAME,
   title: "Call Tool",
   description: "Run a tool of the user's connected apps by name, with its arguments, without " +
@@ -48,10 +49,6 @@ export const CALL_TOOL_TOOL: Tool = {
     openWorldHint: true,
   },
 };
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** The `call-tool` meta-tool. */
 export const callToolMetaTool: MetaTool = {

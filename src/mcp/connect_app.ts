@@ -10,13 +10,13 @@
  * @module
  */
 import { toUpstreamError } from "../integration_app/errors.ts";
-import type { WorkspaceApp } from "../catalog/unconnected_apps.ts";
+import type { WorkspaceApp } from "../catalog_cache/unconnected_apps.ts";
 import type { ConnectionRequest, ConnectionRequestTarget } from "../integration_app/types.ts";
 import { ConnectionInputRequired } from "./connect_input.ts";
 import type { IndexedCatalog } from "../tools/catalog.ts";
 import type { McpSessionContext } from "./mcp_server.ts";
 import type { MetaTool } from "./meta_tool.ts";
-import { type CallToolResult, type Tool, UrlElicitationRequiredError } from "./sdk.ts";
+import { type CallToolResult, type Tool, UrlElicitationRequiredError } from "../sdk/server.ts";
 import { errorResult, reconnectAdvice } from "./tool_result.ts";
 
 /** The tool's name. */

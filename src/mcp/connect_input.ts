@@ -26,7 +26,7 @@ import {
   inputResponse,
   ProtocolError,
   type RequestStateCodec,
-} from "./sdk.ts";
+} from "../sdk/server.ts";
 import { errorResult } from "./tool_result.ts";
 
 /** The key of the link's entry in `inputRequests` / `inputResponses`. */

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { type IndexedCatalog, listingJsonOf } from "../tools/catalog.ts";
+import { listingJson } from "../tools/catalog.ts";
 import { ENABLE_TOOLS_NAME } from "./enable_tools.ts";
 import {
   answerCallTool,
@@ -31,26 +31,15 @@ import {
   type JSONRPCMessage,
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
-  type Tool,
-} from "./sdk.ts";
+} from "../sdk/server.ts";
+import { isPlainObject } from "../util/objects.ts";
+import {
+  acceptsJsonAndEventStream,
+  paramsProblem,
+  protocolVersionSupported,
+} from "./request_rules.ts";
 
 type RequestId = string | number;
-
-/**
- * The static `tools/list` array of `catalog` as JSON (serialized on first use), followed by
- * `extra` tools (the session's meta-tools).
- */
-export function listingJson(catalog: IndexedCatalog, extra: Tool[] = []): string {
-  const json = listingJsonOf(catalog);
-  if (extra.length === 0) return json;
-  // Strings are joined as ropes: no copy of the (possibly large) listing here.
-  const more = extra.map((tool) => JSON.stringify(tool)).join(",");
-  return catalog.listing.length === 0 ? `[${more}]` : `${json.slice(0, -1)},${more}]`;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function isRequestId(value: unknown): value is RequestId {
   return typeof value === "string" || (typeof value === "number" && Number.isInteger(value));
@@ -58,12 +47,8 @@ function isRequestId(value: unknown): value is RequestId {
 
 /** Whether the SDK transport would accept the request's headers as they are. */
 function headersAccepted(request: Request): boolean {
-  const accept = request.headers.get("accept");
-  if (!accept?.includes("application/json") || !accept.includes("text/event-stream")) {
-    return false;
-  }
-  const version = request.headers.get("mcp-protocol-version");
-  return version === null || SUPPORTED_PROTOCOL_VERSIONS.includes(version);
+  return acceptsJsonAndEventStream(request) &&
+    protocolVersionSupported(request.headers.get("mcp-protocol-version"));
 }
 
 function jsonResponse(body: string): Response {
@@ -145,17 +130,13 @@ export function answerDirectly(
     });
   }
 
-  if (method === "tools/call" && params) {
-    const { name, arguments: args, task } = params;
-    if (typeof name !== "string" || name === "" || name === ENABLE_TOOLS_NAME) return undefined;
-    if (task !== undefined) {
-      return undefined;
-    }
-    if (args !== undefined && !isPlainObject(args)) return undefined;
+  if (method === "tools/call" && params && paramsProblem(method, params) === undefined) {
+    const { name, arguments: args, task } = params as { name: string; [key: string]: unknown };
+    if (name === ENABLE_TOOLS_NAME || task !== undefined) return undefined;
     return answer(id, async () => {
       const result = await answerCallTool(
         context,
-        { name, arguments: args },
+        { name, arguments: args as Record<string, unknown> | undefined },
         () => Promise.resolve(),
       );
       return resultResponse(id, result);

@@ -2,13 +2,15 @@ import assert from "node:assert/strict";
 import { UpstreamError } from "../integration_app/errors.ts";
 import type { IntegrationAppApi } from "../integration_app/types.ts";
 import { createLogger } from "../log.ts";
-import type { SessionRecord, ToolMode } from "../store/session_store.ts";
+import type { SessionRecord } from "../store/session_store.ts";
+import type { ToolMode } from "../tools/session_view.ts";
 import { buildTools, indexCatalog } from "../tools/catalog.ts";
-import { answerDirectly, listingJson } from "./direct_answer.ts";
+import { answerDirectly } from "./direct_answer.ts";
+import { listingJson } from "../tools/catalog.ts";
 import { createMcpServer, type McpSessionContext } from "./mcp_server.ts";
 import type { ResultCap } from "./result_cap.ts";
 import { ResultStore } from "../results/result_store.ts";
-import { type JSONRPCMessage, WebStandardStreamableHTTPServerTransport } from "./sdk.ts";
+import { type JSONRPCMessage, WebStandardStreamableHTTPServerTransport } from "../sdk/server.ts";
 
 const catalog = indexCatalog({
   builtAt: 0,

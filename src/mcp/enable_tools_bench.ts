@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { largeSearchCatalog } from "../../tests/support/search_fixture.ts";
+import { largeSearchCatalog } from "../../fake_integration_app/search_fixture.ts";
 import { indexCatalog } from "../tools/catalog.ts";
 import { searchIndexFor } from "../tools/search.ts";
 import { enableTools } from "./enable_tools.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { searchFixtureTools } from "../../tests/support/search_fixture.ts";
+import { searchFixtureTools } from "../../fake_integration_app/search_fixture.ts";
 import { buildTools, indexCatalog } from "../tools/catalog.ts";
 import { enableTools, parseEnableToolsArguments, toolSummary } from "./enable_tools.ts";
 

@@ -8,7 +8,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { ChangeFeed, ChangeScope } from "../store/change_feed.ts";
-import type { ServerEvent, ServerEventBus } from "./sdk.ts";
+import type { ServerEvent, ServerEventBus } from "../sdk/server.ts";
 
 /** The scope of one request; `subscribed` turns true when its listen stream subscribed. */
 export interface ListenScope extends ChangeScope {

@@ -6,7 +6,7 @@
  */
 import type { ConnectionRequest, IntegrationAppApi } from "../integration_app/types.ts";
 import { toUpstreamError } from "../integration_app/errors.ts";
-import type { UnconnectedApp, WorkspaceApp } from "../catalog/unconnected_apps.ts";
+import type { UnconnectedApp, WorkspaceApp } from "../catalog_cache/unconnected_apps.ts";
 import type { Logger } from "../log.ts";
 import type { SessionRecord } from "../store/session_store.ts";
 import { checkArguments } from "../tools/arguments.ts";
@@ -16,7 +16,8 @@ import type { CallInput, CallStatus } from "../calls/call_log.ts";
 import { clip } from "../util/text.ts";
 import { elicitConnection, missingConnectionResult, reconnectRequest } from "./connect_app.ts";
 import { ConnectionInputRequired } from "./connect_input.ts";
-import { ENABLE_TOOLS_NAME, findTool } from "./enable_tools.ts";
+import { ENABLE_TOOLS_NAME } from "./enable_tools.ts";
+import { findTool } from "../tools/name_lookup.ts";
 import type { MetaToolContext } from "./meta_tool.ts";
 import { META_TOOL_LISTING, metaTool } from "./meta_tools.ts";
 import {
@@ -35,7 +36,7 @@ import {
   Server,
   type Tool,
   UrlElicitationRequiredError,
-} from "./sdk.ts";
+} from "../sdk/server.ts";
 import { errorResult, invalidatesCatalog, upstreamErrorMessage } from "./tool_result.ts";
 
 /** Name and version announced to clients (the reference server's name). */
@@ -289,7 +290,7 @@ export async function runTool(
  * view (so `readOnly` and `tools` apply, and a refusal names its rule and is logged), then the
  * tool runs through `runTool`.
  */
-export async function callCatalogTool(
+async function callCatalogTool(
   context: McpSessionContext,
   catalog: IndexedCatalog,
   name: string,

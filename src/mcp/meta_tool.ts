@@ -7,7 +7,7 @@
  */
 import type { IndexedCatalog, ToolEntry } from "../tools/catalog.ts";
 import type { McpSessionContext } from "./mcp_server.ts";
-import type { CallToolResult, Tool } from "./sdk.ts";
+import type { CallToolResult, Tool } from "../sdk/server.ts";
 
 /** What a meta-tool's handler works with. */
 export interface MetaToolContext {

@@ -9,7 +9,7 @@ import { connectAppMetaTool } from "./connect_app.ts";
 import { enableToolsMetaTool } from "./enable_tools.ts";
 import type { MetaTool } from "./meta_tool.ts";
 import { searchToolsMetaTool } from "./search_tools.ts";
-import type { Tool } from "./sdk.ts";
+import type { Tool } from "../sdk/server.ts";
 
 /** The meta-tools of dynamic mode. */
 export const META_TOOLS: readonly MetaTool[] = [

@@ -11,10 +11,11 @@
  *
  * @module
  */
-import { listingJson } from "./direct_answer.ts";
 import { loadCatalog, type McpSessionContext, metaTools, SERVER_INFO } from "./mcp_server.ts";
 import { CACHE_SCOPE } from "./modern_server.ts";
-import type { IndexedCatalog } from "../tools/catalog.ts";
+import { type IndexedCatalog, listingJson } from "../tools/catalog.ts";
+import { isPlainObject } from "../util/objects.ts";
+import { acceptsJsonAndEventStream } from "./request_rules.ts";
 
 const REVISION = "2026-07-28";
 const ENVELOPE_KEYS = new Set([
@@ -23,10 +24,6 @@ const ENVELOPE_KEYS = new Set([
   "io.modelcontextprotocol/clientInfo",
 ]);
 const SERVER_META = JSON.stringify({ "io.modelcontextprotocol/serverInfo": SERVER_INFO });
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function isRequestId(value: unknown): value is string | number {
   return typeof value === "string" || (typeof value === "number" && Number.isSafeInteger(value));
@@ -46,9 +43,7 @@ function plainEnvelope(meta: unknown): boolean {
 
 function plainHeaders(request: Request): boolean {
   const headers = request.headers;
-  const accept = headers.get("accept") ?? "";
-  return request.method === "POST" && accept.includes("application/json") &&
-    accept.includes("text/event-stream") &&
+  return request.method === "POST" && acceptsJsonAndEventStream(request) &&
     headers.get("mcp-protocol-version")?.trim() === REVISION &&
     headers.get("mcp-method")?.trim() === "tools/list" && !headers.has("mcp-name");
 }

@@ -2,13 +2,14 @@ import assert from "node:assert/strict";
 import type { IntegrationAppApi } from "../integration_app/types.ts";
 import type { ResultStore } from "../results/result_store.ts";
 import { createLogger } from "../log.ts";
-import type { SessionRecord, ToolMode } from "../store/session_store.ts";
+import type { SessionRecord } from "../store/session_store.ts";
+import type { ToolMode } from "../tools/session_view.ts";
 import { buildTools, indexCatalog } from "../tools/catalog.ts";
 import type { McpSessionContext } from "./mcp_server.ts";
 import { ConnectStates } from "./connect_input.ts";
 import { answerModernListDirectly } from "./modern_direct_answer.ts";
 import { createModernServer } from "./modern_server.ts";
-import { createMcpHandler } from "./sdk.ts";
+import { createMcpHandler } from "../sdk/server.ts";
 
 const catalog = indexCatalog({
   builtAt: 0,

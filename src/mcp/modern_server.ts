@@ -35,7 +35,7 @@ import {
   type InputRequiredResult,
   Server,
   type ServerContext,
-} from "./sdk.ts";
+} from "../sdk/server.ts";
 
 /** `cacheScope` of every list: a customer's tools are theirs alone. */
 export const CACHE_SCOPE = "private";

@@ -14,7 +14,7 @@ import {
   type ResultCap,
   resultUri,
 } from "./result_cap.ts";
-import { type CallToolResult, ErrorCode, McpError, type Tool } from "./sdk.ts";
+import { type CallToolResult, ErrorCode, McpError, type Tool } from "../sdk/server.ts";
 import { errorResult } from "./tool_result.ts";
 
 /** The tool's name. */

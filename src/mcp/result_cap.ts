@@ -9,13 +9,13 @@
 import { cutJson, describeCuts, utf8Length } from "../results/json_cut.ts";
 import type { ResultStore } from "../results/result_store.ts";
 import type { ToolEntry } from "../tools/catalog.ts";
-import type { CallToolResult } from "./sdk.ts";
+import type { CallToolResult } from "../sdk/server.ts";
 import { outputResult, type RunMeta } from "./tool_result.ts";
 
 /** The default cap: about 20,000 tokens of JSON, under Claude Code's 25,000-token budget. */
 export const DEFAULT_MAX_RESULT_BYTES = 60_000;
 /** Results larger than this are not kept (KV is not a bulk store). */
-export const MAX_KEPT_RESULT_BYTES = 32 * 1024 * 1024;
+const MAX_KEPT_RESULT_BYTES = 32 * 1024 * 1024;
 /** The scheme and authority of result resources. */
 export const RESULT_URI_PREFIX = "integration-app://results/";
 

@@ -9,18 +9,18 @@ import type { ToolEntry } from "../tools/catalog.ts";
 import { searchIndexFor, searchTools } from "../tools/search.ts";
 import type { MetaTool } from "./meta_tool.ts";
 import { withNotConnectedMatches } from "./unconnected_search.ts";
-import type { CallToolResult, Tool } from "./sdk.ts";
+import type { CallToolResult, Tool } from "../sdk/server.ts";
 import { errorResult } from "./tool_result.ts";
 
 /** The tool's name. */
-export const SEARCH_TOOLS_NAME = "search-tools";
+const SEARCH_TOOLS_NAME = "search-tools";
 /** Default and maximum number of tools returned. */
-export const SEARCH_LIMIT = { default: 5, max: 25 } as const;
+const SEARCH_LIMIT = { default: 5, max: 25 } as const;
 const MAX_QUERY_CHARS = 500;
 const MAX_APPS = 100;
 
 /** The `tools/list` entry of `search-tools`. */
-export const SEARCH_TOOLS_TOOL: Tool = {
+const SEARCH_TOOLS_TOOL: Tool = {
   name: SEARCH_TOOLS_NAME,
   title: "Search Tools",
   description: "Find the tools of the user's connected apps that fit a task. Pass `query` " +
@@ -64,14 +64,14 @@ export const SEARCH_TOOLS_TOOL: Tool = {
 };
 
 /** Arguments of `search-tools`, checked. */
-export interface SearchToolsRequest {
+interface SearchToolsRequest {
   query: string;
   apps?: string[];
   limit: number;
 }
 
 /** Checks the raw arguments; returns a message for the model when they are wrong. */
-export function parseSearchToolsArguments(
+function parseSearchToolsArguments(
   args: Record<string, unknown>,
 ): SearchToolsRequest | string {
   const unknownFields = Object.keys(args).filter((k) => !["query", "apps", "limit"].includes(k));
@@ -108,7 +108,7 @@ export function parseSearchToolsArguments(
 }
 
 /** One found tool as `search-tools` describes it. */
-export interface FoundTool {
+interface FoundTool {
   name: string;
   title: string;
   description: string;
@@ -119,7 +119,7 @@ export interface FoundTool {
 }
 
 /** The description of a found tool. */
-export function describeFoundTool(tool: ToolEntry): FoundTool {
+function describeFoundTool(tool: ToolEntry): FoundTool {
   return {
     name: tool.name,
     title: tool.title,
@@ -132,7 +132,7 @@ export function describeFoundTool(tool: ToolEntry): FoundTool {
 }
 
 /** Answers a `search-tools` call over `tools` (the session's catalog). */
-export function searchToolsResult(
+function searchToolsResult(
   tools: ToolEntry[],
   args: Record<string, unknown>,
 ): CallToolResult {

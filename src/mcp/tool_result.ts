@@ -4,7 +4,8 @@
  * @module
  */
 import { UpstreamError } from "../integration_app/errors.ts";
-import type { CallToolResult } from "./sdk.ts";
+import { isPlainObject } from "../util/objects.ts";
+import type { CallToolResult } from "../sdk/server.ts";
 import { checkValue } from "../tools/arguments.ts";
 import type { ToolEntry } from "../tools/catalog.ts";
 import { WRAPPED_OUTPUT_FIELD } from "../tools/output_schema.ts";
@@ -21,15 +22,12 @@ function withMeta(result: CallToolResult, meta: RunMeta | undefined): CallToolRe
 }
 
 /** The `structuredContent` of `value` for `tool`: wrapped under `result` when its schema is. */
-export function structuredOutput(
+function structuredOutput(
   value: unknown,
   tool?: Pick<ToolEntry, "outputSchema" | "wrapsOutput">,
 ): Record<string, unknown> | undefined {
   if (tool?.outputSchema && tool.wrapsOutput) return { [WRAPPED_OUTPUT_FIELD]: value };
-  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
-    return value as Record<string, unknown>;
-  }
-  return undefined;
+  return isPlainObject(value) ? value : undefined;
 }
 
 /**

@@ -5,20 +5,20 @@
  *
  * @module
  */
-import type { UnconnectedApp } from "../catalog/unconnected_apps.ts";
+import type { UnconnectedApp } from "../catalog_cache/unconnected_apps.ts";
 import type { ToolEntry } from "../tools/catalog.ts";
 import { toToolInputSchema } from "../tools/input_schema.ts";
 import { toolName } from "../tools/naming.ts";
 import { searchIndexFor, searchTools } from "../tools/search.ts";
 import { CONNECT_APP_NAME } from "./connect_app.ts";
 import type { MetaToolContext } from "./meta_tool.ts";
-import type { CallToolResult } from "./sdk.ts";
+import type { CallToolResult } from "../sdk/server.ts";
 
 /** Matches of apps the customer lacks, at most, per search. */
 const MAX_NOT_CONNECTED = 3;
 
 /** A match that needs a connection first. */
-export interface NotConnectedTool {
+interface NotConnectedTool {
   name: string;
   title: string;
   description: string;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { ToolViewOptions } from "../tools/session_view.ts";
+import type { ToolMode, ToolViewOptions } from "../tools/session_view.ts";
 
 /**
  * The session id a chat of 2026-07-28 clients shows: that revision has no sessions, and the
@@ -18,9 +18,6 @@ export const STATELESS_SESSION_ID = "stateless";
  * instead of two, which matters to a KV file shared by several processes.
  */
 export type AlsoWrite = (op: Deno.AtomicOperation) => void;
-
-/** How the session exposes tools. */
-export type ToolMode = "static" | "dynamic";
 
 /**
  * Parameters of a session (or chat) beyond mode and apps: `readOnly`, `tools`,
@@ -76,6 +73,20 @@ export interface SessionStoreOptions {
   now?: () => number;
 }
 
+/**
+ * Retries of one session write that lost a race (a concurrent write between its read and its
+ * commit) before it gives up: each retry reads again, so only a record rewritten without pause
+ * runs out of them.
+ */
+const MAX_COMMIT_RETRIES = 10;
+/**
+ * Attempts of a plain save that also refresh the session's chat: after these many lost races
+ * on a busy chat, the session is written alone (its chat has moved on to another session).
+ */
+const CHAT_REFRESH_ATTEMPTS = 3;
+/** Attempts of `linkChat` before it gives up on a session that keeps changing under it. */
+const MAX_LINK_ATTEMPTS = 20;
+
 const sessionKey = (tenant: string, id: string): Deno.KvKey => ["sessions", tenant, id];
 const chatKey = (tenant: string, chatId: string): Deno.KvKey => ["chats", tenant, chatId];
 
@@ -114,56 +125,87 @@ export class SessionStore {
   }
 
   /**
-   * Writes a session together with its chat. With `pointChat` the chat is made to point at
-   * this session (initialize, a chat id sent later: the last writer wins) and `previousChat`,
-   * if it still points here, is let go. Otherwise the chat is only refreshed while it still
-   * points here, over the version read: a chat that another request re-pointed meanwhile is
-   * never overwritten with an old view. With `sessionVersion`, the session is written only
-   * over that version (`null`: a new one); returns false when it changed.
+   * Commits the chain `build` adds to (anew for each attempt, as it reads what it checks) until it
+   * goes through. With `guard` (a session key and the version the write is for; `null`: none
+   * yet), a failure caused by a change of that session ends it: returns false. Any other lost
+   * race (a chat changed meanwhile) is retried, at most `MAX_COMMIT_RETRIES` times.
    */
-  async #commit(
-    record: SessionRecord,
-    options: {
-      pointChat: boolean;
-      sessionVersion?: string | null;
-      previousChat?: string;
-      also?: AlsoWrite;
-    },
+  async #commitRetrying(
+    build: (op: Deno.AtomicOperation, attempt: number) => Promise<void>,
+    guard?: { key: Deno.KvKey; versionstamp: string | null },
   ): Promise<boolean> {
-    const key = sessionKey(record.tenant, record.id);
     for (let attempt = 0;; attempt++) {
       const op = this.#kv.atomic();
-      if (options.sessionVersion !== undefined) {
-        op.check({ key, versionstamp: options.sessionVersion });
-      }
-      op.set(key, record, { expireIn: this.#sessionTtlMs });
-      // After a few lost races on a busy chat, the session is written alone: its chat moved on.
-      if (record.chatId && (options.pointChat || attempt < 3)) {
-        const entry = await this.#kv.get<ChatRecord>(chatKey(record.tenant, record.chatId));
-        const chat = this.#live(entry.value, this.#chatTtlMs);
-        if (options.pointChat) {
-          op.set(entry.key, this.#chatOf(record, chat), { expireIn: this.#chatTtlMs });
-        } else if (chat?.sessionId === record.id) {
-          op.check(entry).set(entry.key, this.#chatOf(record, chat), { expireIn: this.#chatTtlMs });
-        }
-      }
-      if (options.previousChat && options.previousChat !== record.chatId) {
-        const entry = await this.#kv.get<ChatRecord>(chatKey(record.tenant, options.previousChat));
-        if (entry.value?.sessionId === record.id) op.check(entry).delete(entry.key);
-      }
-      options.also?.(op);
+      await build(op, attempt);
       if ((await op.commit()).ok) return true;
-      if (options.sessionVersion !== undefined) {
-        const current = await this.#kv.get(key);
-        if (current.versionstamp !== options.sessionVersion) return false;
+      if (guard) {
+        const current = await this.#kv.get(guard.key);
+        if (current.versionstamp !== guard.versionstamp) return false;
       }
-      if (attempt >= 10) throw new Error("Cannot save session: its records keep changing");
+      if (attempt >= MAX_COMMIT_RETRIES) {
+        throw new Error("Cannot save session: its records keep changing");
+      }
+    }
+  }
+
+  /** Adds to `op`: `record` written over `versionstamp` (`null`: a new one; `undefined`: any). */
+  #writeSession(
+    op: Deno.AtomicOperation,
+    record: SessionRecord,
+    versionstamp?: string | null,
+  ): void {
+    const key = sessionKey(record.tenant, record.id);
+    if (versionstamp !== undefined) op.check({ key, versionstamp });
+    op.set(key, record, { expireIn: this.#sessionTtlMs });
+  }
+
+  /**
+   * Adds to `op`: the session's chat points at it (the last writer wins), and `previousChat`,
+   * if it still points here, lets it go.
+   */
+  async #pointChat(
+    op: Deno.AtomicOperation,
+    record: SessionRecord,
+    previousChat?: string,
+  ): Promise<void> {
+    if (record.chatId) {
+      const entry = await this.#kv.get<ChatRecord>(chatKey(record.tenant, record.chatId));
+      const chat = this.#live(entry.value, this.#chatTtlMs);
+      op.set(entry.key, this.#chatOf(record, chat), { expireIn: this.#chatTtlMs });
+    }
+    if (previousChat && previousChat !== record.chatId) {
+      const entry = await this.#kv.get<ChatRecord>(chatKey(record.tenant, previousChat));
+      if (entry.value?.sessionId === record.id) op.check(entry).delete(entry.key);
+    }
+  }
+
+  /**
+   * Adds to `op` a refresh of the session's chat while it still points here, over the version
+   * read: a chat that another request re-pointed meanwhile is never overwritten with an old
+   * view. After `CHAT_REFRESH_ATTEMPTS` lost races the session is written alone.
+   */
+  async #refreshChat(
+    op: Deno.AtomicOperation,
+    record: SessionRecord,
+    attempt: number,
+  ): Promise<void> {
+    if (!record.chatId || attempt >= CHAT_REFRESH_ATTEMPTS) return;
+    const entry = await this.#kv.get<ChatRecord>(chatKey(record.tenant, record.chatId));
+    const chat = this.#live(entry.value, this.#chatTtlMs);
+    if (chat?.sessionId === record.id) {
+      op.check(entry).set(entry.key, this.#chatOf(record, chat), { expireIn: this.#chatTtlMs });
     }
   }
 
   /** Creates a session; when it names a chat, the chat now points to it. */
   async createSession(record: SessionRecord): Promise<void> {
-    const created = await this.#commit(record, { pointChat: true, sessionVersion: null });
+    const created = await this.#commitRetrying(
+      async (op) => {
+        this.#writeSession(op, record, null);
+        await this.#pointChat(op, record);
+      },
+      { key: sessionKey(record.tenant, record.id), versionstamp: null },
+    );
     if (!created) throw new Error("Cannot create session: id already taken");
   }
 
@@ -180,7 +222,7 @@ export class SessionStore {
     const key = sessionKey(read.tenant, read.id);
     let current: SessionRecord | undefined = read;
     let version = this.#versions.get(read);
-    for (let attempt = 0; attempt < 20; attempt++) {
+    for (let attempt = 0; attempt < MAX_LINK_ATTEMPTS; attempt++) {
       if (version === undefined) {
         const entry = await this.#kv.get<SessionRecord>(key);
         current = this.#live(entry.value, this.#sessionTtlMs);
@@ -191,11 +233,12 @@ export class SessionStore {
       }
       if (!current) return undefined;
       const next = { ...current, chatId, lastSeenAt: this.#now() };
-      const linked = await this.#commit(next, {
-        pointChat: true,
-        previousChat: current.chatId,
-        sessionVersion: version,
-      });
+      const previousChat = current.chatId;
+      const readAt = version;
+      const linked = await this.#commitRetrying(async (op) => {
+        this.#writeSession(op, next, readAt);
+        await this.#pointChat(op, next, previousChat);
+      }, { key, versionstamp: readAt });
       if (linked) return next;
       version = undefined;
     }
@@ -233,7 +276,11 @@ export class SessionStore {
 
   /** Writes back a changed session (and refreshes its chat while it points here), with `also`. */
   async saveSession(record: SessionRecord, also?: AlsoWrite): Promise<void> {
-    await this.#commit(record, { pointChat: false, also });
+    await this.#commitRetrying(async (op, attempt) => {
+      this.#writeSession(op, record);
+      await this.#refreshChat(op, record, attempt);
+      also?.(op);
+    });
   }
 
   /** Records use of a session, writing at most once per `touchIntervalMs`. */
@@ -244,10 +291,11 @@ export class SessionStore {
     // is newer, and already refreshed the expiry.
     const version = this.#versions.get(record);
     if (version === undefined) return;
-    await this.#commit({ ...record, lastSeenAt: now }, {
-      pointChat: false,
-      sessionVersion: version,
-    });
+    const touched = { ...record, lastSeenAt: now };
+    await this.#commitRetrying(async (op, attempt) => {
+      this.#writeSession(op, touched, version);
+      await this.#refreshChat(op, touched, attempt);
+    }, { key: sessionKey(record.tenant, record.id), versionstamp: version });
   }
 
   /** Ends a session and removes it from its chat (and from `alsoChat`, named by the client). */

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ToolAnnotations } from "../mcp/sdk.ts";
+import type { ToolAnnotations } from "../sdk/server.ts";
 
 const READ_TYPES = new Set([
   "list-data-records",

@@ -31,7 +31,7 @@ const LENIENT_DATE_TIME =
  * The schema as it is checked here: an `enum` marked `allowCustom` lists suggestions, not
  * the only values, so it is not enforced. Copies only the parts it changes.
  */
-export function relaxSchema(schema: unknown, depth = 0): unknown {
+function relaxSchema(schema: unknown, depth = 0): unknown {
   if (depth > 64 || typeof schema !== "object" || schema === null) return schema;
   if (Array.isArray(schema)) {
     let changed = false;

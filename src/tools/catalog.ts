@@ -1,11 +1,15 @@
 /**
  * The tool catalog of one customer: one tool per action of every active connection, with
- * unique, stable names, useful descriptions, faithful schemas and annotations.
+ * unique, stable names, useful descriptions, faithful schemas and annotations; and what derives
+ * from it, made once per catalog: the name indexes (`indexCatalog`; lookup by any accepted name
+ * form in `name_lookup.ts`), the MCP listing and its JSON (`listingJson`). Views per apps and
+ * per session are catalogs of their own, kept with it (`catalog_views.ts`); the search
+ * index is kept per catalog by `search.ts`.
  *
  * @module
  */
 import type { Action, Connection, IntegrationInfo } from "../integration_app/types.ts";
-import type { Tool, ToolAnnotations } from "../mcp/sdk.ts";
+import type { Tool, ToolAnnotations } from "../sdk/server.ts";
 import { annotationsFor } from "./annotations.ts";
 import { type JsonSchema, toToolInputSchema } from "./input_schema.ts";
 import { listedOutputSchema, toToolOutputSchema } from "./output_schema.ts";
@@ -107,7 +111,7 @@ interface Candidate {
 }
 
 /** The status of a source, reading the deprecated `disconnected` when none is given. */
-export function statusOf(source: ConnectionActions): ConnectionStatus {
+function statusOf(source: ConnectionActions): ConnectionStatus {
   return source.status ?? (source.connection.disconnected === true ? "broken" : "active");
 }
 
@@ -245,4 +249,16 @@ export function indexCatalog(catalog: Catalog): IndexedCatalog {
     listing.push(toMcpTool(tool));
   }
   return { ...catalog, byName, byLooseName, listing };
+}
+
+/**
+ * The static `tools/list` array of `catalog` as JSON (serialized once per catalog), followed
+ * by `extra` tools (the session's meta-tools).
+ */
+export function listingJson(catalog: IndexedCatalog, extra: Tool[] = []): string {
+  const json = listingJsonOf(catalog);
+  if (extra.length === 0) return json;
+  // Strings are joined as ropes: no copy of the (possibly large) listing here.
+  const more = extra.map((tool) => JSON.stringify(tool)).join(",");
+  return catalog.listing.length === 0 ? `[${more}]` : `${json.slice(0, -1)},${more}]`;
 }

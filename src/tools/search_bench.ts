@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { largeSearchCatalog } from "../../tests/support/search_fixture.ts";
+import { largeSearchCatalog } from "../../fake_integration_app/search_fixture.ts";
 import { buildSearchIndex, searchTools } from "./search.ts";
 
 const tools = largeSearchCatalog(10_000);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { INTENT_QUERIES, searchFixtureTools } from "../../tests/support/search_fixture.ts";
+import { INTENT_QUERIES, searchFixtureTools } from "../../fake_integration_app/search_fixture.ts";
 import { buildTools, type ToolEntry } from "./catalog.ts";
 import {
   buildSearchIndex,

@@ -16,6 +16,9 @@ import {
   shortHash,
 } from "./naming.ts";
 
+/** How a session (or chat) exposes tools: all listed, or enabled as the model asks. */
+export type ToolMode = "static" | "dynamic";
+
 /** The view parameters of a session; every field is optional (absent = no restriction). */
 export interface ToolViewOptions {
   /** Only tools whose action is known to only read data. */

@@ -4,8 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { ACTION_RUN_ID_META } from "../../src/mcp/tool_result.ts";
-import { FAKE_API_VERSION, FakeApiError } from "../support/fake_integration_app.ts";
-import { fixtureWorkspace } from "../support/fixtures.ts";
+import { FAKE_API_VERSION, FakeApiError } from "../../fake_integration_app/server.ts";
+import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { rawRequest, startTestServer, textOf } from "../support/harness.ts";
 
 Deno.test("fix 1: a non-object tool input reaches Integration.app as a JSON body", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { FakeApiError } from "../support/fake_integration_app.ts";
-import type { Client } from "../../src/mcp/sdk_client.ts";
-import { fixtureWorkspace } from "../support/fixtures.ts";
+import { FakeApiError } from "../../fake_integration_app/server.ts";
+import type { Client } from "../../src/sdk/client.ts";
+import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { initializeBody, mcpHeaders, rawRequest, startTestServer } from "../support/harness.ts";
 
 const LISTINGS = /^GET \/(connections|actions|integrations)/;

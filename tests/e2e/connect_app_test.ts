@@ -4,9 +4,9 @@
  * the fake's connection requests; "the user opens the link" is a GET of the URL).
  */
 import assert from "node:assert/strict";
-import { Client, StreamableHTTPClientTransport } from "../../src/mcp/sdk_client.ts";
-import { FakeIntegrationApp } from "../support/fake_integration_app.ts";
-import { fixtureWorkspace } from "../support/fixtures.ts";
+import { Client, StreamableHTTPClientTransport } from "../../src/sdk/client.ts";
+import { FakeIntegrationApp } from "../../fake_integration_app/server.ts";
+import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { startTestServer, textOf } from "../support/harness.ts";
 
 /** The user opens the link and finishes connecting. */

@@ -6,10 +6,10 @@
  * issued to another customer or for another call is refused.
  */
 import assert from "node:assert/strict";
-import { connectModernClient } from "../../src/mcp/modern_client.ts";
+import { connectModernClient } from "../../src/sdk/modern_client.ts";
 import type { ElicitRequestURLParams, ElicitResult } from "@modelcontextprotocol/client";
-import { FakeIntegrationApp } from "../support/fake_integration_app.ts";
-import { fixtureWorkspace } from "../support/fixtures.ts";
+import { FakeIntegrationApp } from "../../fake_integration_app/server.ts";
+import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { mcpHeaders, rawRequest, startTestServer, textOf } from "../support/harness.ts";
 
 const MODERN = "2026-07-28";

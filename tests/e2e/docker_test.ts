@@ -5,7 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { fixtureWorkspace } from "../support/fixtures.ts";
+import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { startTestServer } from "../support/harness.ts";
 import { runToExit } from "../support/task_process.ts";
 import {

@@ -3,11 +3,11 @@ import {
   type Client,
   type StreamableHTTPClientTransport,
   ToolListChangedNotificationSchema,
-} from "../../src/mcp/sdk_client.ts";
-import { FakeApiError, FakeIntegrationApp } from "../support/fake_integration_app.ts";
-import { fixtureWorkspace } from "../support/fixtures.ts";
+} from "../../src/sdk/client.ts";
+import { FakeApiError, FakeIntegrationApp } from "../../fake_integration_app/server.ts";
+import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { rawRequest, startTestServer } from "../support/harness.ts";
-import { searchWorkspace } from "../support/search_fixture.ts";
+import { searchWorkspace } from "../../fake_integration_app/search_fixture.ts";
 
 interface ToolCallOutcome {
   isError: boolean;

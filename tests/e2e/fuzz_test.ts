@@ -7,7 +7,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { fixtureWorkspace } from "../support/fixtures.ts";
+import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { sessionIdOf, startTestServer, type TestServer } from "../support/harness.ts";
 
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20_261_125);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fixtureWorkspace } from "../support/fixtures.ts";
+import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import {
   initializeBody,
   mcpHeaders,

@@ -5,7 +5,7 @@
  * answer does not echo it back.
  */
 import assert from "node:assert/strict";
-import { fixtureWorkspace } from "../support/fixtures.ts";
+import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import {
   initializeBody,
   mcpHeaders,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { type Client, StreamableHTTPError } from "../../src/mcp/sdk_client.ts";
-import { FakeIntegrationApp } from "../support/fake_integration_app.ts";
-import { fixtureWorkspace } from "../support/fixtures.ts";
+import { type Client, StreamableHTTPError } from "../../src/sdk/client.ts";
+import { FakeIntegrationApp } from "../../fake_integration_app/server.ts";
+import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import {
   initializeBody,
   mcpHeaders,

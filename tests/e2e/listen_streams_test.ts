@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { connectModernClient, type ModernClient } from "../../src/mcp/modern_client.ts";
-import { FakeIntegrationApp } from "../support/fake_integration_app.ts";
-import { fixtureWorkspace } from "../support/fixtures.ts";
+import { connectModernClient, type ModernClient } from "../../src/sdk/modern_client.ts";
+import { FakeIntegrationApp } from "../../fake_integration_app/server.ts";
+import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { mcpHeaders, startTestServer } from "../support/harness.ts";
 import { startServerProcess } from "../support/server_process.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { Client } from "../../src/mcp/sdk_client.ts";
-import { fixtureWorkspace } from "../support/fixtures.ts";
+import type { Client } from "../../src/sdk/client.ts";
+import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { startTestServer, textOf } from "../support/harness.ts";
 
 interface Outcome {

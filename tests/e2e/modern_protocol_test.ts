@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { META_TOOL_LISTING } from "../../src/mcp/meta_tools.ts";
-import { connectModernClient, type ModernClient } from "../../src/mcp/modern_client.ts";
+import { connectModernClient, type ModernClient } from "../../src/sdk/modern_client.ts";
 import { READ_RESULT_NAME } from "../../src/mcp/read_result.ts";
-import { fixtureWorkspace } from "../support/fixtures.ts";
+import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { mcpHeaders, rawRequest, startTestServer, textOf } from "../support/harness.ts";
 
 const MODERN = "2026-07-28";

@@ -10,8 +10,8 @@ import {
   type OAuthClientProvider,
   StreamableHTTPClientTransport,
   UnauthorizedError,
-} from "../../src/mcp/sdk_client.ts";
-import { fixtureWorkspace } from "../support/fixtures.ts";
+} from "../../src/sdk/client.ts";
+import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import {
   connectClient,
   initializeBody,

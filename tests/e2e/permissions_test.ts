@@ -6,9 +6,9 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { Client, StreamableHTTPClientTransport } from "../../src/mcp/sdk_client.ts";
-import { FakeIntegrationApp } from "../support/fake_integration_app.ts";
-import { fixtureWorkspace } from "../support/fixtures.ts";
+import { Client, StreamableHTTPClientTransport } from "../../src/sdk/client.ts";
+import { FakeIntegrationApp } from "../../fake_integration_app/server.ts";
+import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { runToExit, startFlaggedServer } from "../support/task_process.ts";
 import {
   CONFIG_PATH,

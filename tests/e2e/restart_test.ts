@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { FakeIntegrationApp } from "../support/fake_integration_app.ts";
-import { fixtureWorkspace } from "../support/fixtures.ts";
+import { FakeIntegrationApp } from "../../fake_integration_app/server.ts";
+import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { connectClient, rawRequest, sessionIdOf, textOf } from "../support/harness.ts";
 import { startServerProcess } from "../support/server_process.ts";
-import { connectModernClient } from "../../src/mcp/modern_client.ts";
+import { connectModernClient } from "../../src/sdk/modern_client.ts";
 
 async function withTempKv<T>(fn: (kvPath: string) => Promise<T>): Promise<T> {
   const dir = await Deno.makeTempDir({ prefix: "mcp-kv-" });

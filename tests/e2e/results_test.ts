@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { FakeAction } from "../support/fake_integration_app.ts";
-import { fixtureActions, fixtureWorkspace } from "../support/fixtures.ts";
+import type { FakeAction } from "../../fake_integration_app/server.ts";
+import { fixtureActions, fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { startTestServer, textOf } from "../support/harness.ts";
 
 /** 2,000 records of about 120 bytes: about 240 KB of JSON, four times the default cap. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readBlob } from "../../src/store/blob_store.ts";
-import { FakeApiError } from "../support/fake_integration_app.ts";
-import { fixtureWorkspace } from "../support/fixtures.ts";
+import { FakeApiError } from "../../fake_integration_app/server.ts";
+import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import {
   initializeBody,
   mcpHeaders,
@@ -11,7 +11,7 @@ import {
   startTestServer,
   type TestServer,
 } from "../support/harness.ts";
-import { signToken } from "../support/jwt.ts";
+import { signToken } from "../../fake_integration_app/jwt.ts";
 
 /** A clock that only moves when the test says so. */
 function manualClock(): { now: () => number; advance(ms: number): void } {

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
-import { FakeApiError } from "../support/fake_integration_app.ts";
-import { fixtureActions, fixtureWorkspace, INTEGRATIONS } from "../support/fixtures.ts";
+import { FakeApiError } from "../../fake_integration_app/server.ts";
+import {
+  fixtureActions,
+  fixtureWorkspace,
+  INTEGRATIONS,
+} from "../../fake_integration_app/fixtures.ts";
 import { startTestServer, textOf } from "../support/harness.ts";
 import { TOOL_NAME_PATTERN } from "../../src/tools/naming.ts";
 

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { connectClient } from "../support/harness.ts";
-import { FakeIntegrationApp } from "../support/fake_integration_app.ts";
-import { fixtureWorkspace } from "../support/fixtures.ts";
+import { FakeIntegrationApp } from "../../fake_integration_app/server.ts";
+import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { startFlaggedServer } from "../support/task_process.ts";
 import {
   expandVariables,

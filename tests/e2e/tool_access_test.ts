@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { fixtureActions, fixtureWorkspace, INTEGRATIONS } from "../support/fixtures.ts";
+import {
+  fixtureActions,
+  fixtureWorkspace,
+  INTEGRATIONS,
+} from "../../fake_integration_app/fixtures.ts";
 import {
   initializeBody,
   mcpHeaders,
@@ -7,7 +11,7 @@ import {
   startTestServer,
   textOf,
 } from "../support/harness.ts";
-import type { Client } from "../../src/mcp/sdk_client.ts";
+import type { Client } from "../../src/sdk/client.ts";
 
 async function names(client: Client): Promise<string[]> {
   return (await client.listTools()).tools.map((tool) => tool.name).sort();

@@ -6,8 +6,8 @@ import {
   FakeApiError,
   type FakeFault,
   FakeIntegrationApp,
-} from "../support/fake_integration_app.ts";
-import { fixtureWorkspace } from "../support/fixtures.ts";
+} from "../../fake_integration_app/server.ts";
+import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import {
   initializeBody,
   mcpHeaders,

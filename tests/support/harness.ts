@@ -12,8 +12,8 @@ import {
   createIntegrationAppApiFactory,
 } from "../../src/integration_app/client.ts";
 import { createLogger } from "../../src/log.ts";
-import { Client, StreamableHTTPClientTransport } from "../../src/mcp/sdk_client.ts";
-import { FakeIntegrationApp, type FakeOptions } from "./fake_integration_app.ts";
+import { Client, StreamableHTTPClientTransport } from "../../src/sdk/client.ts";
+import { FakeIntegrationApp, type FakeOptions } from "../../fake_integration_app/server.ts";
 
 /** A running server wired to a fake Integration.app. */
 export interface TestServer extends AsyncDisposable {

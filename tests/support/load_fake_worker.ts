@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { FakeIntegrationApp } from "./fake_integration_app.ts";
-import { fixtureActions, INTEGRATIONS } from "./fixtures.ts";
+import { FakeIntegrationApp } from "../../fake_integration_app/server.ts";
+import { fixtureActions, INTEGRATIONS } from "../../fake_integration_app/fixtures.ts";
 import { serveRpc } from "./worker_rpc.ts";
 
 let fake: FakeIntegrationApp | undefined;

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Client } from "../../src/mcp/sdk_client.ts";
+import type { Client } from "../../src/sdk/client.ts";
 import { connectClient, rawRequest, sessionIdOf } from "./harness.ts";
 import { WorkerRpc } from "./worker_rpc.ts";
 import { type ServerProcess, startServerProcess } from "./server_process.ts";

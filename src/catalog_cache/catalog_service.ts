@@ -18,23 +18,17 @@ import {
   listingJsonOf,
   summarize,
 } from "../tools/catalog.ts";
-import {
-  restrictsView,
-  shapeCatalog,
-  type ToolViewOptions,
-  viewKey,
-} from "../tools/session_view.ts";
+import { restrictsView, type ToolViewOptions } from "../tools/session_view.ts";
+import { catalogView, viewToolsOf } from "../tools/catalog_views.ts";
 import type { BackgroundTasks } from "../util/background.ts";
 import { LruMap, SingleFlight } from "../util/concurrency.ts";
 import type { ConnectionWatch } from "./connection_watch.ts";
-import { fetchConnectionActions } from "./fetch_sources.ts";
+import { fetchConnectionActions } from "./connection_actions.ts";
 
 /** Bumped when the stored catalog shape changes, so old copies are ignored. */
 const CATALOG_FORMAT = 3;
 /** How long a stored catalog may serve as a stale fallback. */
 const STALE_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
-/** Views (apps sets) kept per catalog. */
-const VIEWS_PER_CATALOG = 16;
 /** How long an entry of the invalidation log stays, for replicas to read it. */
 const INVALIDATION_LOG_KEEP_MS = 120_000;
 /** Clock skew between replicas tolerated when reading the invalidation log. */
@@ -72,11 +66,6 @@ interface MemoryEntry {
   catalog: IndexedCatalog;
 }
 
-/** The key of the view of `apps` (`undefined` = every app; no app at all is `""`). */
-export function appsKey(apps: readonly string[] | undefined): string {
-  return apps ? [...new Set(apps)].sort().join(",") : "*";
-}
-
 /** The shared log of invalidations, ordered by time: every replica reads it. */
 const INVALIDATION_LOG: Deno.KvKey = ["catalog_invalidations"];
 
@@ -95,12 +84,6 @@ export class CatalogService {
   readonly #now: () => number;
   /** Per tenant: the catalog of every app. */
   readonly #memory: LruMap<string, MemoryEntry>;
-  /** Per catalog: its views by apps key; they go with it. */
-  readonly #views = new WeakMap<IndexedCatalog, LruMap<string, IndexedCatalog>>();
-  /** Per catalog: the integration keys of its tools. */
-  readonly #appKeys = new WeakMap<IndexedCatalog, Set<string>>();
-  /** Per catalog: tools held by the views made of it so far (a bound from above). */
-  readonly #viewTools = new WeakMap<IndexedCatalog, number>();
   readonly #memoryTools: number;
   readonly #onChange?: (tenant: string) => void;
   readonly #builds = new SingleFlight<IndexedCatalog>();
@@ -156,44 +139,15 @@ export class CatalogService {
     return apps || restrictsView(view) ? this.#view(tenant, catalog, apps, view) : catalog;
   }
 
-  /**
-   * The tools of `catalog` from the integrations `apps` (keys the catalog does not hold are
-   * left out first, so junk keys cannot make new views), seen through `options`.
-   */
+  /** The view of `catalog` for `apps` and `options`; a new one counts against the bound. */
   #view(
     tenant: string,
     catalog: IndexedCatalog,
     apps: readonly string[] | undefined,
     options: ToolViewOptions | undefined,
   ): IndexedCatalog {
-    let known = this.#appKeys.get(catalog);
-    if (!known) {
-      this.#appKeys.set(catalog, known = new Set(catalog.tools.map((t) => t.integrationKey)));
-    }
-    const knownApps = apps?.filter((app) => known.has(app));
-    const key = `${appsKey(knownApps)}|${viewKey(options)}`;
-    let views = this.#views.get(catalog);
-    if (!views) this.#views.set(catalog, views = new LruMap(VIEWS_PER_CATALOG));
-    let view = views.get(key);
-    if (!view) {
-      let narrowed = catalog;
-      if (knownApps) {
-        const wanted = new Set(knownApps);
-        const tools = catalog.tools.filter((tool) => wanted.has(tool.integrationKey));
-        // A view of every app is the catalog itself: no second copy of its listing.
-        if (tools.length !== catalog.tools.length) {
-          narrowed = views.get(`${appsKey(knownApps)}|`) ??
-            indexCatalog({ builtAt: catalog.builtAt, tools, connections: catalog.connections });
-        }
-      }
-      view = shapeCatalog(narrowed, options);
-      views.set(key, view);
-      if (view !== catalog) {
-        // Views hold their own listing and search index: they count against the bound.
-        this.#viewTools.set(catalog, (this.#viewTools.get(catalog) ?? 0) + view.tools.length);
-        if (this.#memory.get(tenant)?.catalog === catalog) this.#evict(tenant);
-      }
-    }
+    const { view, created } = catalogView(catalog, apps, options);
+    if (created && this.#memory.get(tenant)?.catalog === catalog) this.#evict(tenant);
     return view;
   }
 
@@ -264,8 +218,7 @@ export class CatalogService {
 
   /** Forgets the least recently used catalogs (but `keep`) while over the tool bound. */
   #evict(keep: string): void {
-    const weight = (catalog: IndexedCatalog): number =>
-      catalog.tools.length + (this.#viewTools.get(catalog) ?? 0);
+    const weight = (catalog: IndexedCatalog): number => catalog.tools.length + viewToolsOf(catalog);
     let tools = 0;
     for (const [, entry] of this.#memory.entries()) tools += weight(entry.catalog);
     for (const [oldest, entry] of this.#memory.entries()) {

@@ -1,7 +1,7 @@
 /**
  * A 2026-07-28 client: the official SDK client of the current generation, pinned to that
  * revision (no `initialize`, no session; every request carries its `_meta` envelope). Used by
- * the tests and the benchmark beside the 2025 client of `sdk_client.ts`. The client caches list
+ * the tests and the benchmark beside the 2025 client of `client.ts`. The client caches list
  * results as long as the server's `ttlMs` allows: pass `{ cacheMode: "bypass" }` as request
  * options to measure or to see a change at once.
  *
@@ -17,7 +17,7 @@ import {
 export { Client as ModernClient } from "@modelcontextprotocol/client";
 
 /** The revision modern clients are pinned to. */
-export const MODERN_PROTOCOL_VERSION = "2026-07-28";
+const MODERN_PROTOCOL_VERSION = "2026-07-28";
 
 /** Options of `connectModernClient`. */
 export interface ModernConnectOptions {

@@ -10,7 +10,7 @@
  *
  * Where the live API's behaviour is not documented (the `/self` fields naming the workspace,
  * the connection-request shape, the OAuth consent step) this fake follows what the SDKs and
- * docs imply; the README of the tests and the issue notes say so.
+ * docs imply; the README and the issue notes say so.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * HS256 JSON Web Tokens, as Integration.app workspaces sign them (test and sandbox use).
+ * HS256 JSON Web Tokens, as Integration.app workspaces sign them (for the fake API of the sandbox, the benchmark and the tests).
  *
  * @module
  */

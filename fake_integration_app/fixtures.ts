@@ -1,10 +1,11 @@
 /**
- * A small realistic workspace for tests: a few apps, their actions, and customers.
+ * A small realistic workspace (a few apps, their actions, and customers) for the sandbox, the
+ * benchmark and the tests.
  *
  * @module
  */
-import type { FakeAction, FakeIntegration, FakeOptions } from "./fake_integration_app.ts";
-import { FakeApiError } from "./fake_integration_app.ts";
+import type { FakeAction, FakeIntegration, FakeOptions } from "./server.ts";
+import { FakeApiError } from "./server.ts";
 
 /** Integrations of the test workspace. */
 export const INTEGRATIONS: FakeIntegration[] = [

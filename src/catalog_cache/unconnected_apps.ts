@@ -10,7 +10,7 @@ import type { IntegrationAppApi } from "../integration_app/types.ts";
 import type { IndexedCatalog } from "../tools/catalog.ts";
 import type { JsonSchema } from "../tools/input_schema.ts";
 import { LruMap, mapConcurrent, SingleFlight } from "../util/concurrency.ts";
-import { isUsableAction } from "./fetch_sources.ts";
+import { isUsableAction } from "./connection_actions.ts";
 
 /** An action of an app the customer still has to connect. */
 export interface UnconnectedAction {

@@ -6,7 +6,7 @@ import {
   fetchConnectionActions,
   mergeActions,
   ownActions,
-} from "./fetch_sources.ts";
+} from "./connection_actions.ts";
 
 Deno.test("connection status reads the current fields and the deprecated one", () => {
   const base: Connection = { id: "c" };

@@ -1,13 +1,13 @@
 /**
- * The search fixture (`tests/testdata/search_catalog.json`): realistic actions of ten apps and
+ * The search fixture (`search_catalog.json` beside it): realistic actions of ten apps and
  * intent queries with the tool each one should find, as a tool list or as a fake workspace.
  *
  * @module
  */
-import type { Action } from "../../src/integration_app/types.ts";
-import type { FakeOptions } from "./fake_integration_app.ts";
-import { buildTools, type ConnectionActions, type ToolEntry } from "../../src/tools/catalog.ts";
-import fixture from "../testdata/search_catalog.json" with { type: "json" };
+import type { Action } from "../src/integration_app/types.ts";
+import type { FakeOptions } from "./server.ts";
+import { buildTools, type ConnectionActions, type ToolEntry } from "../src/tools/catalog.ts";
+import fixture from "./search_catalog.json" with { type: "json" };
 
 /** An intent query and the tool it should find. */
 export interface IntentQuery {

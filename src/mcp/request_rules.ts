@@ -1,0 +1,43 @@
+/**
+ * What an MCP request must satisfy, each rule written once: the `Accept` header, the
+ * `MCP-Protocol-Version` header of the 2025 era, and the params of the methods this server
+ * checks itself. The HTTP endpoint refuses on them; the direct answers use them to pick the
+ * requests the SDK would accept as they are.
+ *
+ * @module
+ */
+import { isPlainObject } from "../util/objects.ts";
+import { SUPPORTED_PROTOCOL_VERSIONS } from "../sdk/server.ts";
+
+/** Whether the client accepts both JSON and SSE responses, as the MCP transport requires. */
+export function acceptsJsonAndEventStream(request: Request): boolean {
+  const accept = request.headers.get("accept") ?? "";
+  return accept.includes("application/json") && accept.includes("text/event-stream");
+}
+
+/** Whether an `MCP-Protocol-Version` header (`null` when absent) names a 2025 revision spoken here. */
+export function protocolVersionSupported(version: string | null): boolean {
+  return version === null || SUPPORTED_PROTOCOL_VERSIONS.includes(version);
+}
+
+/** What is wrong with the params of a `method` request, or `undefined`. */
+export function paramsProblem(method: string, params: unknown): string | undefined {
+  const record = isPlainObject(params) ? params : {};
+  switch (method) {
+    case "tools/call":
+      if (typeof record.name !== "string" || record.name === "") {
+        return `Invalid params: tools/call needs "name", the tool's name as a string`;
+      }
+      if (record.arguments !== undefined && !isPlainObject(record.arguments)) {
+        return `Invalid params: "arguments" of tools/call must be an object`;
+      }
+      return undefined;
+    case "tools/list":
+      if (record.cursor !== undefined && typeof record.cursor !== "string") {
+        return `Invalid params: "cursor" of tools/list must be a string`;
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
