@@ -12,9 +12,12 @@
  */
 import { cpuUsage } from "node:process";
 import type { Action } from "../src/integration_app/types.ts";
-import { buildTools, type ConnectionActions, type ToolEntry } from "../src/tools/catalog.ts";
 import { buildSearchIndex, searchTools } from "../src/tools/search.ts";
-import { INTENT_QUERIES, SEARCH_APPS } from "../fake_integration_app/search_fixture.ts";
+import {
+  INTENT_QUERIES,
+  largeSearchCatalog,
+  SEARCH_APPS,
+} from "../fake_integration_app/search_fixture.ts";
 import { round1, summarize } from "./stats.ts";
 
 interface App {
@@ -46,28 +49,11 @@ async function source(dir: string): Promise<{ apps: App[]; queries: string[]; la
   }
 }
 
-/** About `count` tools: every action, repeated over as many numbered copies of the apps. */
-function manyTools(apps: App[], count: number): ToolEntry[] {
-  const perCopy = apps.reduce((sum, app) => sum + app.actions.length, 0);
-  const sources: ConnectionActions[] = [];
-  for (let copy = 0; copy * perCopy < count; copy++) {
-    for (const app of apps) {
-      const key = `${app.key}-${copy}`;
-      sources.push({
-        connection: { id: `conn_${key}`, name: `${app.name} ${copy}` },
-        integration: { id: `int_${key}`, key, name: `${app.name} ${copy}` },
-        actions: app.actions.map((action) => ({ ...action, id: `${key}_${action.key}` })),
-      });
-    }
-  }
-  return buildTools(sources).slice(0, count);
-}
-
 const count = Number(option("tools", "10000"));
 const builds = Number(option("builds", "10"));
 const dir = option("dir", Deno.env.get("DISCOVERY_DIR") ?? "../shared/discovery");
 const { apps, queries, label } = await source(dir);
-const tools = manyTools(apps, count);
+const tools = largeSearchCatalog(count, apps);
 
 let started = performance.now();
 let index = buildSearchIndex(tools);

@@ -62,12 +62,18 @@ export function searchWorkspace(): FakeOptions {
   };
 }
 
-/** About `count` tools: every fixture action, repeated over as many numbered copies of the apps. */
-export function largeSearchCatalog(count: number): ToolEntry[] {
-  const perCopy = SEARCH_APPS.reduce((sum, app) => sum + app.actions.length, 0);
+/**
+ * About `count` tools: every action of `apps` (the fixture's by default), repeated over as many
+ * numbered copies of the apps.
+ */
+export function largeSearchCatalog(
+  count: number,
+  apps: { key: string; name: string; actions: Omit<Action, "id">[] }[] = SEARCH_APPS,
+): ToolEntry[] {
+  const perCopy = apps.reduce((sum, app) => sum + app.actions.length, 0);
   const sources: ConnectionActions[] = [];
   for (let copy = 0; copy * perCopy < count; copy++) {
-    for (const app of SEARCH_APPS) {
+    for (const app of apps) {
       const key = `${app.key}-${copy}`;
       sources.push({
         connection: { id: `conn_${key}`, name: `${app.name} ${copy}` },
