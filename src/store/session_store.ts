@@ -65,6 +65,39 @@ export interface ChatRecord {
   lastSeenAt: number;
 }
 
+/** What a 2026-07-28 request keeps in its chat: its view, and a new enabled set if any. */
+interface StatelessChatFields {
+  mode: ToolMode;
+  apps: string[] | null;
+  options?: SessionOptions;
+  /** A new enabled set (the chat's tool mode is then the request's); absent: unchanged. */
+  enabledTools?: string[];
+}
+
+/** The chat `current` becomes when a 2026-07-28 request keeps it at `now` (or it is created). */
+function statelessChat(
+  chatId: string,
+  fields: StatelessChatFields,
+  current: ChatRecord | undefined,
+  now: number,
+): ChatRecord {
+  if (!current) {
+    return {
+      chatId,
+      sessionId: STATELESS_SESSION_ID,
+      mode: fields.mode,
+      apps: fields.apps,
+      enabledTools: fields.enabledTools ?? [],
+      ...(fields.options ? { options: fields.options } : {}),
+      createdAt: now,
+      lastSeenAt: now,
+    };
+  }
+  if (fields.enabledTools === undefined) return { ...current, lastSeenAt: now };
+  const { enabledTools, mode, apps, options } = fields;
+  return { ...current, enabledTools, mode, apps, options, lastSeenAt: now };
+}
+
 /** Options for `SessionStore`. */
 export interface SessionStoreOptions {
   kv: Deno.Kv;
@@ -318,18 +351,15 @@ export class SessionStore {
   /**
    * Keeps a chat used by 2026-07-28 requests (which have no session): creates it when absent
    * (pointing at `STATELESS_SESSION_ID`), refreshes its last use at most once per
-   * `touchIntervalMs`, and stores `enabledTools` when given (its tool mode is then dynamic). A
-   * chat that points at a 2025 session keeps pointing there. Returns the chat as stored.
+   * `touchIntervalMs` after `existing` (as the request read it), and stores `enabledTools` when
+   * given (its tool mode is then dynamic). One chain over the chat as it is when written, so a
+   * chat that points at a 2025 session (even one that took it meanwhile) keeps pointing there.
+   * Returns the chat as stored.
    */
   async touchStatelessChat(
     tenant: string,
     chatId: string,
-    fields: {
-      mode: ToolMode;
-      apps: string[] | null;
-      options?: SessionOptions;
-      enabledTools?: string[];
-    },
+    fields: StatelessChatFields,
     existing: ChatRecord | undefined,
     also?: AlsoWrite,
   ): Promise<ChatRecord> {
@@ -340,33 +370,15 @@ export class SessionStore {
     ) {
       return existing;
     }
-    const chat: ChatRecord = existing
-      ? {
-        ...existing,
-        ...(fields.enabledTools !== undefined
-          ? {
-            enabledTools: fields.enabledTools,
-            mode: fields.mode,
-            apps: fields.apps,
-            options: fields.options,
-          }
-          : {}),
-        lastSeenAt: now,
-      }
-      : {
-        chatId,
-        sessionId: STATELESS_SESSION_ID,
-        mode: fields.mode,
-        apps: fields.apps,
-        enabledTools: fields.enabledTools ?? [],
-        ...(fields.options ? { options: fields.options } : {}),
-        createdAt: now,
-        lastSeenAt: now,
-      };
-    const op = this.#kv.atomic().set(chatKey(tenant, chatId), chat, { expireIn: this.#chatTtlMs });
-    also?.(op);
-    await op.commit();
-    return chat;
+    const key = chatKey(tenant, chatId);
+    let chat: ChatRecord | undefined;
+    await this.#commitRetrying(async (op) => {
+      const entry = await this.#kv.get<ChatRecord>(key);
+      chat = statelessChat(chatId, fields, this.#live(entry.value, this.#chatTtlMs), now);
+      op.check(entry).set(key, chat, { expireIn: this.#chatTtlMs });
+      also?.(op);
+    });
+    return chat as ChatRecord;
   }
 
   /**
