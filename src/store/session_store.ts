@@ -107,8 +107,8 @@ export interface SessionStoreOptions {
 }
 
 /**
- * Retries of one session write that lost a race (a concurrent write between its read and its
- * commit) before it gives up: each retry reads again, so only a record rewritten without pause
+ * Retries of one session or chat write (or delete) that lost a race (a concurrent write between
+ * its read and its commit) before it gives up: each retry reads again, so only a record rewritten without pause
  * runs out of them.
  */
 const MAX_COMMIT_RETRIES = 10;
@@ -176,7 +176,7 @@ export class SessionStore {
         if (current.versionstamp !== guard.versionstamp) return false;
       }
       if (attempt >= MAX_COMMIT_RETRIES) {
-        throw new Error("Cannot save session: its records keep changing");
+        throw new Error("Cannot write session or chat: its records keep changing");
       }
     }
   }
@@ -333,13 +333,14 @@ export class SessionStore {
 
   /** Ends a session and removes it from its chat (and from `alsoChat`, named by the client). */
   async deleteSession(record: SessionRecord, alsoChat?: string): Promise<void> {
-    const op = this.#kv.atomic().delete(sessionKey(record.tenant, record.id));
-    for (const chatId of new Set([record.chatId, alsoChat])) {
-      if (!chatId) continue;
-      const chat = await this.#kv.get<ChatRecord>(chatKey(record.tenant, chatId));
-      if (chat.value?.sessionId === record.id) op.check(chat).delete(chat.key);
-    }
-    await op.commit();
+    await this.#commitRetrying(async (op) => {
+      op.delete(sessionKey(record.tenant, record.id));
+      for (const chatId of new Set([record.chatId, alsoChat])) {
+        if (!chatId) continue;
+        const chat = await this.#kv.get<ChatRecord>(chatKey(record.tenant, chatId));
+        if (chat.value?.sessionId === record.id) op.check(chat).delete(chat.key);
+      }
+    });
   }
 
   /** A chat of `tenant`, or `undefined`. */
@@ -417,13 +418,15 @@ export class SessionStore {
 
   /** Ends a chat and its current session. Returns false when the chat does not exist. */
   async deleteChat(tenant: string, chatId: string): Promise<boolean> {
-    const chat = await this.getChat(tenant, chatId);
-    if (!chat) return false;
-    const op = this.#kv.atomic().delete(chatKey(tenant, chatId));
-    // The session ends with the chat only while it is still that chat's session.
-    const session = await this.#kv.get<SessionRecord>(sessionKey(tenant, chat.sessionId));
-    if (session.value?.chatId === chatId) op.check(session).delete(session.key);
-    await op.commit();
+    if (!(await this.getChat(tenant, chatId))) return false;
+    await this.#commitRetrying(async (op) => {
+      const chat = await this.#kv.get<ChatRecord>(chatKey(tenant, chatId));
+      op.check(chat).delete(chat.key);
+      if (!chat.value) return;
+      // The session ends with the chat only while it is still that chat's session.
+      const session = await this.#kv.get<SessionRecord>(sessionKey(tenant, chat.value.sessionId));
+      if (session.value?.chatId === chatId) op.check(session).delete(session.key);
+    });
     return true;
   }
 }
