@@ -6,9 +6,9 @@
  */
 import type { Services } from "../app.ts";
 import { toUpstreamError } from "../integration_app/errors.ts";
-import type { ToolEntry } from "../tools/catalog.ts";
+import { type IndexedCatalog, searchIndexOf, type ToolEntry } from "../tools/catalog.ts";
 import { requiredFields } from "../tools/input_schema.ts";
-import { searchIndexFor, searchTools } from "../tools/search.ts";
+import { searchTools } from "../tools/search.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
 import type { Caller } from "../auth/identity.ts";
 import type { ToolViewOptions } from "../tools/session_view.ts";
@@ -120,22 +120,22 @@ export async function getTools(
   services: Services,
 ): Promise<Response> {
   const query = parseToolsQuery(new URL(request.url));
-  let tools: ToolEntry[];
+  let catalog: IndexedCatalog;
   try {
     const api = services.apiFactory(caller.token);
-    const catalog = await services.catalogs.get(
+    catalog = await services.catalogs.get(
       caller.identity.tenant,
       query.apps ?? undefined,
       api,
       query.view,
     );
-    tools = catalog.tools;
   } catch (error) {
     throw catalogError(error);
   }
+  const tools = catalog.tools;
   const summaries = query.q === undefined
     ? tools.slice(0, query.limit).map((tool) => summarizeTool(tool))
-    : searchTools(searchIndexFor(tools), query.q, query.limit).map((hit) =>
+    : searchTools(searchIndexOf(catalog), query.q, query.limit).map((hit) =>
       summarizeTool(hit.tool, hit.score)
     );
   return jsonResponse({

@@ -4,11 +4,11 @@
  *
  * @module
  */
-import type { IndexedCatalog, ToolEntry } from "../tools/catalog.ts";
+import { type IndexedCatalog, searchIndexOf, type ToolEntry } from "../tools/catalog.ts";
 import { isPlainObject } from "../util/objects.ts";
 import { requiredFields } from "../tools/input_schema.ts";
 import { describeUnknown, findTool, lookupTool } from "../tools/name_lookup.ts";
-import { searchIndexFor, searchTools } from "../tools/search.ts";
+import { searchTools } from "../tools/search.ts";
 import { connectHint } from "./connect_app.ts";
 import type { MetaTool } from "./meta_tool.ts";
 import type { CallToolResult, Tool } from "../sdk/server.ts";
@@ -203,7 +203,7 @@ export function enableTools(
   }
   let queryMatches = 0;
   if (request.query !== undefined) {
-    const hits = searchTools(searchIndexFor(catalog.tools), request.query, request.limit);
+    const hits = searchTools(searchIndexOf(catalog), request.query, request.limit);
     const floor = (hits[0]?.score ?? 0) * QUERY_MIN_RELATIVE_SCORE;
     for (const hit of hits) {
       if (hit.score < floor) break;

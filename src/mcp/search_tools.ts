@@ -5,8 +5,8 @@
  *
  * @module
  */
-import type { ToolEntry } from "../tools/catalog.ts";
-import { searchIndexFor, searchTools } from "../tools/search.ts";
+import { type IndexedCatalog, searchIndexOf, type ToolEntry } from "../tools/catalog.ts";
+import { searchTools } from "../tools/search.ts";
 import type { MetaTool } from "./meta_tool.ts";
 import { withNotConnectedMatches } from "./unconnected_search.ts";
 import type { CallToolResult, Tool } from "../sdk/server.ts";
@@ -131,9 +131,9 @@ function describeFoundTool(tool: ToolEntry): FoundTool {
   };
 }
 
-/** Answers a `search-tools` call over `tools` (the session's catalog). */
+/** Answers a `search-tools` call over the session's catalog. */
 function searchToolsResult(
-  tools: ToolEntry[],
+  catalog: IndexedCatalog,
   args: Record<string, unknown>,
 ): CallToolResult {
   const request = parseSearchToolsArguments(args);
@@ -141,9 +141,9 @@ function searchToolsResult(
   const apps = request.apps ? new Set(request.apps) : undefined;
   const unknownApps =
     request.apps?.filter((app) =>
-      !tools.some((tool) => tool.integrationKey.toLowerCase() === app)
+      !catalog.tools.some((tool) => tool.integrationKey.toLowerCase() === app)
     ) ?? [];
-  const hits = searchTools(searchIndexFor(tools), request.query, request.limit, {
+  const hits = searchTools(searchIndexOf(catalog), request.query, request.limit, {
     filter: apps ? (tool) => apps.has(tool.integrationKey.toLowerCase()) : undefined,
   });
   const found = hits.map((hit) => describeFoundTool(hit.tool));
@@ -171,7 +171,7 @@ export const searchToolsMetaTool: MetaTool = {
   tool: SEARCH_TOOLS_TOOL,
   changesToolList: false,
   handler(args, context) {
-    const result = searchToolsResult(context.catalog.tools, args);
+    const result = searchToolsResult(context.catalog, args);
     const request = parseSearchToolsArguments(args);
     // The workspace's apps the customer lacks are searched too, marked as needing a connection.
     return typeof request === "string"

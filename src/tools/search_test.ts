@@ -5,7 +5,6 @@ import {
   buildSearchIndex,
   describingVerbs,
   mainClause,
-  searchIndexFor,
   searchTools,
   splitValues,
   splitWords,
@@ -139,12 +138,6 @@ Deno.test("search honours the limit", () => {
   const tools = searchFixtureTools();
   assert.equal(names(tools, "create", 3).length, 3);
   assert.equal(names(tools, "create", 0).length, 0);
-});
-
-Deno.test("the index of a tool list is built once and reused", () => {
-  const tools = searchFixtureTools();
-  assert.equal(searchIndexFor(tools), searchIndexFor(tools));
-  assert.notEqual(searchIndexFor(tools), searchIndexFor([...tools]));
 });
 
 /** Tools of one app from `[key, name, description, type?]` rows. */
