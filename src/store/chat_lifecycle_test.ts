@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ChatLifecycle, type ChatRequest } from "./chat_lifecycle.ts";
 import { SessionStore } from "./session_store.ts";
+import { sessionRecord } from "./testdata/sessions.ts";
 
 /** A lifecycle on `kv` whose chat cap records each admission in `admitted`. */
 function chatsOn(kv: Deno.Kv, admitted: string[] = []) {
@@ -59,17 +60,7 @@ Deno.test("keeping a chat that a 2025 session took meanwhile leaves it pointing 
   using kv = await Deno.openKv(":memory:");
   const { sessions, chats } = chatsOn(kv);
   const state = await chats.resolve(dynamicChat);
-  const at = Date.now();
-  await sessions.createSession({
-    id: "s1",
-    tenant: "t1",
-    mode: "dynamic",
-    apps: null,
-    enabledTools: [],
-    chatId: "c1",
-    createdAt: at,
-    lastSeenAt: at,
-  });
+  await sessions.createSession(sessionRecord({ chatId: "c1", lastSeenAt: Date.now() }));
   await chats.keep(state);
   assert.equal((await sessions.getChat("t1", "c1"))?.sessionId, "s1");
 });

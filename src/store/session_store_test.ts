@@ -1,18 +1,6 @@
 import assert from "node:assert/strict";
-import { type SessionRecord, SessionStore } from "./session_store.ts";
-
-function session(overrides: Partial<SessionRecord> = {}): SessionRecord {
-  return {
-    id: "s1",
-    tenant: "t1",
-    mode: "dynamic",
-    apps: null,
-    enabledTools: [],
-    createdAt: 0,
-    lastSeenAt: 0,
-    ...overrides,
-  };
-}
+import { SessionStore } from "./session_store.ts";
+import { sessionRecord as session } from "./testdata/sessions.ts";
 
 Deno.test("a late touch never overwrites a newer enabled set", async () => {
   using kv = await Deno.openKv(":memory:");

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { INTENT_QUERIES, searchFixtureTools } from "../../fake_integration_app/search_fixture.ts";
 import { buildTools, type ToolEntry } from "./catalog.ts";
+import { toolsOfApp } from "./testdata/catalogs.ts";
 import {
   buildSearchIndex,
   describingVerbs,
@@ -141,21 +142,17 @@ Deno.test("search honours the limit", () => {
 });
 
 /** Tools of one app from `[key, name, description, type?]` rows. */
-function appTools(
-  app: string,
-  rows: [string, string, string, string?][],
-): ToolEntry[] {
-  return buildTools([{
-    connection: { id: `conn_${app}` },
-    integration: { id: `int_${app}`, key: app, name: app },
-    actions: rows.map(([key, name, description, type]) => ({
+function appTools(app: string, rows: [string, string, string, string?][]): ToolEntry[] {
+  return toolsOfApp(
+    app,
+    rows.map(([key, name, description, type]) => ({
       id: `${app}_${key}`,
       key,
       name,
       description,
       type,
     })),
-  }]);
+  );
 }
 
 const SIGNING = appTools("signer", [
