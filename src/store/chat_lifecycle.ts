@@ -15,7 +15,6 @@ import {
   type ChatRecord,
   type SessionOptions,
   type SessionRecord,
-  type SessionStore,
   STATELESS_SESSION_ID,
 } from "./session_store.ts";
 
@@ -42,16 +41,10 @@ export interface ChatState {
 
 /** Resolves, admits, updates and keeps the chats of 2026-07-28 requests. */
 export class ChatLifecycle {
-  readonly #sessions: SessionStore;
-  readonly #limits: SessionLifecycleOptions["limits"];
-  readonly #changes: SessionLifecycleOptions["changes"];
-  readonly #now: () => number;
+  readonly #deps: SessionLifecycleOptions;
 
   constructor(options: SessionLifecycleOptions) {
-    this.#sessions = options.sessions;
-    this.#limits = options.limits;
-    this.#changes = options.changes;
-    this.#now = options.now;
+    this.#deps = options;
   }
 
   /**
@@ -60,8 +53,10 @@ export class ChatLifecycle {
    */
   async resolve(request: ChatRequest): Promise<ChatState> {
     const { tenant, chatId, mode, apps, options } = request;
-    const chat = chatId !== undefined ? await this.#sessions.getChat(tenant, chatId) : undefined;
-    const at = this.#now();
+    const chat = chatId !== undefined
+      ? await this.#deps.sessions.getChat(tenant, chatId)
+      : undefined;
+    const at = this.#deps.now();
     const session: SessionRecord = {
       id: STATELESS_SESSION_ID,
       tenant,
@@ -80,7 +75,7 @@ export class ChatLifecycle {
   /** Runs `serve`; a chat id not seen before counts against the chat cap first. */
   async admit<T>(state: ChatState, serve: () => Promise<T>): Promise<T> {
     return state.request.chatId !== undefined && state.chat === undefined
-      ? await this.#limits.admitChat(state.request.tenant, serve)
+      ? await this.#deps.limits.admitChat(state.request.tenant, serve)
       : await serve();
   }
 
@@ -90,12 +85,12 @@ export class ChatLifecycle {
    */
   async saveEnabledTools(state: ChatState, chatId: string, names: string[]): Promise<void> {
     const { tenant, mode, apps, options } = state.request;
-    state.chat = await this.#sessions.touchStatelessChat(
+    state.chat = await this.#deps.sessions.touchStatelessChat(
       tenant,
       chatId,
       { mode, apps, options, enabledTools: names },
       state.chat,
-      (op) => this.#changes.markChatChanged(op, tenant, chatId),
+      (op) => this.#deps.changes.markChatChanged(op, tenant, chatId),
     );
     state.session.enabledTools = names;
   }
@@ -104,7 +99,7 @@ export class ChatLifecycle {
   async keep(state: ChatState): Promise<void> {
     const { tenant, chatId, mode, apps, options } = state.request;
     if (chatId === undefined) return;
-    state.chat = await this.#sessions.touchStatelessChat(
+    state.chat = await this.#deps.sessions.touchStatelessChat(
       tenant,
       chatId,
       { mode, apps, options },

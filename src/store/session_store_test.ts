@@ -31,10 +31,11 @@ Deno.test("touches are written at most once per interval", async () => {
 });
 
 /**
- * `kv` as a slow remote KV: after `holdNextChatRead()`, the next read of a chat answers only
- * once `release` is called (`started` resolves when that read has begun).
+ * A store on `kv` as a slow remote KV, at the time `now()` tells: after `holdNextChatRead()`,
+ * the next read of a chat answers only once `release` is called (`started` resolves when that
+ * read has begun). Session `s1` exists, in chat `chat`.
  */
-function withHeldChatReads(kv: Deno.Kv) {
+async function storeWithHeldChatReads(kv: Deno.Kv, now: () => number) {
   let hold: Promise<void> | undefined;
   let held = () => {};
   const slow = new Proxy(kv, {
@@ -56,8 +57,10 @@ function withHeldChatReads(kv: Deno.Kv) {
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
+  const store = new SessionStore({ kv: slow, sessionTtlMs: 600_000, chatTtlMs: 600_000, now });
+  await store.createSession(session({ id: "s1", chatId: "chat", lastSeenAt: now() }));
   return {
-    kv: slow,
+    store,
     holdNextChatRead(): { started: Promise<void>; release: () => void } {
       let release!: () => void;
       hold = new Promise((resolve) => release = resolve);
@@ -70,14 +73,8 @@ function withHeldChatReads(kv: Deno.Kv) {
 Deno.test("a save that read the chat before a re-initialize never points the chat back", async () => {
   using kv = await Deno.openKv(":memory:");
   const now = 1_000_000;
-  const slow = withHeldChatReads(kv);
-  const store = new SessionStore({
-    kv: slow.kv,
-    sessionTtlMs: 600_000,
-    chatTtlMs: 600_000,
-    now: () => now,
-  });
-  await store.createSession(session({ id: "s1", chatId: "chat", lastSeenAt: now }));
+  const slow = await storeWithHeldChatReads(kv, () => now);
+  const store = slow.store;
   const { started, release } = slow.holdNextChatRead();
   const oldSave = store.saveSession(
     session({ id: "s1", chatId: "chat", lastSeenAt: now, enabledTools: ["a"] }),
@@ -93,14 +90,8 @@ Deno.test("a save that read the chat before a re-initialize never points the cha
 Deno.test("a session ended while its chat is refreshed is still ended, with its chat", async () => {
   using kv = await Deno.openKv(":memory:");
   let now = 1_000_000;
-  const slow = withHeldChatReads(kv);
-  const store = new SessionStore({
-    kv: slow.kv,
-    sessionTtlMs: 600_000,
-    chatTtlMs: 600_000,
-    now: () => now,
-  });
-  await store.createSession(session({ id: "s1", chatId: "chat", lastSeenAt: now }));
+  const slow = await storeWithHeldChatReads(kv, () => now);
+  const store = slow.store;
   const read = await store.getSession("t1", "s1");
   assert.ok(read);
   const { started, release } = slow.holdNextChatRead();
