@@ -108,7 +108,7 @@ function parseSearchToolsArguments(
 }
 
 /** One found tool as `search-tools` describes it. */
-interface FoundTool {
+export interface FoundTool {
   name: string;
   title: string;
   description: string;
