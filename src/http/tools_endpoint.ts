@@ -6,7 +6,12 @@
  */
 import type { Services } from "../app.ts";
 import { toUpstreamError } from "../integration_app/errors.ts";
-import { type IndexedCatalog, searchIndexOf, type ToolEntry } from "../tools/catalog.ts";
+import {
+  type IndexedCatalog,
+  MAX_SEARCH_QUERY_CHARS,
+  searchIndexOf,
+  type ToolEntry,
+} from "../tools/catalog.ts";
 import { requiredFields } from "../tools/input_schema.ts";
 import { searchTools } from "../tools/search.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
@@ -16,7 +21,6 @@ import { parseApps, parseViewOptions } from "./params.ts";
 
 /** Limits of `limit`: default with and without `q`, and the maximum. */
 const TOOLS_LIMIT = { search: 10, list: 50, max: 200 } as const;
-const MAX_QUERY_CHARS = 500;
 const KNOWN_PARAMS = new Set(["q", "limit", "apps", "readOnly", "tools", "maxNameLength"]);
 
 /** The checked query of a `GET /mcp/tools` request. */
@@ -65,8 +69,8 @@ function parseToolsQuery(url: URL): ToolsQuery {
     }
   }
   const q = single(url, "q")?.trim() || undefined;
-  if (q !== undefined && q.length > MAX_QUERY_CHARS) {
-    throw badRequest(`q is longer than ${MAX_QUERY_CHARS} characters`);
+  if (q !== undefined && q.length > MAX_SEARCH_QUERY_CHARS) {
+    throw badRequest(`q is longer than ${MAX_SEARCH_QUERY_CHARS} characters`);
   }
   const rawLimit = single(url, "limit");
   let limit: number = q === undefined ? TOOLS_LIMIT.list : TOOLS_LIMIT.search;

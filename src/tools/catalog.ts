@@ -238,6 +238,9 @@ export function listingJsonOf(catalog: IndexedCatalog): string {
   return json;
 }
 
+/** The longest search query a client may send, in characters. */
+export const MAX_SEARCH_QUERY_CHARS = 500;
+
 const searchIndexes = new WeakMap<IndexedCatalog, SearchIndex>();
 
 /** The search index of `catalog`, built on first use and kept as long as the catalog lives. */

@@ -9,6 +9,9 @@ import { type IndexedCatalog, searchIndexOf, type ToolEntry } from "./catalog.ts
 import { looseToolName, MAX_TOOL_NAME_LENGTH } from "./naming.ts";
 import { searchTools } from "./search.ts";
 
+/** The longest tool name a client may type, in characters (any longer cannot match). */
+export const MAX_TYPED_NAME_CHARS = 200;
+
 /** Levenshtein distance of `a` and `b`, or `max + 1` as soon as it must exceed `max`. */
 function editDistance(a: string, b: string, max: number, row: Int32Array): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
