@@ -176,7 +176,7 @@ export class ModernMcpEndpoint {
  * Whether the request's client capabilities (its `_meta` envelope) declare URL-mode
  * elicitation: `elicitation.url` is an object.
  */
-export function declaresUrlElicitation(body: unknown): boolean {
+function declaresUrlElicitation(body: unknown): boolean {
   const meta = (body as { params?: { _meta?: Record<string, unknown> } } | null)?.params?._meta;
   const capabilities = meta?.["io.modelcontextprotocol/clientCapabilities"] as
     | { elicitation?: { url?: unknown } }

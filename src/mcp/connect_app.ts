@@ -79,7 +79,7 @@ export function elicitConnection(
  * Creates a connection request and starts watching it (or hands back the pending one made for
  * the same target a short while ago); throws what the API threw.
  */
-export async function requestConnection(
+async function requestConnection(
   context: McpSessionContext,
   target: ConnectionRequestTarget,
 ): Promise<ConnectionRequest> {
@@ -138,7 +138,7 @@ export const connectAppMetaTool: MetaTool = {
 };
 
 /** Answers `connect-app`. */
-export async function answerConnectApp(
+async function answerConnectApp(
   context: McpSessionContext,
   catalog: IndexedCatalog,
   args: Record<string, unknown>,
