@@ -97,23 +97,27 @@ export class ModernMcpEndpoint {
         headers: { "retry-after": "1" },
       });
     }
-    context.session = "stateless";
     const url = new URL(request.url);
+    const mode = parseMode(url);
+    const apps = parseApps(url);
+    const options = parseSessionOptions(url);
     const chatId = parseChatId(request);
+    const elicitationUrl = declaresUrlElicitation(body);
+    context.session = "stateless";
     const state = await this.#chats.resolve({
       tenant: caller.identity.tenant,
       chatId,
-      mode: parseMode(url),
-      apps: parseApps(url),
-      options: parseSessionOptions(url),
-      elicitationUrl: declaresUrlElicitation(body),
+      mode,
+      apps,
+      options,
+      elicitationUrl,
     });
     const mcpContext = createSessionContext(
       this.#services,
       caller,
       state.session,
       context,
-      (names) => {
+      async (names) => {
         if (chatId === undefined) {
           throw new ProtocolError(
             JsonRpcCode.InvalidParams,
@@ -121,7 +125,7 @@ export class ModernMcpEndpoint {
               "sessions: the enabled tools belong to the chat)",
           );
         }
-        return this.#chats.saveEnabledTools(state, chatId, names);
+        await this.#chats.saveEnabledTools(state, chatId, names);
       },
     );
     mcpContext.inputRequired = true;
