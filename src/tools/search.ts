@@ -739,10 +739,11 @@ function expandQuery(query: string, known: (term: string) => boolean): QueryTerm
   const negated = negatedTerms(plainWords);
   const plainTerms = new Set(termsOf(plainWords));
   const { plain: request, verbs } = describingVerbs(mainClause(plain));
-  const mainTerms = new Set(termsOf(splitWords(request)));
+  const requestTerms = termsOf(splitWords(request));
+  const mainTerms = new Set(requestTerms);
   const described = new Set(termsOf(verbs));
   // The request's first word: most requests open with the verb of what to do.
-  const [opening] = termsOf(splitWords(request));
+  const [opening] = requestTerms;
   const terms = [...new Set([...plainTerms, ...termsOf(valueWords)])]
     .filter((term) => !negated.has(term))
     .slice(0, MAX_QUERY_TERMS);
@@ -772,7 +773,11 @@ function expandQuery(query: string, known: (term: string) => boolean): QueryTerm
     const opens = phrase.startsWith(`${opening}_`) ? phrase : undefined;
     if (alternatives.length > 0) result.push({ alternatives, weight: 1, opens });
   }
-  return result;
+  // The opening verb last, so that its tie-break sees which tools the other words matched.
+  return [
+    ...result.filter((term) => term.opens === undefined),
+    ...result.filter((term) => term.opens !== undefined),
+  ];
 }
 
 /** Weight of an action-name word that a shortened query word may stand for. */
@@ -831,6 +836,33 @@ function idPartsOf(query: string): Set<string> {
     parts.add(letters!.toLowerCase());
   }
   return parts;
+}
+
+/**
+ * Raises the match of each tool that other words matched, and whose action name has a word the
+ * opening verb `opens` relates to in any sense, to at least the tie-break's value.
+ */
+function breakTies(
+  index: SearchIndex,
+  opens: string,
+  cap: number,
+  seen: Uint8Array,
+  best: Float64Array,
+  touched: number[],
+): void {
+  const n = index.tools.length;
+  for (const term of anySenseTerms(opens)) {
+    const docs = index.actionDocs.get(term);
+    if (!docs) continue;
+    const value = saturate(RELATED_FIELD_WEIGHT * ANY_SENSE_WEIGHT) *
+      Math.min(cap, idf(n, docs.length));
+    for (let i = 0; i < docs.length; i++) {
+      const doc = docs[i]!;
+      if (seen[doc] === 0 && best[doc] === 0) continue;
+      if (best[doc] === 0) touched.push(doc);
+      if (value > best[doc]!) best[doc] = value;
+    }
+  }
 }
 
 /** Options of `searchTools`. */
@@ -892,19 +924,7 @@ export function searchTools(
       }
     }
     // Actions whose names have a word the opening verb relates to in any sense: a tie-break.
-    if (opens !== undefined) {
-      for (const term of anySenseTerms(opens)) {
-        const docs = index.actionDocs.get(term);
-        if (!docs) continue;
-        const value = saturate(RELATED_FIELD_WEIGHT * ANY_SENSE_WEIGHT) *
-          Math.min(cap, idf(n, docs.length));
-        for (let i = 0; i < docs.length; i++) {
-          const doc = docs[i]!;
-          if (best[doc] === 0) touched.push(doc);
-          if (value > best[doc]!) best[doc] = value;
-        }
-      }
-    }
+    if (opens !== undefined) breakTies(index, opens, cap, seen, best, touched);
     // A word neither the catalog nor the thesaurus knows may be shortened (`ack`, `dm`).
     if (
       exact !== undefined && !exactPosting && alternatives.length === 1 && !idParts.has(exact)
