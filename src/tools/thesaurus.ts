@@ -59,8 +59,8 @@ function parse(key: string): [string, number][] {
   if (line === undefined) return NONE;
   const result: [string, number][] = [];
   const seen = new Set<string>();
-  line.split("\t").forEach((tier, at) => {
-    if (tier === "" || at >= TIER_WEIGHTS.length) return;
+  line.split("\t", TIER_WEIGHTS.length).forEach((tier, at) => {
+    if (tier === "") return;
     for (const term of tier.split(" ")) {
       if (seen.has(term)) continue;
       seen.add(term);
