@@ -4,12 +4,12 @@
  * (WordNet license: free use, copy and distribution with the copyright notice kept).
  *
  * For each English word and two-word phrase (`wrap up`, `clock out`), stemmed as search stems
- * words, it keeps three tiers of related words, closest first:
+ * words, it keeps tiers of related words, closest first:
  * 1. derived forms (`reject` / `rejection`, `subscribe` / `subscription`);
  * 2. the other words of its most common sense;
  * 3. the words of its next senses and the more general words (hypernyms) of its first senses;
  * 4. for a verb only: the words of every sense of every part of speech and their hypernyms, less
- *    those of tiers 1-3 (`freeze` / pause, a wage freeze; `bounce` / reject). Search uses it only
+ *    those of tiers 1-3 (`freeze` / pause: a freeze is a halt, a kind of pause; `bounce` / reject). Search uses it only
  *    for the verb a request opens with, as a tie-break.
  * Rare nouns and adjectives (not in WordNet's sense-tagged corpus), and multi-word or rare
  * targets (neither a verb nor in that corpus) are left out, so the file stays small. Run it again whenever the

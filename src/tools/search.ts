@@ -839,7 +839,7 @@ function idPartsOf(query: string): Set<string> {
 }
 
 /**
- * Raises the match of each tool that other words matched, and whose action name has a word the
+ * Raises the match of each tool the request's words matched whose action name has a word the
  * opening verb `opens` relates to in any sense, to at least the tie-break's value.
  */
 function breakTies(

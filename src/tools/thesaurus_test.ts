@@ -24,7 +24,7 @@ Deno.test("the thesaurus knows two-word phrases", () => {
 });
 
 Deno.test("a verb relates to the words of any of its senses, apart from its closer tiers", () => {
-  // freeze / pause: a sense of the noun (a wage freeze), beyond the tiers the query expands to.
+  // freeze / pause: a freeze (noun) is a halt, a kind of pause; no closer tier has it.
   assert.ok(anySenseTerms(stem("freeze")).includes(stem("pause")));
   assert.ok(!related("freeze").has(stem("pause")));
   assert.ok(anySenseTerms(stem("bounce")).includes(stem("reject")));
