@@ -5,7 +5,9 @@
  * (`pat-…`) and OAuth access tokens. Only Integration.app can tell which are valid, and the
  * tenant is what it answers on `GET /self` (never claims it did not check). Identities are
  * cached by token hash (memory and KV), refusals briefly in memory; raw tokens are never
- * stored.
+ * stored. The first token of a customer never seen is proven by a request its catalog needs
+ * anyway (`firstCheck`), so `/self` runs beside the rest of that work: one upstream call per
+ * forged token either way.
  *
  * @module
  */
