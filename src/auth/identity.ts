@@ -185,16 +185,19 @@ export class IdentityResolver {
     this.#options = { refusedTtlMs: 30_000, now: Date.now, ...options };
   }
 
-  /** The identity behind `token`; throws `AuthError` (refused) or `UpstreamError` (down). */
-  async resolve(token: string): Promise<Identity> {
+  /**
+   * The identity behind `token` (`hash`: its SHA-256, when the caller has it); throws
+   * `AuthError` (refused) or `UpstreamError` (down).
+   */
+  async resolve(token: string, hash: string = sha256Hex(token)): Promise<Identity> {
     const now = this.#options.now();
+    // An accepted identity expires with its token: no need to decode the token for it.
+    const accepted = this.#accepted.get(hash);
+    if (accepted && accepted.expiresAt > now) return accepted;
     const claims = decodeTokenClaims(token);
     if (claims.exp !== undefined && claims.exp * 1000 <= now) {
       throw new AuthError("Token has expired");
     }
-    const hash = sha256Hex(token);
-    const accepted = this.#accepted.get(hash);
-    if (accepted && accepted.expiresAt > now) return accepted;
     const refused = this.#refused.get(hash);
     if (refused && refused.until > now) throw new AuthError(refused.message);
     const pending = this.#pending.get(hash);
