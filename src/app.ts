@@ -10,7 +10,7 @@ import { ConnectionWatch } from "./catalog_cache/connection_watch.ts";
 import { UnconnectedApps } from "./catalog_cache/unconnected_apps.ts";
 import type { Config } from "./config.ts";
 import type { IntegrationAppApiFactory } from "./integration_app/types.ts";
-import { Limits } from "./limits/limits.ts";
+import { configuredLimits, Limits } from "./limits/limits.ts";
 import { UnverifiedLimits } from "./limits/unverified.ts";
 import type { Logger } from "./log.ts";
 import { ChangeFeed } from "./store/change_feed.ts";
@@ -119,18 +119,7 @@ export function createServices(deps: AppDependencies): Services {
       kv,
       logger,
       background,
-      requestsPerSecond: config.rateLimitPerSecond,
-      requestBurst: config.rateLimitBurst,
-      toolCallsPerSecond: config.toolCallRateLimitPerSecond,
-      toolCallBurst: config.toolCallRateLimitBurst,
-      maxSessionsPerTenant: config.maxSessionsPerTenant,
-      maxInFlightPerTenant: config.maxInFlightPerTenant,
-      // One body of the largest size always fits.
-      maxBodyBytesInFlightPerTenant: Math.max(
-        config.maxBodyBytesInFlightPerTenant,
-        config.maxBodyBytes,
-      ),
-      maxChatsPerTenant: config.maxChatsPerTenant,
+      ...configuredLimits(config),
       countSessions: (tenant, limit) => sessions.countSessions(tenant, limit),
       countChats: (tenant, limit) => sessions.countChats(tenant, limit),
       now,

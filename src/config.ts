@@ -16,8 +16,9 @@ function list(): z.ZodType<string[]> {
   );
 }
 
-function seconds(defaultValue: number): z.ZodType<number> {
-  return z.coerce.number().positive().default(defaultValue);
+/** A duration given in seconds, read as milliseconds (the unit every `…Ms` setting is in). */
+function secondsAsMs(defaultSeconds: number): z.ZodType<number> {
+  return z.coerce.number().positive().default(defaultSeconds).transform((s) => s * 1000);
 }
 
 function integer(defaultValue: number, min = 0): z.ZodType<number> {
@@ -40,37 +41,37 @@ const EnvSchema = z.object({
   ALLOWED_HOSTS: list(),
   ALLOWED_ORIGINS: list(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
-  SESSION_TTL_SECONDS: seconds(24 * 60 * 60),
-  CHAT_TTL_SECONDS: seconds(30 * 24 * 60 * 60),
-  CATALOG_TTL_SECONDS: seconds(5 * 60),
+  SESSION_TTL_SECONDS: secondsAsMs(24 * 60 * 60),
+  CHAT_TTL_SECONDS: secondsAsMs(30 * 24 * 60 * 60),
+  CATALOG_TTL_SECONDS: secondsAsMs(5 * 60),
   CATALOG_MEMORY_TOOLS: integer(100_000, 1),
-  IDENTITY_TTL_SECONDS: seconds(5 * 60),
-  UPSTREAM_TIMEOUT_SECONDS: seconds(30),
+  IDENTITY_TTL_SECONDS: secondsAsMs(5 * 60),
+  UPSTREAM_TIMEOUT_SECONDS: secondsAsMs(30),
   UPSTREAM_CONCURRENCY: integer(32, 1),
   UPSTREAM_BREAKER_THRESHOLD: integer(5, 1),
-  UPSTREAM_BREAKER_COOLDOWN_SECONDS: seconds(10),
+  UPSTREAM_BREAKER_COOLDOWN_SECONDS: secondsAsMs(10),
   MAX_BODY_BYTES: integer(4 * 1024 * 1024, 1024),
   MAX_SESSIONS_PER_TENANT: integer(10_000, 1),
   MAX_LISTEN_STREAMS_PER_TENANT: integer(20, 1),
-  LISTEN_HEARTBEAT_SECONDS: seconds(15),
+  LISTEN_HEARTBEAT_SECONDS: secondsAsMs(15),
   RATE_LIMIT_PER_SECOND: integer(500, 1),
   RATE_LIMIT_BURST: integer(1_000, 1),
   TOOL_CALL_RATE_LIMIT_PER_SECOND: integer(300, 1),
   TOOL_CALL_RATE_LIMIT_BURST: integer(600, 1),
-  SHUTDOWN_GRACE_SECONDS: seconds(10),
+  SHUTDOWN_GRACE_SECONDS: secondsAsMs(10),
   MAX_RESULT_BYTES: z.coerce.number().int().default(60_000).refine(
     (value) => value === 0 || (value >= 1024 && value <= 16 * 1024 * 1024),
     "must be 0 (no cap) or from 1024 to 16777216",
   ),
-  RESULT_TTL_SECONDS: seconds(60 * 60),
+  RESULT_TTL_SECONDS: secondsAsMs(60 * 60),
   LOG_ARGUMENT_VALUES: z.enum(["true", "false", "1", "0", ""]).default("false").transform(
     (value) => value === "true" || value === "1",
   ),
-  CALL_LOG_TTL_SECONDS: seconds(7 * 24 * 60 * 60),
+  CALL_LOG_TTL_SECONDS: secondsAsMs(7 * 24 * 60 * 60),
   CALL_LOG_MAX_PER_CUSTOMER: integer(1_000, 0),
   MAX_IN_FLIGHT_PER_TENANT: integer(256, 1),
   MAX_CHATS_PER_TENANT: integer(10_000, 1),
-  BODY_TIMEOUT_SECONDS: seconds(20),
+  BODY_TIMEOUT_SECONDS: secondsAsMs(20),
   MAX_BODY_BYTES_IN_FLIGHT_PER_TENANT: integer(32 * 1024 * 1024, 1024),
   UNVERIFIED_RATE_LIMIT_PER_SECOND: integer(10, 1),
   UNVERIFIED_RATE_LIMIT_BURST: integer(50, 1),
@@ -161,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const e = parsed.data;
   const onDeploy = e.DENO_DEPLOYMENT_ID !== undefined;
+  // Durations arrive in ms already (`secondsAsMs`).
   return {
     port: e.PORT,
     host: e.HOST,
@@ -172,32 +174,32 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     allowedHosts: e.ALLOWED_HOSTS.map((host) => host.toLowerCase()),
     allowedOrigins: e.ALLOWED_ORIGINS.map((origin) => origin.replace(/\/+$/, "").toLowerCase()),
     logLevel: e.LOG_LEVEL,
-    sessionTtlMs: e.SESSION_TTL_SECONDS * 1000,
-    chatTtlMs: e.CHAT_TTL_SECONDS * 1000,
-    catalogTtlMs: e.CATALOG_TTL_SECONDS * 1000,
+    sessionTtlMs: e.SESSION_TTL_SECONDS,
+    chatTtlMs: e.CHAT_TTL_SECONDS,
+    catalogTtlMs: e.CATALOG_TTL_SECONDS,
     catalogMemoryTools: e.CATALOG_MEMORY_TOOLS,
-    identityTtlMs: e.IDENTITY_TTL_SECONDS * 1000,
-    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_SECONDS * 1000,
+    identityTtlMs: e.IDENTITY_TTL_SECONDS,
+    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_SECONDS,
     upstreamConcurrency: e.UPSTREAM_CONCURRENCY,
     upstreamBreakerThreshold: e.UPSTREAM_BREAKER_THRESHOLD,
-    upstreamBreakerCooldownMs: e.UPSTREAM_BREAKER_COOLDOWN_SECONDS * 1000,
+    upstreamBreakerCooldownMs: e.UPSTREAM_BREAKER_COOLDOWN_SECONDS,
     maxBodyBytes: e.MAX_BODY_BYTES,
     maxSessionsPerTenant: e.MAX_SESSIONS_PER_TENANT,
     maxListenStreamsPerTenant: e.MAX_LISTEN_STREAMS_PER_TENANT,
-    listenHeartbeatMs: e.LISTEN_HEARTBEAT_SECONDS * 1000,
+    listenHeartbeatMs: e.LISTEN_HEARTBEAT_SECONDS,
     rateLimitPerSecond: e.RATE_LIMIT_PER_SECOND,
     rateLimitBurst: e.RATE_LIMIT_BURST,
     toolCallRateLimitPerSecond: e.TOOL_CALL_RATE_LIMIT_PER_SECOND,
     toolCallRateLimitBurst: e.TOOL_CALL_RATE_LIMIT_BURST,
-    shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS * 1000,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_SECONDS,
     maxResultBytes: e.MAX_RESULT_BYTES,
-    resultTtlMs: e.RESULT_TTL_SECONDS * 1000,
+    resultTtlMs: e.RESULT_TTL_SECONDS,
     logArgumentValues: e.LOG_ARGUMENT_VALUES,
-    callLogTtlMs: e.CALL_LOG_TTL_SECONDS * 1000,
+    callLogTtlMs: e.CALL_LOG_TTL_SECONDS,
     callLogMaxPerCustomer: e.CALL_LOG_MAX_PER_CUSTOMER,
     maxInFlightPerTenant: e.MAX_IN_FLIGHT_PER_TENANT,
     maxChatsPerTenant: e.MAX_CHATS_PER_TENANT,
-    bodyTimeoutMs: e.BODY_TIMEOUT_SECONDS * 1000,
+    bodyTimeoutMs: e.BODY_TIMEOUT_SECONDS,
     maxBodyBytesInFlightPerTenant: e.MAX_BODY_BYTES_IN_FLIGHT_PER_TENANT,
     unverifiedRatePerSecond: e.UNVERIFIED_RATE_LIMIT_PER_SECOND,
     unverifiedBurst: e.UNVERIFIED_RATE_LIMIT_BURST,

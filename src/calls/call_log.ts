@@ -99,14 +99,8 @@ export function loggedValues(args: Record<string, unknown>): Record<string, unkn
 
 /** Writes and reads the call log. */
 export class CallLog {
-  readonly #kv: Deno.Kv;
-  readonly #logger: Logger;
-  readonly #background: BackgroundTasks;
-  readonly #ttlMs: number;
-  readonly #max: number;
-  readonly #values: boolean;
-  readonly #delayMs: number;
-  readonly #now: () => number;
+  /** The options, with their defaults filled in. */
+  readonly #options: Required<CallLogOptions>;
   #queue: { tenant: string; record: CallRecord }[] = [];
   #flushing: Promise<void> | undefined;
   #dropped = 0;
@@ -119,26 +113,23 @@ export class CallLog {
   readonly #counts = new LruMap<string, { count: number; known: boolean }>(10_000);
 
   constructor(options: CallLogOptions) {
-    this.#kv = options.kv;
-    this.#logger = options.logger;
-    this.#background = options.background;
-    this.#ttlMs = options.ttlMs;
-    this.#max = options.maxPerTenant;
-    this.#values = options.logArgumentValues;
-    this.#delayMs = options.flushDelayMs ?? 50;
-    this.#now = options.now ?? Date.now;
+    this.#options = {
+      ...options,
+      flushDelayMs: options.flushDelayMs ?? 50,
+      now: options.now ?? Date.now,
+    };
   }
 
   /** Whether calls are recorded at all. */
   get enabled(): boolean {
-    return this.#max > 0;
+    return this.#options.maxPerTenant > 0;
   }
 
   /** Queues a call of `tenant`; returns at once (the write happens in the background). */
   record(tenant: string, input: CallInput): void {
-    if (this.#max <= 0) return;
+    if (this.#options.maxPerTenant <= 0) return;
     // Ids sort by time, then by order of recording within one millisecond.
-    const at = Math.max(this.#now(), this.#lastAt);
+    const at = Math.max(this.#options.now(), this.#lastAt);
     this.#seq = at === this.#lastAt ? (this.#seq + 1) & 0xffff : 0;
     this.#lastAt = at;
     const random = Math.floor(Math.random() * 0x10000).toString(16).padStart(4, "0");
@@ -155,17 +146,21 @@ export class CallLog {
     if (input.sessionId !== undefined) record.session = input.sessionId.slice(0, 8);
     if (input.actionRunId !== undefined) record.actionRunId = input.actionRunId;
     if (input.errorKind !== undefined) record.errorKind = input.errorKind;
-    if (this.#values && input.arguments) record.arguments = loggedValues(input.arguments);
+    if (this.#options.logArgumentValues && input.arguments) {
+      record.arguments = loggedValues(input.arguments);
+    }
     if (this.#queue.length >= MAX_QUEUE) {
       this.#queue.shift();
       this.#dropped++;
     }
     this.#queue.push({ tenant, record });
     if (!this.#flushing) {
-      this.#flushing = new Promise<void>((resolve) => setTimeout(resolve, this.#delayMs))
+      this.#flushing = new Promise<void>((resolve) =>
+        setTimeout(resolve, this.#options.flushDelayMs)
+      )
         .then(() => this.#write());
-      this.#background.run(this.#flushing, (error) => {
-        this.#logger.warn("cannot write the call log", { error });
+      this.#options.background.run(this.#flushing, (error) => {
+        this.#options.logger.warn("cannot write the call log", { error });
       });
     }
   }
@@ -179,9 +174,9 @@ export class CallLog {
     try {
       while (this.#queue.length > 0) {
         const batch = this.#queue.splice(0, BATCH);
-        const op = this.#kv.atomic();
+        const op = this.#options.kv.atomic();
         for (const { tenant, record } of batch) {
-          op.set(callKey(tenant, record.id), record, { expireIn: this.#ttlMs });
+          op.set(callKey(tenant, record.id), record, { expireIn: this.#options.ttlMs });
         }
         await op.commit();
         const due = new Set<string>();
@@ -189,13 +184,17 @@ export class CallLog {
           const state = this.#counts.get(tenant) ?? { count: 0, known: false };
           state.count++;
           this.#counts.set(tenant, state);
-          const limit = state.known ? this.#max + this.#trimEvery : this.#trimEvery;
+          const limit = state.known
+            ? this.#options.maxPerTenant + this.#trimEvery
+            : this.#trimEvery;
           if (state.count >= limit) due.add(tenant);
         }
         for (const tenant of due) await this.#trim(tenant);
       }
       if (this.#dropped > 0) {
-        this.#logger.warn("call log entries dropped: KV too slow", { dropped: this.#dropped });
+        this.#options.logger.warn("call log entries dropped: KV too slow", {
+          dropped: this.#dropped,
+        });
         this.#dropped = 0;
       }
     } finally {
@@ -208,7 +207,7 @@ export class CallLog {
    * replica) between trims.
    */
   get #trimEvery(): number {
-    return Math.max(1, Math.ceil(this.#max / 2));
+    return Math.max(1, Math.ceil(this.#options.maxPerTenant / 2));
   }
 
   /**
@@ -222,10 +221,13 @@ export class CallLog {
     let stale: Deno.KvKey[] = [];
     let seen = 0;
     const entries = state.known
-      ? this.#kv.list({ prefix }, { limit: state.count - this.#max, batchSize: 500 })
-      : this.#kv.list({ prefix }, { reverse: true, batchSize: 500 });
+      ? this.#options.kv.list({ prefix }, {
+        limit: state.count - this.#options.maxPerTenant,
+        batchSize: 500,
+      })
+      : this.#options.kv.list({ prefix }, { reverse: true, batchSize: 500 });
     for await (const entry of entries) {
-      if (!state.known && ++seen <= this.#max) continue;
+      if (!state.known && ++seen <= this.#options.maxPerTenant) continue;
       stale.push(entry.key);
       if (stale.length >= BATCH) {
         await this.#delete(stale);
@@ -237,13 +239,15 @@ export class CallLog {
     const current = this.#counts.get(tenant) ?? state;
     const since = current.count - state.count;
     this.#counts.set(tenant, {
-      count: (state.known ? this.#max : Math.min(seen, this.#max)) + since,
+      count:
+        (state.known ? this.#options.maxPerTenant : Math.min(seen, this.#options.maxPerTenant)) +
+        since,
       known: true,
     });
   }
 
   async #delete(keys: Deno.KvKey[]): Promise<void> {
-    const op = this.#kv.atomic();
+    const op = this.#options.kv.atomic();
     for (const key of keys) op.delete(key);
     await op.commit();
   }
@@ -262,9 +266,9 @@ export class CallLog {
     const calls: CallRecord[] = [];
     let scanned = 0;
     let more = false;
-    for await (const entry of this.#kv.list<CallRecord>(selector, { reverse: true })) {
+    for await (const entry of this.#options.kv.list<CallRecord>(selector, { reverse: true })) {
       // The log is bounded; the scan is too, even with a chat filter.
-      if (++scanned > this.#max * 3 + options.limit) break;
+      if (++scanned > this.#options.maxPerTenant * 3 + options.limit) break;
       if (options.chatId !== undefined && entry.value.chatId !== options.chatId) continue;
       if (calls.length === options.limit) {
         more = true;

@@ -4,7 +4,9 @@
  * request carries its protocol version and client facts in `params._meta`; the state a 2025
  * session holds (dynamic mode's enabled set) belongs to the chat named by `x-chat-id`.
  * `subscriptions/listen` streams hear their customer's catalog changes and their chat's
- * enabled-set changes, from any instance, through the KV change feed.
+ * enabled-set changes, from any instance, through the KV change feed. The chat's lifecycle is
+ * `store/chat_lifecycle.ts`; each request's context reaches the SDK's server factory as a
+ * parameter (the `authInfo` pass-through of `fetch`).
  *
  * @module
  */
@@ -15,26 +17,41 @@ import { answerModernListDirectly } from "../mcp/modern_direct_answer.ts";
 import { createModernServer } from "../mcp/modern_server.ts";
 import { ConnectStates, sharedStateKey } from "../mcp/connect_input.ts";
 import {
+  type AuthInfo,
   createMcpHandler,
   type McpHttpHandler,
   ProtocolError,
   type Server,
 } from "../sdk/server.ts";
-import { type ChatRecord, STATELESS_SESSION_ID } from "../store/session_store.ts";
-import type { SessionRecord } from "../store/session_store.ts";
+import { ChatLifecycle } from "../store/chat_lifecycle.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
 import type { Caller } from "../auth/identity.ts";
 import { parseApps, parseChatId, parseMode, parseSessionOptions } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
 import { createSessionContext } from "./session_context.ts";
 
+/** The key under which a request's context rides the SDK's `authInfo` pass-through. */
+const CONTEXT_KEY = "mcpSessionContext";
+
+/**
+ * The SDK's per-request pass-through (`authInfo`, handed unchanged to the server factory)
+ * carrying the context of one request. The caller is authenticated already; no token rides it.
+ */
+function carrying(context: McpSessionContext): AuthInfo {
+  return {
+    token: "",
+    clientId: context.session.tenant,
+    scopes: [],
+    extra: { [CONTEXT_KEY]: context },
+  };
+}
+
 /** The 2026-07-28 side of the MCP endpoint. */
 export class ModernMcpEndpoint {
   readonly #services: Services;
   readonly #bus: ListenBus;
   readonly #handler: McpHttpHandler;
-  /** The context each request in flight is served with, for the SDK's server factory. */
-  readonly #contexts = new WeakMap<Request, McpSessionContext>();
+  readonly #chats: ChatLifecycle;
   /** The `requestState` of connection links (its key is shared by every instance in KV). */
   readonly #states: ConnectStates;
 
@@ -42,8 +59,9 @@ export class ModernMcpEndpoint {
     this.#services = services;
     const { config, changes, logger } = services;
     this.#bus = new ListenBus(changes);
+    this.#chats = new ChatLifecycle(services);
     this.#states = new ConnectStates(() => sharedStateKey(services.kv));
-    this.#handler = createMcpHandler(({ requestInfo }) => this.#createServer(requestInfo), {
+    this.#handler = createMcpHandler(({ authInfo }) => this.#createServer(authInfo), {
       legacy: "reject",
       bus: this.#bus,
       keepAliveMs: config.listenHeartbeatMs,
@@ -54,8 +72,8 @@ export class ModernMcpEndpoint {
     changes.onClose(() => this.#handler.close());
   }
 
-  #createServer(request: Request | undefined): Server {
-    const context = request ? this.#contexts.get(request) : undefined;
+  #createServer(authInfo: AuthInfo | undefined): Server {
+    const context = authInfo?.extra?.[CONTEXT_KEY] as McpSessionContext | undefined;
     if (!context) throw new Error("No MCP context for this request");
     return createModernServer(context, {
       freshForMs: (catalog) => this.#services.catalogs.freshForMs(context.session.tenant, catalog),
@@ -64,51 +82,40 @@ export class ModernMcpEndpoint {
     });
   }
 
-  /** Serves one 2026-07-28 request whose body was read and parsed already. */
+  /**
+   * Serves one 2026-07-28 request whose body was read and parsed already: resolve its chat,
+   * admit it (a new chat within the cap), serve, and keep the chat once served.
+   */
   async serve(
     request: Request,
     caller: Caller,
     body: unknown,
     context: RequestContext,
   ): Promise<Response> {
-    const { sessions, changes, now } = this.#services;
-    if (changes.closed) {
+    if (this.#services.changes.closed) {
       throw new HttpError(503, "Service Unavailable: the server is shutting down", {
         headers: { "retry-after": "1" },
       });
     }
-    const tenant = caller.identity.tenant;
     const url = new URL(request.url);
     const mode = parseMode(url);
     const apps = parseApps(url);
     const options = parseSessionOptions(url);
     const chatId = parseChatId(request);
-    const method = (body as { method?: unknown } | null)?.method;
     const elicitationUrl = declaresUrlElicitation(body);
     context.session = "stateless";
-
-    // Read now, written (created, or its last use refreshed) only once the request is served:
-    // a refused request leaves no trace.
-    let chat: ChatRecord | undefined = chatId !== undefined
-      ? await sessions.getChat(tenant, chatId)
-      : undefined;
-    const at = now();
-    const session: SessionRecord = {
-      id: STATELESS_SESSION_ID,
-      tenant,
+    const state = await this.#chats.resolve({
+      tenant: caller.identity.tenant,
+      chatId,
       mode,
       apps,
-      enabledTools: mode === "dynamic" && chat?.mode === "dynamic" ? chat.enabledTools : [],
-      ...(options ? { options } : {}),
-      chatId,
-      ...(elicitationUrl ? { clientCapabilities: { elicitationUrl: true } } : {}),
-      createdAt: at,
-      lastSeenAt: at,
-    };
+      options,
+      elicitationUrl,
+    });
     const mcpContext = createSessionContext(
       this.#services,
       caller,
-      session,
+      state.session,
       context,
       async (names) => {
         if (chatId === undefined) {
@@ -118,39 +125,26 @@ export class ModernMcpEndpoint {
               "sessions: the enabled tools belong to the chat)",
           );
         }
-        chat = await sessions.touchStatelessChat(
-          tenant,
-          chatId,
-          { mode, apps, options, enabledTools: names },
-          chat,
-          (op) => changes.markChatChanged(op, tenant, chatId),
-        );
-        session.enabledTools = names;
+        await this.#chats.saveEnabledTools(state, chatId, names);
       },
     );
     mcpContext.inputRequired = true;
-    const serveAndKeepChat = async (): Promise<Response> => {
-      const response = await this.#respond(request, body, method, tenant, chatId, mcpContext);
-      if (chatId !== undefined && response.status === 200) {
-        await sessions.touchStatelessChat(tenant, chatId, { mode, apps, options }, chat);
-      }
+    return await this.#chats.admit(state, async () => {
+      const response = await this.#respond(request, body, mcpContext);
+      // Written only once served: a refused request leaves no trace.
+      if (response.status === 200) await this.#chats.keep(state);
       return response;
-    };
-    // A new chat id counts against the customer's chat cap (refused before anything runs).
-    return chatId !== undefined && chat === undefined
-      ? await this.#services.limits.admitChat(tenant, serveAndKeepChat)
-      : await serveAndKeepChat();
+    });
   }
 
   async #respond(
     request: Request,
     body: unknown,
-    method: unknown,
-    tenant: string,
-    chatId: string | undefined,
     mcpContext: McpSessionContext,
   ): Promise<Response> {
     const { changes, catalogs } = this.#services;
+    const { tenant, chatId } = mcpContext.session;
+    const method = (body as { method?: unknown } | null)?.method;
     if (method === "tools/list") {
       const direct = await answerModernListDirectly(
         request,
@@ -160,7 +154,6 @@ export class ModernMcpEndpoint {
       );
       if (direct) return direct;
     }
-    this.#contexts.set(request, mcpContext);
 
     const listen = method === "subscriptions/listen";
     if (listen && !changes.reserve(tenant)) {
@@ -172,7 +165,10 @@ export class ModernMcpEndpoint {
     }
     const scope: ListenScope = { tenant, chatId, subscribed: false };
     try {
-      return await this.#bus.run(scope, () => this.#handler.fetch(request, { parsedBody: body }));
+      return await this.#bus.run(
+        scope,
+        () => this.#handler.fetch(request, { parsedBody: body, authInfo: carrying(mcpContext) }),
+      );
     } finally {
       // A stream that never subscribed (refused, or nothing to hear) gives its slot back.
       if (listen && !scope.subscribed) changes.release(tenant);
@@ -184,7 +180,7 @@ export class ModernMcpEndpoint {
  * Whether the request's client capabilities (its `_meta` envelope) declare URL-mode
  * elicitation: `elicitation.url` is an object.
  */
-export function declaresUrlElicitation(body: unknown): boolean {
+function declaresUrlElicitation(body: unknown): boolean {
   const meta = (body as { params?: { _meta?: Record<string, unknown> } } | null)?.params?._meta;
   const capabilities = meta?.["io.modelcontextprotocol/clientCapabilities"] as
     | { elicitation?: { url?: unknown } }

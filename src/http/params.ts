@@ -5,12 +5,12 @@
  */
 import type { SessionOptions } from "../store/session_store.ts";
 import type { ToolMode } from "../tools/session_view.ts";
+import { MAX_APPS } from "../tools/catalog_views.ts";
 import { MAX_TOOL_NAME_LENGTH, MIN_TOOL_NAME_LENGTH } from "../tools/naming.ts";
 import type { ToolViewOptions } from "../tools/session_view.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
 
 const APP_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
-const MAX_APPS = 100;
 const MAX_ALLOWED_TOOLS = 500;
 /** A tool name as typed in `tools=`: printable ASCII without commas or spaces. */
 const TOOL_NAME_PARAM = /^[\x21-\x2b\x2d-\x7e]{1,200}$/;

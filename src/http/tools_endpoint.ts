@@ -6,9 +6,14 @@
  */
 import type { Services } from "../app.ts";
 import { toUpstreamError } from "../integration_app/errors.ts";
-import type { ToolEntry } from "../tools/catalog.ts";
+import {
+  type IndexedCatalog,
+  MAX_SEARCH_QUERY_CHARS,
+  searchIndexOf,
+  type ToolEntry,
+} from "../tools/catalog.ts";
 import { requiredFields } from "../tools/input_schema.ts";
-import { searchIndexFor, searchTools } from "../tools/search.ts";
+import { searchTools } from "../tools/search.ts";
 import { HttpError, jsonResponse } from "./errors.ts";
 import type { Caller } from "../auth/identity.ts";
 import type { ToolViewOptions } from "../tools/session_view.ts";
@@ -16,7 +21,6 @@ import { parseApps, parseViewOptions } from "./params.ts";
 
 /** Limits of `limit`: default with and without `q`, and the maximum. */
 const TOOLS_LIMIT = { search: 10, list: 50, max: 200 } as const;
-const MAX_QUERY_CHARS = 500;
 const KNOWN_PARAMS = new Set(["q", "limit", "apps", "readOnly", "tools", "maxNameLength"]);
 
 /** The checked query of a `GET /mcp/tools` request. */
@@ -65,8 +69,8 @@ function parseToolsQuery(url: URL): ToolsQuery {
     }
   }
   const q = single(url, "q")?.trim() || undefined;
-  if (q !== undefined && q.length > MAX_QUERY_CHARS) {
-    throw badRequest(`q is longer than ${MAX_QUERY_CHARS} characters`);
+  if (q !== undefined && q.length > MAX_SEARCH_QUERY_CHARS) {
+    throw badRequest(`q is longer than ${MAX_SEARCH_QUERY_CHARS} characters`);
   }
   const rawLimit = single(url, "limit");
   let limit: number = q === undefined ? TOOLS_LIMIT.list : TOOLS_LIMIT.search;
@@ -120,22 +124,22 @@ export async function getTools(
   services: Services,
 ): Promise<Response> {
   const query = parseToolsQuery(new URL(request.url));
-  let tools: ToolEntry[];
+  let catalog: IndexedCatalog;
   try {
     const api = services.apiFactory(caller.token);
-    const catalog = await services.catalogs.get(
+    catalog = await services.catalogs.get(
       caller.identity.tenant,
       query.apps ?? undefined,
       api,
       query.view,
     );
-    tools = catalog.tools;
   } catch (error) {
     throw catalogError(error);
   }
+  const tools = catalog.tools;
   const summaries = query.q === undefined
     ? tools.slice(0, query.limit).map((tool) => summarizeTool(tool))
-    : searchTools(searchIndexFor(tools), query.q, query.limit).map((hit) =>
+    : searchTools(searchIndexOf(catalog), query.q, query.limit).map((hit) =>
       summarizeTool(hit.tool, hit.score)
     );
   return jsonResponse({

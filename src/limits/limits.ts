@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { Config } from "../config.ts";
 import type { Logger } from "../log.ts";
 import type { BackgroundTasks } from "../util/background.ts";
 import { LimitExceededError } from "./limit_error.ts";
@@ -35,6 +36,34 @@ export interface LimitsOptions {
   /** Least time between two syncs of the rate limits with KV, in ms. */
   syncIntervalMs?: number;
   now?: () => number;
+}
+
+/** The rates and caps `config` sets, as `Limits` takes them. */
+export function configuredLimits(config: Config): Pick<
+  LimitsOptions,
+  | "requestsPerSecond"
+  | "requestBurst"
+  | "toolCallsPerSecond"
+  | "toolCallBurst"
+  | "maxSessionsPerTenant"
+  | "maxInFlightPerTenant"
+  | "maxBodyBytesInFlightPerTenant"
+  | "maxChatsPerTenant"
+> {
+  return {
+    requestsPerSecond: config.rateLimitPerSecond,
+    requestBurst: config.rateLimitBurst,
+    toolCallsPerSecond: config.toolCallRateLimitPerSecond,
+    toolCallBurst: config.toolCallRateLimitBurst,
+    maxSessionsPerTenant: config.maxSessionsPerTenant,
+    maxInFlightPerTenant: config.maxInFlightPerTenant,
+    // One body of the largest size always fits.
+    maxBodyBytesInFlightPerTenant: Math.max(
+      config.maxBodyBytesInFlightPerTenant,
+      config.maxBodyBytes,
+    ),
+    maxChatsPerTenant: config.maxChatsPerTenant,
+  };
 }
 
 /** Runs `create` within `cap`: its slot becomes a record, or is given back when it fails. */

@@ -3,7 +3,7 @@ import { loadConfig } from "../config.ts";
 import { createLogger } from "../log.ts";
 import { BackgroundTasks } from "../util/background.ts";
 import { LimitExceededError } from "./limit_error.ts";
-import { Limits } from "./limits.ts";
+import { configuredLimits, Limits } from "./limits.ts";
 
 Deno.test("the default limits let a customer sustain 300 requests and tool calls per second", async () => {
   const config = loadConfig({});
@@ -15,11 +15,7 @@ Deno.test("the default limits let a customer sustain 300 requests and tool calls
     kv,
     logger: createLogger("silent"),
     background,
-    requestsPerSecond: config.rateLimitPerSecond,
-    requestBurst: config.rateLimitBurst,
-    toolCallsPerSecond: config.toolCallRateLimitPerSecond,
-    toolCallBurst: config.toolCallRateLimitBurst,
-    maxSessionsPerTenant: config.maxSessionsPerTenant,
+    ...configuredLimits(config),
     countSessions: () => Promise.resolve(0),
     now: () => t,
   });

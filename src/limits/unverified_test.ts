@@ -1,15 +1,26 @@
 import assert from "node:assert/strict";
 import { LimitExceededError } from "./limit_error.ts";
-import { addressKey, ChecksBusyError, UnverifiedLimits } from "./unverified.ts";
+import {
+  addressKey,
+  ChecksBusyError,
+  UnverifiedLimits,
+  type UnverifiedLimitsOptions,
+} from "./unverified.ts";
+
+/** Limits of one request a second, bursts of one, one check at a time, unless `options` say. */
+function limitsWith(options: Partial<UnverifiedLimitsOptions> = {}): UnverifiedLimits {
+  return new UnverifiedLimits({
+    perSecond: 1,
+    burst: 1,
+    concurrentChecks: 1,
+    now: () => 0,
+    ...options,
+  });
+}
 
 Deno.test("unverified requests are limited per address, with their own burst and refill", () => {
   let now = 0;
-  const limits = new UnverifiedLimits({
-    perSecond: 2,
-    burst: 3,
-    concurrentChecks: 1,
-    now: () => now,
-  });
+  const limits = limitsWith({ perSecond: 2, burst: 3, now: () => now });
   for (let i = 0; i < 3; i++) limits.charge("10.0.0.1");
   assert.throws(() => limits.charge("10.0.0.1"), LimitExceededError);
   limits.charge("10.0.0.2"); // another address has its own bucket
@@ -29,23 +40,13 @@ Deno.test("an IPv6 address is limited by its /64, an IPv4 one by itself", () => 
   assert.equal(addressKey("::1"), "0:0:0:0::/64");
   assert.equal(addressKey("::ffff:192.0.2.7"), "192.0.2.7");
   assert.equal(addressKey("192.0.2.7"), "192.0.2.7");
-  const limits = new UnverifiedLimits({
-    perSecond: 1,
-    burst: 1,
-    concurrentChecks: 1,
-    now: () => 0,
-  });
+  const limits = limitsWith();
   limits.charge("2001:db8:1:2::a");
   assert.throws(() => limits.charge("2001:db8:1:2::b"), LimitExceededError);
 });
 
 Deno.test("token checks run a few at a time, and a full queue is refused", async () => {
-  const limits = new UnverifiedLimits({
-    perSecond: 1,
-    burst: 1,
-    concurrentChecks: 2,
-    maxQueuedChecks: 3,
-  });
+  const limits = limitsWith({ concurrentChecks: 2, maxQueuedChecks: 3 });
   let running = 0;
   let peak = 0;
   const gates: (() => void)[] = [];
@@ -67,12 +68,7 @@ Deno.test("token checks run a few at a time, and a full queue is refused", async
 });
 
 Deno.test("a count given back (an accepted token) frees its place at once", () => {
-  const limits = new UnverifiedLimits({
-    perSecond: 1,
-    burst: 2,
-    concurrentChecks: 1,
-    now: () => 0,
-  });
+  const limits = limitsWith({ burst: 2 });
   for (let i = 0; i < 10; i++) limits.charge("10.0.0.1")(); // each accepted
   const refund = limits.charge("10.0.0.1");
   limits.charge("10.0.0.1"); // refused: stays counted

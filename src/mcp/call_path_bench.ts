@@ -9,42 +9,19 @@ import { CallLog } from "../calls/call_log.ts";
 import type { IntegrationAppApi } from "../integration_app/types.ts";
 import { createLogger } from "../log.ts";
 import { ResultStore } from "../results/result_store.ts";
-import type { SessionRecord } from "../store/session_store.ts";
-import { buildTools, indexCatalog } from "../tools/catalog.ts";
+import { sessionRecord } from "../store/testdata/sessions.ts";
+import { catalogOfApp, CREATE_CONTACT } from "../tools/testdata/catalogs.ts";
 import { BackgroundTasks } from "../util/background.ts";
 import { answerCallTool, type McpSessionContext } from "./mcp_server.ts";
+import { contextOver } from "./testdata/contexts.ts";
 
 const kv = await Deno.openKv(":memory:");
 const background = new BackgroundTasks();
-const catalog = indexCatalog({
-  builtAt: 0,
-  tools: buildTools([{
-    connection: { id: "conn_1" },
-    integration: { id: "int_1", key: "crm", name: "CRM" },
-    actions: [{
-      id: "a1",
-      key: "create-contact",
-      name: "Create Contact",
-      type: "create-data-record",
-      inputSchema: {
-        type: "object",
-        required: ["email"],
-        properties: { email: { type: "string", format: "email" }, name: { type: "string" } },
-      },
-      outputSchema: { type: "object", properties: { id: { type: "string" } } },
-    }],
-  }]),
-});
-const session: SessionRecord = {
-  id: "0123456789abcdef",
-  tenant: "t1",
-  mode: "static",
-  apps: null,
-  enabledTools: [],
-  chatId: "chat-1",
-  createdAt: 0,
-  lastSeenAt: 0,
-};
+const catalog = catalogOfApp("crm", [{
+  ...CREATE_CONTACT,
+  outputSchema: { type: "object", properties: { id: { type: "string" } } },
+}], "CRM");
+const session = sessionRecord({ id: "0123456789abcdef", mode: "static", chatId: "chat-1" });
 const api = {
   runAction: () =>
     Promise.resolve({ output: { id: "42", email: "ada@example.com" }, actionRunId: "arl_1" }),
@@ -57,15 +34,11 @@ const callLog = new CallLog({
   maxPerTenant: Number(Deno.env.get("CALL_LOG_MAX_PER_CUSTOMER") ?? 1000),
   logArgumentValues: false,
 });
-const base: McpSessionContext = {
+const base = contextOver(catalog, {
   session,
   api,
-  logger: createLogger("silent"),
-  catalog: () => Promise.resolve(catalog),
-  saveEnabledTools: () => Promise.resolve(),
-  invalidateCatalog: () => {},
   results: { store: new ResultStore({ kv, ttlMs: 60_000 }), maxBytes: 60_000 },
-};
+});
 const logged: McpSessionContext = {
   ...base,
   recordCall: (call) => callLog.record(session.tenant, call),

@@ -8,16 +8,12 @@ import { missingConnectionResult } from "./connect_app.ts";
 import type { MetaTool } from "./meta_tool.ts";
 import type { CallToolResult, Tool } from "../sdk/server.ts";
 import { errorResult } from "./tool_result.ts";
-import { describeUnknown, lookupTool } from "../tools/name_lookup.ts";
+import { describeUnknown, lookupTool, MAX_TYPED_NAME_CHARS } from "../tools/name_lookup.ts";
 import { isPlainObject } from "../util/objects.ts";
-
-/** The tool's name. */
-const CALL_TOOL_NAME = "call-tool";
-const MAX_NAME_CHARS = 200;
 
 /** The `tools/list` entry of `call-tool`. */
 const CALL_TOOL_TOOL: Tool = {
-  name: CALL_TOOL_NAME,
+  name: "call-tool",
   title: "Call Tool",
   description: "Run a tool of the user's connected apps by name, with its arguments, without " +
     "enabling it first. Find tools and their input schemas with `search-tools`. `name` is the " +
@@ -29,7 +25,7 @@ const CALL_TOOL_TOOL: Tool = {
       name: {
         type: "string",
         minLength: 1,
-        maxLength: MAX_NAME_CHARS,
+        maxLength: MAX_TYPED_NAME_CHARS,
         description: "The name of the tool to run.",
       },
       arguments: {
@@ -52,7 +48,6 @@ const CALL_TOOL_TOOL: Tool = {
 
 /** The `call-tool` meta-tool. */
 export const callToolMetaTool: MetaTool = {
-  name: CALL_TOOL_NAME,
   tool: CALL_TOOL_TOOL,
   changesToolList: false,
   async handler(args, context): Promise<CallToolResult> {
@@ -64,9 +59,9 @@ export const callToolMetaTool: MetaTool = {
       );
     }
     const { name, arguments: toolArgs } = args;
-    if (typeof name !== "string" || name.trim() === "" || name.length > MAX_NAME_CHARS) {
+    if (typeof name !== "string" || name.trim() === "" || name.length > MAX_TYPED_NAME_CHARS) {
       return errorResult(
-        `"name" must be the name of a tool (a non-empty string of at most ${MAX_NAME_CHARS} ` +
+        `"name" must be the name of a tool (a non-empty string of at most ${MAX_TYPED_NAME_CHARS} ` +
           `characters); find one with search-tools. Nothing was run.`,
       );
     }

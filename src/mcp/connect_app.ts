@@ -14,6 +14,7 @@ import type { WorkspaceApp } from "../catalog_cache/unconnected_apps.ts";
 import type { ConnectionRequest, ConnectionRequestTarget } from "../integration_app/types.ts";
 import { ConnectionInputRequired } from "./connect_input.ts";
 import type { IndexedCatalog } from "../tools/catalog.ts";
+import { MAX_TYPED_APP_KEY_CHARS } from "../tools/catalog_views.ts";
 import type { McpSessionContext } from "./mcp_server.ts";
 import type { MetaTool } from "./meta_tool.ts";
 import { type CallToolResult, type Tool, UrlElicitationRequiredError } from "../sdk/server.ts";
@@ -21,10 +22,9 @@ import { errorResult, reconnectAdvice } from "./tool_result.ts";
 
 /** The tool's name. */
 export const CONNECT_APP_NAME = "connect-app";
-const MAX_APP_CHARS = 200;
 
 /** The `tools/list` entry of `connect-app`. */
-export const CONNECT_APP_TOOL: Tool = {
+const CONNECT_APP_TOOL: Tool = {
   name: CONNECT_APP_NAME,
   title: "Connect App",
   description: "Connect an app (such as `gmail` or `hubspot`) the user has not connected yet, " +
@@ -37,7 +37,7 @@ export const CONNECT_APP_TOOL: Tool = {
       app: {
         type: "string",
         minLength: 1,
-        maxLength: MAX_APP_CHARS,
+        maxLength: MAX_TYPED_APP_KEY_CHARS,
         description: "The app's key, as in tool names before the first `_` (e.g. `gmail`).",
       },
     },
@@ -79,7 +79,7 @@ export function elicitConnection(
  * Creates a connection request and starts watching it (or hands back the pending one made for
  * the same target a short while ago); throws what the API threw.
  */
-export async function requestConnection(
+async function requestConnection(
   context: McpSessionContext,
   target: ConnectionRequestTarget,
 ): Promise<ConnectionRequest> {
@@ -100,8 +100,8 @@ function parseApp(args: Record<string, unknown>): string | string[] {
   const app = args.app;
   if (typeof app !== "string" || app.trim().length === 0) {
     problems.push('"app" must be a non-empty string');
-  } else if (app.length > MAX_APP_CHARS) {
-    problems.push(`"app" must be at most ${MAX_APP_CHARS} characters`);
+  } else if (app.length > MAX_TYPED_APP_KEY_CHARS) {
+    problems.push(`"app" must be at most ${MAX_TYPED_APP_KEY_CHARS} characters`);
   }
   return problems.length > 0 ? problems : (app as string).trim();
 }
@@ -123,7 +123,6 @@ async function unknownAppMessage(context: McpSessionContext, app: string): Promi
 
 /** The `connect-app` meta-tool (registered in `meta_tools.ts`). */
 export const connectAppMetaTool: MetaTool = {
-  name: CONNECT_APP_NAME,
   tool: CONNECT_APP_TOOL,
   changesToolList: false,
   async handler(args, context) {
@@ -139,7 +138,7 @@ export const connectAppMetaTool: MetaTool = {
 };
 
 /** Answers `connect-app`. */
-export async function answerConnectApp(
+async function answerConnectApp(
   context: McpSessionContext,
   catalog: IndexedCatalog,
   args: Record<string, unknown>,

@@ -30,10 +30,10 @@ import {
 import { errorResult } from "./tool_result.ts";
 
 /** The key of the link's entry in `inputRequests` / `inputResponses`. */
-export const CONNECT_INPUT_KEY = "connect";
+const CONNECT_INPUT_KEY = "connect";
 
 /** How long a minted state is accepted: as long as the connection watch follows the request. */
-export const CONNECT_STATE_TTL_SECONDS = 30 * 60;
+const CONNECT_STATE_TTL_SECONDS = 30 * 60;
 
 /** Where the HMAC key of the states lives in KV (shared by every instance). */
 const STATE_KEY_KV_KEY: Deno.KvKey = ["mrtr_state_key"];

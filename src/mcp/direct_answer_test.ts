@@ -1,40 +1,22 @@
 import assert from "node:assert/strict";
 import { UpstreamError } from "../integration_app/errors.ts";
 import type { IntegrationAppApi } from "../integration_app/types.ts";
-import { createLogger } from "../log.ts";
-import type { SessionRecord } from "../store/session_store.ts";
+import { sessionRecord } from "../store/testdata/sessions.ts";
 import type { ToolMode } from "../tools/session_view.ts";
-import { buildTools, indexCatalog } from "../tools/catalog.ts";
+import { catalogOfApp, CREATE_CONTACT, LIST_CONTACTS } from "../tools/testdata/catalogs.ts";
 import { answerDirectly } from "./direct_answer.ts";
 import { listingJson } from "../tools/catalog.ts";
+import { contextOver } from "./testdata/contexts.ts";
 import { createMcpServer, type McpSessionContext } from "./mcp_server.ts";
 import type { ResultCap } from "./result_cap.ts";
 import { ResultStore } from "../results/result_store.ts";
 import { type JSONRPCMessage, WebStandardStreamableHTTPServerTransport } from "../sdk/server.ts";
 
-const catalog = indexCatalog({
-  builtAt: 0,
-  tools: buildTools([{
-    connection: { id: "conn_1" },
-    integration: { id: "int_1", key: "crm", name: "CRM" },
-    actions: [
-      {
-        id: "a1",
-        key: "create-contact",
-        name: "Create Contact",
-        type: "create-data-record",
-        inputSchema: {
-          type: "object",
-          required: ["email"],
-          properties: { email: { type: "string", format: "email" } },
-          additionalProperties: false,
-        },
-      },
-      { id: "a2", key: "list-contacts", name: "List Contacts", type: "list-data-records" },
-      { id: "a3", key: "count", name: "Count", inputSchema: { type: "integer" } },
-    ],
-  }]),
-});
+const catalog = catalogOfApp("crm", [
+  CREATE_CONTACT,
+  LIST_CONTACTS,
+  { id: "a3", key: "count", name: "Count", inputSchema: { type: "integer" } },
+], "CRM");
 
 /** A session context over `catalog` whose runs answer from `run`. */
 function contextFor(
@@ -42,27 +24,14 @@ function contextFor(
   run: (key: string) => unknown,
   results?: ResultCap,
 ): McpSessionContext {
-  const session: SessionRecord = {
-    id: "s1",
-    tenant: "t1",
+  const session = sessionRecord({
     mode,
-    apps: null,
     enabledTools: mode === "dynamic" ? ["crm_create-contact"] : [],
-    createdAt: 0,
-    lastSeenAt: 0,
-  };
+  });
   const api = {
     runAction: (_connectionId: string, key: string) => Promise.resolve().then(() => run(key)),
   } as unknown as IntegrationAppApi;
-  return {
-    session,
-    api,
-    logger: createLogger("silent"),
-    catalog: () => Promise.resolve(catalog),
-    saveEnabledTools: () => Promise.resolve(),
-    invalidateCatalog: () => {},
-    results,
-  };
+  return contextOver(catalog, { session, api, results });
 }
 
 const HEADERS = {

@@ -4,11 +4,21 @@
  *
  * @module
  */
-import type { IndexedCatalog, ToolEntry } from "../tools/catalog.ts";
+import {
+  type IndexedCatalog,
+  MAX_SEARCH_QUERY_CHARS,
+  searchIndexOf,
+  type ToolEntry,
+} from "../tools/catalog.ts";
 import { isPlainObject } from "../util/objects.ts";
 import { requiredFields } from "../tools/input_schema.ts";
-import { describeUnknown, findTool, lookupTool } from "../tools/name_lookup.ts";
-import { searchIndexFor, searchTools } from "../tools/search.ts";
+import {
+  describeUnknown,
+  findTool,
+  lookupTool,
+  MAX_TYPED_NAME_CHARS,
+} from "../tools/name_lookup.ts";
+import { searchTools } from "../tools/search.ts";
 import { connectHint } from "./connect_app.ts";
 import type { MetaTool } from "./meta_tool.ts";
 import type { CallToolResult, Tool } from "../sdk/server.ts";
@@ -19,9 +29,6 @@ export const ENABLE_TOOLS_NAME = "enable-tools";
 /** Default and maximum number of tools a query enables. */
 const QUERY_LIMIT = { default: 5, max: 25 } as const;
 const MAX_NAMES = 200;
-const MAX_NAME_CHARS = 200;
-/** Longest `query`, as the schema says (the SDK's low-level `Server` does not check schemas). */
-export const MAX_QUERY_CHARS = 500;
 
 /** The `tools/list` entry of `enable-tools`. */
 const ENABLE_TOOLS_TOOL: Tool = {
@@ -37,14 +44,14 @@ const ENABLE_TOOLS_TOOL: Tool = {
     properties: {
       tools: {
         type: "array",
-        items: { type: "string", minLength: 1, maxLength: MAX_NAME_CHARS },
+        items: { type: "string", minLength: 1, maxLength: MAX_TYPED_NAME_CHARS },
         maxItems: MAX_NAMES,
         description: "Names of the tools to enable.",
       },
       query: {
         type: "string",
         minLength: 1,
-        maxLength: MAX_QUERY_CHARS,
+        maxLength: MAX_SEARCH_QUERY_CHARS,
         description: "A natural-language description of the task; the best matching tools " +
           "are enabled.",
       },
@@ -90,16 +97,16 @@ export function parseEnableToolsArguments(args: unknown): EnableToolsRequest | s
       return `"tools" must be an array of tool names (non-empty strings).`;
     }
     if (tools.length > MAX_NAMES) return `"tools" may name at most ${MAX_NAMES} tools.`;
-    if (tools.some((t: string) => t.length > MAX_NAME_CHARS)) {
-      return `"tools" holds a name longer than ${MAX_NAME_CHARS} characters.`;
+    if (tools.some((t: string) => t.length > MAX_TYPED_NAME_CHARS)) {
+      return `"tools" holds a name longer than ${MAX_TYPED_NAME_CHARS} characters.`;
     }
   }
   if (query !== undefined && (typeof query !== "string" || query.trim() === "")) {
     return `"query" must be a non-empty string.`;
   }
-  if (typeof query === "string" && query.length > MAX_QUERY_CHARS) {
+  if (typeof query === "string" && query.length > MAX_SEARCH_QUERY_CHARS) {
     return `"query" is ${query.length} characters long: it may have at most ` +
-      `${MAX_QUERY_CHARS}. Describe the task in a sentence or two.`;
+      `${MAX_SEARCH_QUERY_CHARS}. Describe the task in a sentence or two.`;
   }
   if (
     limit !== undefined &&
@@ -203,7 +210,7 @@ export function enableTools(
   }
   let queryMatches = 0;
   if (request.query !== undefined) {
-    const hits = searchTools(searchIndexFor(catalog.tools), request.query, request.limit);
+    const hits = searchTools(searchIndexOf(catalog), request.query, request.limit);
     const floor = (hits[0]?.score ?? 0) * QUERY_MIN_RELATIVE_SCORE;
     for (const hit of hits) {
       if (hit.score < floor) break;
@@ -239,7 +246,6 @@ export function enableTools(
 
 /** The `enable-tools` meta-tool: saves the new set, then sends `list_changed`. */
 export const enableToolsMetaTool: MetaTool = {
-  name: ENABLE_TOOLS_NAME,
   tool: ENABLE_TOOLS_TOOL,
   changesToolList: true,
   async handler(args, context) {

@@ -5,12 +5,11 @@
  * @module
  */
 import { largeSearchCatalog } from "../../fake_integration_app/search_fixture.ts";
-import { indexCatalog } from "../tools/catalog.ts";
-import { searchIndexFor } from "../tools/search.ts";
+import { indexCatalog, searchIndexOf } from "../tools/catalog.ts";
 import { enableTools } from "./enable_tools.ts";
 
 const catalog = indexCatalog({ builtAt: 0, tools: largeSearchCatalog(10_000) });
-searchIndexFor(catalog.tools);
+searchIndexOf(catalog);
 
 Deno.bench("enable-tools by query, 10,000 tools", () => {
   enableTools(catalog, { query: "send an email to a lead", limit: 5 });

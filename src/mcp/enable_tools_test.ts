@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { searchFixtureTools } from "../../fake_integration_app/search_fixture.ts";
-import { buildTools, indexCatalog } from "../tools/catalog.ts";
+import { indexCatalog } from "../tools/catalog.ts";
+import { catalogOfApp, toolsOfApp } from "../tools/testdata/catalogs.ts";
 import { enableTools, parseEnableToolsArguments, toolSummary } from "./enable_tools.ts";
 
 function textOf(outcome: ReturnType<typeof enableTools>): string {
@@ -35,12 +36,10 @@ Deno.test("enable-tools needs tools or a query, and checks their types", () => {
 });
 
 Deno.test("a name whose loose form fits several tools is reported, not guessed", () => {
-  const tools = buildTools([{
-    connection: { id: "c1" },
-    integration: { id: "i1", key: "app", name: "App" },
-    actions: [{ id: "1", key: "b-c", name: "B C" }, { id: "2", key: "b_c", name: "B_C" }],
-  }]);
-  const catalog = indexCatalog({ builtAt: 0, tools });
+  const catalog = catalogOfApp("app", [
+    { id: "1", key: "b-c", name: "B C" },
+    { id: "2", key: "b_c", name: "B_C" },
+  ], "App");
   const loose = enableTools(catalog, { tools: ["APP-B-C"] });
   assert.equal(loose.enabled, undefined);
   assert.match(
@@ -51,17 +50,13 @@ Deno.test("a name whose loose form fits several tools is reported, not guessed",
 });
 
 Deno.test("the summary of a tool is one line with its required arguments", () => {
-  const [tool] = buildTools([{
-    connection: { id: "c1" },
-    integration: { id: "i1", key: "app", name: "App" },
-    actions: [{
-      id: "1",
-      key: "go",
-      name: "Go",
-      description: `Line one\nline two ${"long ".repeat(60)}`,
-      inputSchema: { type: "object", required: ["a", "b"], properties: {} },
-    }, { id: "2", key: "stop", name: "Stop" }],
-  }]);
+  const [tool] = toolsOfApp("app", [{
+    id: "1",
+    key: "go",
+    name: "Go",
+    description: `Line one\nline two ${"long ".repeat(60)}`,
+    inputSchema: { type: "object", required: ["a", "b"], properties: {} },
+  }, { id: "2", key: "stop", name: "Stop" }], "App");
   const summary = toolSummary(tool!);
   assert.doesNotMatch(summary, /\n/);
   assert.ok(summary.length < 260);

@@ -25,9 +25,8 @@ export interface MetaToolContext {
 
 /** A tool of the server itself. */
 export interface MetaTool {
-  /** Its name in `tools/list` and `tools/call`. */
-  name: string;
-  /** Its `tools/list` entry: title, description, input schema and annotations. */
+  /** Its `tools/list` entry (its name in `tools/list` and `tools/call`, title, description,
+   * input schema and annotations). */
   tool: Tool;
   /** Whether a call may change the tool list (its answer then needs an SSE stream). */
   changesToolList: boolean;

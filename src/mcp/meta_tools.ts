@@ -19,7 +19,7 @@ export const META_TOOLS: readonly MetaTool[] = [
   connectAppMetaTool,
 ];
 
-const byName = new Map(META_TOOLS.map((meta) => [meta.name, meta]));
+const byName = new Map(META_TOOLS.map((meta) => [meta.tool.name, meta]));
 
 /** The meta-tool called `name`, if any. */
 export function metaTool(name: string): MetaTool | undefined {

@@ -1,58 +1,23 @@
 import assert from "node:assert/strict";
-import type { IntegrationAppApi } from "../integration_app/types.ts";
 import type { ResultStore } from "../results/result_store.ts";
-import { createLogger } from "../log.ts";
-import type { SessionRecord } from "../store/session_store.ts";
+import { sessionRecord } from "../store/testdata/sessions.ts";
 import type { ToolMode } from "../tools/session_view.ts";
-import { buildTools, indexCatalog } from "../tools/catalog.ts";
+import { catalogOfApp, CREATE_CONTACT, LIST_CONTACTS } from "../tools/testdata/catalogs.ts";
+import { contextOver } from "./testdata/contexts.ts";
 import type { McpSessionContext } from "./mcp_server.ts";
 import { ConnectStates } from "./connect_input.ts";
 import { answerModernListDirectly } from "./modern_direct_answer.ts";
 import { createModernServer } from "./modern_server.ts";
 import { createMcpHandler } from "../sdk/server.ts";
 
-const catalog = indexCatalog({
-  builtAt: 0,
-  tools: buildTools([{
-    connection: { id: "conn_1" },
-    integration: { id: "int_1", key: "crm", name: "CRM" },
-    actions: [
-      {
-        id: "a1",
-        key: "create-contact",
-        name: "Create Contact",
-        type: "create-data-record",
-        inputSchema: {
-          type: "object",
-          required: ["email"],
-          properties: { email: { type: "string", format: "email" } },
-        },
-      },
-      { id: "a2", key: "list-contacts", name: "List Contacts", type: "list-data-records" },
-    ],
-  }]),
-});
+const catalog = catalogOfApp("crm", [CREATE_CONTACT, LIST_CONTACTS], "CRM");
 
 function contextFor(mode: ToolMode, capResults = false): McpSessionContext {
-  const session: SessionRecord = {
-    id: "stateless",
-    tenant: "t1",
-    mode,
-    apps: null,
-    enabledTools: [],
-    createdAt: 0,
-    lastSeenAt: 0,
-  };
-  return {
-    session,
-    api: {} as IntegrationAppApi,
-    logger: createLogger("silent"),
-    catalog: () => Promise.resolve(catalog),
-    saveEnabledTools: () => Promise.resolve(),
-    invalidateCatalog: () => {},
+  return contextOver(catalog, {
+    session: sessionRecord({ id: "stateless", mode }),
     // Listing only: the store is never reached.
     ...(capResults ? { results: { store: {} as ResultStore, maxBytes: 1000 } } : {}),
-  };
+  });
 }
 
 const TTL_MS = 12_345;

@@ -5,23 +5,25 @@
  *
  * @module
  */
-import type { ToolEntry } from "../tools/catalog.ts";
-import { searchIndexFor, searchTools } from "../tools/search.ts";
+import {
+  type IndexedCatalog,
+  MAX_SEARCH_QUERY_CHARS,
+  searchIndexOf,
+  type ToolEntry,
+} from "../tools/catalog.ts";
+import { MAX_APPS, MAX_TYPED_APP_KEY_CHARS } from "../tools/catalog_views.ts";
+import { searchTools } from "../tools/search.ts";
 import type { MetaTool } from "./meta_tool.ts";
 import { withNotConnectedMatches } from "./unconnected_search.ts";
 import type { CallToolResult, Tool } from "../sdk/server.ts";
 import { errorResult } from "./tool_result.ts";
 
-/** The tool's name. */
-const SEARCH_TOOLS_NAME = "search-tools";
 /** Default and maximum number of tools returned. */
 const SEARCH_LIMIT = { default: 5, max: 25 } as const;
-const MAX_QUERY_CHARS = 500;
-const MAX_APPS = 100;
 
 /** The `tools/list` entry of `search-tools`. */
 const SEARCH_TOOLS_TOOL: Tool = {
-  name: SEARCH_TOOLS_NAME,
+  name: "search-tools",
   title: "Search Tools",
   description: "Find the tools of the user's connected apps that fit a task. Pass `query` " +
     '(the task in plain words, e.g. "send an email to a lead"), optionally `apps` (app keys ' +
@@ -34,12 +36,12 @@ const SEARCH_TOOLS_TOOL: Tool = {
       query: {
         type: "string",
         minLength: 1,
-        maxLength: MAX_QUERY_CHARS,
+        maxLength: MAX_SEARCH_QUERY_CHARS,
         description: "What you need to do, in plain words.",
       },
       apps: {
         type: "array",
-        items: { type: "string", minLength: 1, maxLength: 200 },
+        items: { type: "string", minLength: 1, maxLength: MAX_TYPED_APP_KEY_CHARS },
         maxItems: MAX_APPS,
         description: "Only tools of these apps (integration keys, e.g. `hubspot`).",
       },
@@ -83,13 +85,15 @@ function parseSearchToolsArguments(
   if (typeof query !== "string" || query.trim() === "") {
     return `"query" must be a non-empty string: the task in plain words.`;
   }
-  if (query.length > MAX_QUERY_CHARS) {
-    return `"query" must be at most ${MAX_QUERY_CHARS} characters.`;
+  if (query.length > MAX_SEARCH_QUERY_CHARS) {
+    return `"query" must be at most ${MAX_SEARCH_QUERY_CHARS} characters.`;
   }
   if (
     apps !== undefined &&
     (!Array.isArray(apps) || apps.length > MAX_APPS ||
-      apps.some((app) => typeof app !== "string" || app.trim() === "" || app.length > 200))
+      apps.some((app) =>
+        typeof app !== "string" || app.trim() === "" || app.length > MAX_TYPED_APP_KEY_CHARS
+      ))
   ) {
     return `"apps" must be an array of at most ${MAX_APPS} app keys (non-empty strings).`;
   }
@@ -108,7 +112,7 @@ function parseSearchToolsArguments(
 }
 
 /** One found tool as `search-tools` describes it. */
-interface FoundTool {
+export interface FoundTool {
   name: string;
   title: string;
   description: string;
@@ -131,9 +135,9 @@ function describeFoundTool(tool: ToolEntry): FoundTool {
   };
 }
 
-/** Answers a `search-tools` call over `tools` (the session's catalog). */
+/** Answers a `search-tools` call over the session's catalog. */
 function searchToolsResult(
-  tools: ToolEntry[],
+  catalog: IndexedCatalog,
   args: Record<string, unknown>,
 ): CallToolResult {
   const request = parseSearchToolsArguments(args);
@@ -141,9 +145,9 @@ function searchToolsResult(
   const apps = request.apps ? new Set(request.apps) : undefined;
   const unknownApps =
     request.apps?.filter((app) =>
-      !tools.some((tool) => tool.integrationKey.toLowerCase() === app)
+      !catalog.tools.some((tool) => tool.integrationKey.toLowerCase() === app)
     ) ?? [];
-  const hits = searchTools(searchIndexFor(tools), request.query, request.limit, {
+  const hits = searchTools(searchIndexOf(catalog), request.query, request.limit, {
     filter: apps ? (tool) => apps.has(tool.integrationKey.toLowerCase()) : undefined,
   });
   const found = hits.map((hit) => describeFoundTool(hit.tool));
@@ -167,11 +171,10 @@ function searchToolsResult(
 
 /** The `search-tools` meta-tool. */
 export const searchToolsMetaTool: MetaTool = {
-  name: SEARCH_TOOLS_NAME,
   tool: SEARCH_TOOLS_TOOL,
   changesToolList: false,
   handler(args, context) {
-    const result = searchToolsResult(context.catalog.tools, args);
+    const result = searchToolsResult(context.catalog, args);
     const request = parseSearchToolsArguments(args);
     // The workspace's apps the customer lacks are searched too, marked as needing a connection.
     return typeof request === "string"

@@ -6,10 +6,15 @@
  * @module
  */
 import type { UnconnectedApp } from "../catalog_cache/unconnected_apps.ts";
-import type { ToolEntry } from "../tools/catalog.ts";
+import {
+  indexCatalog,
+  type IndexedCatalog,
+  searchIndexOf,
+  type ToolEntry,
+} from "../tools/catalog.ts";
 import { toToolInputSchema } from "../tools/input_schema.ts";
 import { toolName } from "../tools/naming.ts";
-import { searchIndexFor, searchTools } from "../tools/search.ts";
+import { searchTools } from "../tools/search.ts";
 import { CONNECT_APP_NAME } from "./connect_app.ts";
 import type { MetaToolContext } from "./meta_tool.ts";
 import type { CallToolResult } from "../sdk/server.ts";
@@ -28,13 +33,13 @@ interface NotConnectedTool {
   connect: { tool: string; arguments: { app: string } };
 }
 
-const entriesOf = new WeakMap<readonly UnconnectedApp[], ToolEntry[]>();
+const catalogs = new WeakMap<readonly UnconnectedApp[], IndexedCatalog>();
 
-/** The actions of `apps` as catalog entries (to search them; they cannot run). */
-function entriesFor(apps: readonly UnconnectedApp[]): ToolEntry[] {
-  let entries = entriesOf.get(apps);
-  if (entries) return entries;
-  entries = apps.flatMap((app) =>
+/** The actions of `apps` as a catalog of their own (to search them; they cannot run). */
+function catalogFor(apps: readonly UnconnectedApp[]): IndexedCatalog {
+  let catalog = catalogs.get(apps);
+  if (catalog) return catalog;
+  const tools = apps.flatMap((app) =>
     app.actions.map((action): ToolEntry => {
       const title = `${app.integrationName}: ${action.name}`;
       const own = action.description?.trim();
@@ -54,8 +59,8 @@ function entriesFor(apps: readonly UnconnectedApp[]): ToolEntry[] {
       };
     })
   );
-  entriesOf.set(apps, entries);
-  return entries;
+  catalogs.set(apps, catalog = indexCatalog({ builtAt: 0, tools }));
+  return catalog;
 }
 
 /**
@@ -79,7 +84,7 @@ export async function withNotConnectedMatches(
   const allowed = context.session.session.apps;
   const wanted = request.apps ? new Set(request.apps) : undefined;
   const hits = searchTools(
-    searchIndexFor(entriesFor(apps)),
+    searchIndexOf(catalogFor(apps)),
     request.query,
     Math.min(request.limit, MAX_NOT_CONNECTED),
     {

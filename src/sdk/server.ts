@@ -26,6 +26,7 @@ export {
 } from "@modelcontextprotocol/server";
 export { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/ajv";
 export type {
+  AuthInfo,
   CallToolResult,
   InputRequiredResult,
   JSONRPCMessage,

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type SessionAdmission, SessionLifecycle } from "./session_lifecycle.ts";
+import { type NewSession, type SessionAdmission, SessionLifecycle } from "./session_lifecycle.ts";
 import { SessionStore } from "./session_store.ts";
 
 const admitAll: SessionAdmission = {
@@ -20,48 +20,33 @@ function lifecycleOn(kv: Deno.Kv, limits: SessionAdmission = admitAll) {
   return { sessions, lifecycle };
 }
 
-const client = { clientInfo: { name: "test", version: "1" } };
+/** What `initialize` of tenant `t1` asks for (dynamic mode, every app), with `overrides`. */
+function newSession(overrides: Partial<NewSession> = {}): NewSession {
+  return {
+    tenant: "t1",
+    mode: "dynamic",
+    apps: null,
+    clientInfo: { name: "test", version: "1" },
+    ...overrides,
+  };
+}
 
 Deno.test("a dynamic chat that starts a new session resumes with the tools it had enabled", async () => {
   using kv = await Deno.openKv(":memory:");
   const { lifecycle } = lifecycleOn(kv);
-  const first = await lifecycle.create({
-    tenant: "t1",
-    mode: "dynamic",
-    apps: null,
-    chatId: "chat 1",
-    ...client,
-  });
+  const first = await lifecycle.create(newSession({ chatId: "chat 1" }));
   await lifecycle.saveEnabledTools(first, ["gmail_send-email"]);
-  const second = await lifecycle.create({
-    tenant: "t1",
-    mode: "dynamic",
-    apps: null,
-    chatId: "chat 1",
-    ...client,
-  });
+  const second = await lifecycle.create(newSession({ chatId: "chat 1" }));
   assert.notEqual(second.id, first.id);
   assert.deepEqual(second.enabledTools, ["gmail_send-email"]);
-  const other = await lifecycle.create({
-    tenant: "t2",
-    mode: "dynamic",
-    apps: null,
-    chatId: "chat 1",
-    ...client,
-  });
+  const other = await lifecycle.create(newSession({ tenant: "t2", chatId: "chat 1" }));
   assert.deepEqual(other.enabledTools, [], "another customer's chat of the same name is not it");
 });
 
 Deno.test("a new enabled set is stored with its chat's change marker before the served record changes", async () => {
   using kv = await Deno.openKv(":memory:");
   const { sessions, lifecycle } = lifecycleOn(kv);
-  const session = await lifecycle.create({
-    tenant: "t1",
-    mode: "dynamic",
-    apps: null,
-    chatId: "c",
-    ...client,
-  });
+  const session = await lifecycle.create(newSession({ chatId: "c" }));
   await lifecycle.saveEnabledTools(session, ["a_b"]);
   assert.deepEqual(session.enabledTools, ["a_b"]);
   assert.deepEqual((await sessions.getSession("t1", session.id))?.enabledTools, ["a_b"]);
@@ -78,7 +63,7 @@ Deno.test("relinking a session to a new chat counts against the chat cap; a know
       return create();
     },
   });
-  const session = await lifecycle.create({ tenant: "t1", mode: "static", apps: null, ...client });
+  const session = await lifecycle.create(newSession({ mode: "static" }));
   const read = await sessions.getSession("t1", session.id);
   assert.ok(read);
   const linked = await lifecycle.relink(read, "new chat");
@@ -94,13 +79,7 @@ Deno.test("relinking a session to a new chat counts against the chat cap; a know
 Deno.test("ending a session removes it and its chat", async () => {
   using kv = await Deno.openKv(":memory:");
   const { sessions, lifecycle } = lifecycleOn(kv);
-  const session = await lifecycle.create({
-    tenant: "t1",
-    mode: "static",
-    apps: null,
-    chatId: "c",
-    ...client,
-  });
+  const session = await lifecycle.create(newSession({ mode: "static", chatId: "c" }));
   await lifecycle.end(session);
   assert.equal(await sessions.getSession("t1", session.id), undefined);
   assert.equal(await sessions.getChat("t1", "c"), undefined);

@@ -65,6 +65,39 @@ export interface ChatRecord {
   lastSeenAt: number;
 }
 
+/** What a 2026-07-28 request keeps in its chat: its view, and a new enabled set if any. */
+interface StatelessChatFields {
+  mode: ToolMode;
+  apps: string[] | null;
+  options?: SessionOptions;
+  /** A new enabled set (the chat's tool mode is then the request's); absent: unchanged. */
+  enabledTools?: string[];
+}
+
+/** The chat `current` becomes when a 2026-07-28 request keeps it at `now` (or it is created). */
+function statelessChat(
+  chatId: string,
+  fields: StatelessChatFields,
+  current: ChatRecord | undefined,
+  now: number,
+): ChatRecord {
+  if (!current) {
+    return {
+      chatId,
+      sessionId: STATELESS_SESSION_ID,
+      mode: fields.mode,
+      apps: fields.apps,
+      enabledTools: fields.enabledTools ?? [],
+      ...(fields.options ? { options: fields.options } : {}),
+      createdAt: now,
+      lastSeenAt: now,
+    };
+  }
+  if (fields.enabledTools === undefined) return { ...current, lastSeenAt: now };
+  const { enabledTools, mode, apps, options } = fields;
+  return { ...current, enabledTools, mode, apps, options, lastSeenAt: now };
+}
+
 /** Options for `SessionStore`. */
 export interface SessionStoreOptions {
   kv: Deno.Kv;
@@ -74,8 +107,8 @@ export interface SessionStoreOptions {
 }
 
 /**
- * Retries of one session write that lost a race (a concurrent write between its read and its
- * commit) before it gives up: each retry reads again, so only a record rewritten without pause
+ * Retries of one session or chat write (or delete) that lost a race (a concurrent write between
+ * its read and its commit) before it gives up: each retry reads again, so only a record rewritten without pause
  * runs out of them.
  */
 const MAX_COMMIT_RETRIES = 10;
@@ -143,7 +176,7 @@ export class SessionStore {
         if (current.versionstamp !== guard.versionstamp) return false;
       }
       if (attempt >= MAX_COMMIT_RETRIES) {
-        throw new Error("Cannot save session: its records keep changing");
+        throw new Error("Cannot write session or chat: its records keep changing");
       }
     }
   }
@@ -300,13 +333,14 @@ export class SessionStore {
 
   /** Ends a session and removes it from its chat (and from `alsoChat`, named by the client). */
   async deleteSession(record: SessionRecord, alsoChat?: string): Promise<void> {
-    const op = this.#kv.atomic().delete(sessionKey(record.tenant, record.id));
-    for (const chatId of new Set([record.chatId, alsoChat])) {
-      if (!chatId) continue;
-      const chat = await this.#kv.get<ChatRecord>(chatKey(record.tenant, chatId));
-      if (chat.value?.sessionId === record.id) op.check(chat).delete(chat.key);
-    }
-    await op.commit();
+    await this.#commitRetrying(async (op) => {
+      op.delete(sessionKey(record.tenant, record.id));
+      for (const chatId of new Set([record.chatId, alsoChat])) {
+        if (!chatId) continue;
+        const chat = await this.#kv.get<ChatRecord>(chatKey(record.tenant, chatId));
+        if (chat.value?.sessionId === record.id) op.check(chat).delete(chat.key);
+      }
+    });
   }
 
   /** A chat of `tenant`, or `undefined`. */
@@ -318,18 +352,15 @@ export class SessionStore {
   /**
    * Keeps a chat used by 2026-07-28 requests (which have no session): creates it when absent
    * (pointing at `STATELESS_SESSION_ID`), refreshes its last use at most once per
-   * `touchIntervalMs`, and stores `enabledTools` when given (its tool mode is then dynamic). A
-   * chat that points at a 2025 session keeps pointing there. Returns the chat as stored.
+   * `touchIntervalMs` after `existing` (as the request read it), and stores `enabledTools` when
+   * given (its tool mode is then dynamic). One chain over the chat as it is when written, so a
+   * chat that points at a 2025 session (even one that took it meanwhile) keeps pointing there.
+   * Returns the chat as stored.
    */
   async touchStatelessChat(
     tenant: string,
     chatId: string,
-    fields: {
-      mode: ToolMode;
-      apps: string[] | null;
-      options?: SessionOptions;
-      enabledTools?: string[];
-    },
+    fields: StatelessChatFields,
     existing: ChatRecord | undefined,
     also?: AlsoWrite,
   ): Promise<ChatRecord> {
@@ -340,33 +371,15 @@ export class SessionStore {
     ) {
       return existing;
     }
-    const chat: ChatRecord = existing
-      ? {
-        ...existing,
-        ...(fields.enabledTools !== undefined
-          ? {
-            enabledTools: fields.enabledTools,
-            mode: fields.mode,
-            apps: fields.apps,
-            options: fields.options,
-          }
-          : {}),
-        lastSeenAt: now,
-      }
-      : {
-        chatId,
-        sessionId: STATELESS_SESSION_ID,
-        mode: fields.mode,
-        apps: fields.apps,
-        enabledTools: fields.enabledTools ?? [],
-        ...(fields.options ? { options: fields.options } : {}),
-        createdAt: now,
-        lastSeenAt: now,
-      };
-    const op = this.#kv.atomic().set(chatKey(tenant, chatId), chat, { expireIn: this.#chatTtlMs });
-    also?.(op);
-    await op.commit();
-    return chat;
+    const key = chatKey(tenant, chatId);
+    let chat: ChatRecord | undefined;
+    await this.#commitRetrying(async (op) => {
+      const entry = await this.#kv.get<ChatRecord>(key);
+      chat = statelessChat(chatId, fields, this.#live(entry.value, this.#chatTtlMs), now);
+      op.check(entry).set(key, chat, { expireIn: this.#chatTtlMs });
+      also?.(op);
+    });
+    return chat as ChatRecord;
   }
 
   /**
@@ -405,13 +418,15 @@ export class SessionStore {
 
   /** Ends a chat and its current session. Returns false when the chat does not exist. */
   async deleteChat(tenant: string, chatId: string): Promise<boolean> {
-    const chat = await this.getChat(tenant, chatId);
-    if (!chat) return false;
-    const op = this.#kv.atomic().delete(chatKey(tenant, chatId));
-    // The session ends with the chat only while it is still that chat's session.
-    const session = await this.#kv.get<SessionRecord>(sessionKey(tenant, chat.sessionId));
-    if (session.value?.chatId === chatId) op.check(session).delete(session.key);
-    await op.commit();
+    if (!(await this.getChat(tenant, chatId))) return false;
+    await this.#commitRetrying(async (op) => {
+      const chat = await this.#kv.get<ChatRecord>(chatKey(tenant, chatId));
+      op.check(chat).delete(chat.key);
+      if (!chat.value) return;
+      // The session ends with the chat only while it is still that chat's session.
+      const session = await this.#kv.get<SessionRecord>(sessionKey(tenant, chat.value.sessionId));
+      if (session.value?.chatId === chatId) op.check(session).delete(session.key);
+    });
     return true;
   }
 }

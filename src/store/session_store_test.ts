@@ -1,18 +1,6 @@
 import assert from "node:assert/strict";
-import { type SessionRecord, SessionStore } from "./session_store.ts";
-
-function session(overrides: Partial<SessionRecord> = {}): SessionRecord {
-  return {
-    id: "s1",
-    tenant: "t1",
-    mode: "dynamic",
-    apps: null,
-    enabledTools: [],
-    createdAt: 0,
-    lastSeenAt: 0,
-    ...overrides,
-  };
-}
+import { SessionStore } from "./session_store.ts";
+import { sessionRecord as session } from "./testdata/sessions.ts";
 
 Deno.test("a late touch never overwrites a newer enabled set", async () => {
   using kv = await Deno.openKv(":memory:");
@@ -42,13 +30,14 @@ Deno.test("touches are written at most once per interval", async () => {
   assert.equal((await store.getSession("t1", "s1"))?.lastSeenAt, now);
 });
 
-Deno.test("a save that read the chat before a re-initialize never points the chat back", async () => {
-  using kv = await Deno.openKv(":memory:");
-  const now = 1_000_000;
-  // A KV whose next read of the chat waits until the test lets it go (slow remote KV).
+/**
+ * A store on `kv` as a slow remote KV, at the time `now()` tells: after `holdNextChatRead()`,
+ * the next read of a chat answers only once `release` is called (`started` resolves when that
+ * read has begun). Session `s1` exists, in chat `chat`.
+ */
+async function storeWithHeldChatReads(kv: Deno.Kv, now: () => number) {
   let hold: Promise<void> | undefined;
-  let held!: () => void;
-  const heldRead = new Promise<void>((resolve) => held = resolve);
+  let held = () => {};
   const slow = new Proxy(kv, {
     get(target, prop) {
       if (prop === "get") {
@@ -68,24 +57,52 @@ Deno.test("a save that read the chat before a re-initialize never points the cha
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
-  const store = new SessionStore({
-    kv: slow,
-    sessionTtlMs: 600_000,
-    chatTtlMs: 600_000,
-    now: () => now,
-  });
-  await store.createSession(session({ id: "s1", chatId: "chat", lastSeenAt: now }));
-  let release!: () => void;
-  hold = new Promise((resolve) => release = resolve);
+  const store = new SessionStore({ kv: slow, sessionTtlMs: 600_000, chatTtlMs: 600_000, now });
+  await store.createSession(session({ id: "s1", chatId: "chat", lastSeenAt: now() }));
+  return {
+    store,
+    holdNextChatRead(): { started: Promise<void>; release: () => void } {
+      let release!: () => void;
+      hold = new Promise((resolve) => release = resolve);
+      const started = new Promise<void>((resolve) => held = resolve);
+      return { started, release };
+    },
+  };
+}
+
+Deno.test("a save that read the chat before a re-initialize never points the chat back", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const now = 1_000_000;
+  const slow = await storeWithHeldChatReads(kv, () => now);
+  const store = slow.store;
+  const { started, release } = slow.holdNextChatRead();
   const oldSave = store.saveSession(
     session({ id: "s1", chatId: "chat", lastSeenAt: now, enabledTools: ["a"] }),
   );
-  await heldRead; // the save has read the chat; the re-initialize comes after that read
+  await started; // the save has read the chat; the re-initialize comes after that read
   await store.createSession(session({ id: "s2", chatId: "chat", lastSeenAt: now }));
   release();
   await oldSave;
   assert.equal((await store.getChat("t1", "chat"))?.sessionId, "s2");
   assert.deepEqual((await store.getSession("t1", "s1"))?.enabledTools, ["a"]);
+});
+
+Deno.test("a session ended while its chat is refreshed is still ended, with its chat", async () => {
+  using kv = await Deno.openKv(":memory:");
+  let now = 1_000_000;
+  const slow = await storeWithHeldChatReads(kv, () => now);
+  const store = slow.store;
+  const read = await store.getSession("t1", "s1");
+  assert.ok(read);
+  const { started, release } = slow.holdNextChatRead();
+  const ending = store.deleteSession(read);
+  await started; // the delete has read the chat; a touch refreshes it before the delete commits
+  now += store.touchIntervalMs;
+  await store.touchSession(read);
+  release();
+  await ending;
+  assert.equal(await store.getSession("t1", "s1"), undefined);
+  assert.equal(await store.getChat("t1", "chat"), undefined);
 });
 
 Deno.test("a stateless chat is created, touched at most once per interval, and keeps a 2025 session it points to", async () => {

@@ -2,9 +2,9 @@
  * The tool catalog of one customer: one tool per action of every active connection, with
  * unique, stable names, useful descriptions, faithful schemas and annotations; and what derives
  * from it, made once per catalog: the name indexes (`indexCatalog`; lookup by any accepted name
- * form in `name_lookup.ts`), the MCP listing and its JSON (`listingJson`). Views per apps and
- * per session are catalogs of their own, kept with it (`catalog_views.ts`); the search
- * index is kept per catalog by `search.ts`.
+ * form in `name_lookup.ts`) and the MCP listing, then on first use its JSON (`listingJson`) and
+ * its search index (`searchIndexOf`; the ranking is `search.ts`). Views per apps and per
+ * session are catalogs of their own, kept with it (`catalog_views.ts`).
  *
  * @module
  */
@@ -14,6 +14,7 @@ import { annotationsFor } from "./annotations.ts";
 import { type JsonSchema, toToolInputSchema } from "./input_schema.ts";
 import { listedOutputSchema, toToolOutputSchema } from "./output_schema.ts";
 import { fitToolName, looseToolName, shortHash, toolName } from "./naming.ts";
+import { buildSearchIndex, type SearchIndex } from "./search.ts";
 
 /** One tool: what clients see, plus where it runs. */
 export interface ToolEntry {
@@ -235,6 +236,18 @@ export function listingJsonOf(catalog: IndexedCatalog): string {
   let json = listingJsons.get(catalog);
   if (json === undefined) listingJsons.set(catalog, json = JSON.stringify(catalog.listing));
   return json;
+}
+
+/** The longest search query a client may send, in characters. */
+export const MAX_SEARCH_QUERY_CHARS = 500;
+
+const searchIndexes = new WeakMap<IndexedCatalog, SearchIndex>();
+
+/** The search index of `catalog`, built on first use and kept as long as the catalog lives. */
+export function searchIndexOf(catalog: IndexedCatalog): SearchIndex {
+  let index = searchIndexes.get(catalog);
+  if (!index) searchIndexes.set(catalog, index = buildSearchIndex(catalog.tools));
+  return index;
 }
 
 /** Adds the lookups and the MCP listing to a catalog. */

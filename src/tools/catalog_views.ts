@@ -10,6 +10,11 @@ import { LruMap } from "../util/concurrency.ts";
 import { indexCatalog, type IndexedCatalog } from "./catalog.ts";
 import { shapeCatalog, type ToolViewOptions, viewKey } from "./session_view.ts";
 
+/** The most apps a request may name (`?apps=`, the `apps` of `search-tools`). */
+export const MAX_APPS = 100;
+/** The longest app key a client may type, in characters (any longer names no app). */
+export const MAX_TYPED_APP_KEY_CHARS = 200;
+
 /** Views (apps sets and options) kept per catalog. */
 const VIEWS_PER_CATALOG = 16;
 

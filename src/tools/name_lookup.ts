@@ -5,9 +5,12 @@
  *
  * @module
  */
-import type { IndexedCatalog, ToolEntry } from "./catalog.ts";
+import { type IndexedCatalog, searchIndexOf, type ToolEntry } from "./catalog.ts";
 import { looseToolName, MAX_TOOL_NAME_LENGTH } from "./naming.ts";
-import { searchIndexFor, searchTools } from "./search.ts";
+import { searchTools } from "./search.ts";
+
+/** The longest tool name a client may type, in characters (any longer cannot match). */
+export const MAX_TYPED_NAME_CHARS = 200;
 
 /** Levenshtein distance of `a` and `b`, or `max + 1` as soon as it must exceed `max`. */
 function editDistance(a: string, b: string, max: number, row: Int32Array): number {
@@ -44,9 +47,7 @@ function closeMatches(catalog: IndexedCatalog, name: string, count = 3): string[
     for (const tool of tools) near.push({ name: tool.name, distance });
   }
   near.sort((a, b) => a.distance - b.distance || (a.name < b.name ? -1 : 1));
-  const searched = searchTools(searchIndexFor(catalog.tools), name, count).map((hit) =>
-    hit.tool.name
-  );
+  const searched = searchTools(searchIndexOf(catalog), name, count).map((hit) => hit.tool.name);
   return [...new Set([...near.map((match) => match.name), ...searched])].slice(0, count);
 }
 

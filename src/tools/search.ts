@@ -960,12 +960,3 @@ function namedApps(index: SearchIndex, query: string): Set<number> {
 function ranksBefore(score: number, tool: ToolEntry, hit: SearchHit): boolean {
   return score > hit.score || (score === hit.score && tool.name < hit.tool.name);
 }
-
-const indexes = new WeakMap<readonly ToolEntry[], SearchIndex>();
-
-/** The index of a tool list, built on first use and kept as long as the list lives. */
-export function searchIndexFor(tools: ToolEntry[]): SearchIndex {
-  let index = indexes.get(tools);
-  if (!index) indexes.set(tools, index = buildSearchIndex(tools));
-  return index;
-}

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { INTENT_QUERIES, searchFixtureTools } from "../../fake_integration_app/search_fixture.ts";
 import { buildTools, type ToolEntry } from "./catalog.ts";
+import { toolsOfApp } from "./testdata/catalogs.ts";
 import {
   buildSearchIndex,
   describingVerbs,
   mainClause,
-  searchIndexFor,
   searchTools,
   splitValues,
   splitWords,
@@ -141,28 +141,27 @@ Deno.test("search honours the limit", () => {
   assert.equal(names(tools, "create", 0).length, 0);
 });
 
-Deno.test("the index of a tool list is built once and reused", () => {
-  const tools = searchFixtureTools();
-  assert.equal(searchIndexFor(tools), searchIndexFor(tools));
-  assert.notEqual(searchIndexFor(tools), searchIndexFor([...tools]));
-});
+/** Tools of apps with one action each, from `[key, name, action, actionName, description]` rows. */
+function oneActionApps(rows: [string, string, string, string, string][]): ToolEntry[] {
+  return buildTools(rows.map(([key, name, action, actionName, description]) => ({
+    connection: { id: `conn_${key}` },
+    integration: { id: `int_${key}`, key, name },
+    actions: [{ id: `${key}_${action}`, key: action, name: actionName, description }],
+  })));
+}
 
 /** Tools of one app from `[key, name, description, type?]` rows. */
-function appTools(
-  app: string,
-  rows: [string, string, string, string?][],
-): ToolEntry[] {
-  return buildTools([{
-    connection: { id: `conn_${app}` },
-    integration: { id: `int_${app}`, key: app, name: app },
-    actions: rows.map(([key, name, description, type]) => ({
+function appTools(app: string, rows: [string, string, string, string?][]): ToolEntry[] {
+  return toolsOfApp(
+    app,
+    rows.map(([key, name, description, type]) => ({
       id: `${app}_${key}`,
       key,
       name,
       description,
       type,
     })),
-  }]);
+  );
 }
 
 const SIGNING = appTools("signer", [
@@ -211,27 +210,28 @@ Deno.test("words a request negates do not count for it", () => {
   assert.equal(names(SIGNING, "envelope without sending")[0], "signer_list-envelopes");
 });
 
+/** How `query` ranks SIGNING's tool that only reads against one that writes: score ratio. */
+function readOverWrite(query: string): number {
+  const hits = searchTools(buildSearchIndex(SIGNING), query, 10);
+  const score = (key: string) => hits.find((hit) => hit.tool.actionKey === key)?.score ?? 0;
+  return score("list-envelopes") / score("send-envelope");
+}
+
 Deno.test("a question favours tools that only read", () => {
-  const index = buildSearchIndex(SIGNING);
-  const ratio = (query: string) => {
-    const hits = searchTools(index, query, 10);
-    const score = (key: string) => hits.find((hit) => hit.tool.actionKey === key)?.score ?? 0;
-    return score("list-envelopes") / score("send-envelope");
-  };
-  assert.ok(ratio("which envelopes do we have?") > 1.2 * ratio("envelopes we have"));
-  assert.ok(ratio("envelopes we have?") > 1.2 * ratio("envelopes we have"));
+  assert.ok(
+    readOverWrite("which envelopes do we have?") > 1.2 * readOverWrite("envelopes we have"),
+  );
+  assert.ok(readOverWrite("envelopes we have?") > 1.2 * readOverWrite("envelopes we have"));
 });
 
 Deno.test("a request that opens with a verb that only reads favours tools that only read", () => {
-  const index = buildSearchIndex(SIGNING);
-  const ratio = (query: string) => {
-    const hits = searchTools(index, query, 10);
-    const score = (key: string) => hits.find((hit) => hit.tool.actionKey === key)?.score ?? 0;
-    return score("list-envelopes") / score("send-envelope");
-  };
   // `describe` and `preview` match no tool: only the boost moves the ratio.
-  assert.ok(ratio("describe the envelopes we sent") > 1.2 * ratio("the envelopes we sent"));
-  assert.ok(ratio("please preview envelopes we sent") > 1.2 * ratio("envelopes we sent"));
+  assert.ok(
+    readOverWrite("describe the envelopes we sent") > 1.2 * readOverWrite("the envelopes we sent"),
+  );
+  assert.ok(
+    readOverWrite("please preview envelopes we sent") > 1.2 * readOverWrite("envelopes we sent"),
+  );
 });
 
 Deno.test("quoted texts and names given after `called` are values, not what the request asks for", () => {
@@ -279,19 +279,10 @@ Deno.test("a number in a request is a value: digits a tool's text happens to hav
 });
 
 Deno.test("an app named as it writes its name counts for its tools, a common word does not", () => {
-  const tools = buildTools(
-    [["close", "Close", "add-note", "Add Note", "Adds a note to a lead."], [
-      "tracker",
-      "Tracker",
-      "close-item",
-      "Close Item",
-      "Closes an item with a note.",
-    ]].map(([key, name, action, actionName, description]) => ({
-      connection: { id: `conn_${key}` },
-      integration: { id: `int_${key}`, key: key!, name },
-      actions: [{ id: `${key}_${action}`, key: action!, name: actionName, description }],
-    })),
-  );
+  const tools = oneActionApps([
+    ["close", "Close", "add-note", "Add Note", "Adds a note to a lead."],
+    ["tracker", "Tracker", "close-item", "Close Item", "Closes an item with a note."],
+  ]);
   assert.equal(names(tools, "put a note in Close")[0], "close_add-note");
   assert.equal(names(tools, "put a note in close")[0], "tracker_close-item");
   assert.equal(names(tools, "put a note in Closed")[0], "tracker_close-item");
@@ -300,19 +291,16 @@ Deno.test("an app named as it writes its name counts for its tools, a common wor
 Deno.test("two words the catalog writes as one count as that word (status page, Statuspage)", () => {
   const tools = [
     ...searchFixtureTools(),
-    ...buildTools(
-      [["statuspage", "Statuspage", "create-incident", "Create Incident", "Creates an incident."], [
+    ...oneActionApps([
+      ["statuspage", "Statuspage", "create-incident", "Create Incident", "Creates an incident."],
+      [
         "web",
         "Website",
         "update-page-status",
         "Update Page Status",
         "Updates the status of a page.",
-      ]].map(([key, name, action, actionName, description]) => ({
-        connection: { id: `conn_${key}` },
-        integration: { id: `int_${key}`, key: key!, name },
-        actions: [{ id: `${key}_${action}`, key: action!, name: actionName, description }],
-      })),
-    ),
+      ],
+    ]),
   ];
   assert.equal(
     names(tools, "tell customers on the status page that logins fail")[0],
@@ -357,12 +345,6 @@ Deno.test("a clause that gives a purpose or a reason is context, not what the re
   assert.equal(mainClause("reopen it so it shows up in my list"), "reopen it  ");
   assert.equal(mainClause("pause it because they asked. Then stop."), "pause it  . Then stop.");
   assert.equal(mainClause("so what is open?"), "so what is open?");
-  const tools = appTools("todo", [
-    ["reopen-task", "Reopen Task", "Reopens a completed task.", "update-data-record"],
-    ["list-tasks", "List Tasks", "Lists the open tasks of a project.", "list-data-records"],
-  ]);
-  const query = "reopen the task so it shows up in my list of open tasks";
-  assert.equal(names(tools, query)[0], "todo_reopen-task");
 });
 
 Deno.test("a verb that only tells which record is meant (the envelope we sent) counts as a value", () => {
@@ -388,12 +370,6 @@ Deno.test("a clause that sets a limit, a contrast or a time (but…, before…) 
   );
   assert.equal(mainClause("see, but not change, the folder"), "see,  , the folder");
   assert.equal(mainClause("post a notice before it starts"), "post a notice  ");
-  const tools = appTools("mail", [
-    ["subscribe-profiles", "Subscribe Profiles", "Subscribes profiles to email marketing."],
-    ["remove-from-list", "Remove Profiles from List", "Removes profiles from a list."],
-  ]);
-  const query = "take jane off the VIP list but keep her subscribed to email marketing";
-  assert.equal(names(tools, query)[0], "mail_remove-from-list");
 });
 
 Deno.test("days, months and times of day are values", () => {
@@ -419,12 +395,32 @@ Deno.test("what a message is to say, after `that` and a subject, is a value", ()
     plain: "the issue that keeps failing",
     values: "",
   });
-  const tools = appTools("ops", [
-    ["create-alert", "Create Alert", "Creates an alert for a team."],
-    ["create-report", "Generate Report", "Generates a report of the export jobs that failed."],
-  ]);
-  const query = "raise an alert that the nightly export job failed";
-  assert.equal(names(tools, query)[0], "ops_create-alert");
+});
+
+Deno.test("the request, not a context clause after it (so…, but…, that…), picks the tool", () => {
+  const tools = [
+    ...appTools("todo", [
+      ["reopen-task", "Reopen Task", "Reopens a completed task.", "update-data-record"],
+      ["list-tasks", "List Tasks", "Lists the open tasks of a project.", "list-data-records"],
+    ]),
+    ...appTools("mail", [
+      ["subscribe-profiles", "Subscribe Profiles", "Subscribes profiles to email marketing."],
+      ["remove-from-list", "Remove Profiles from List", "Removes profiles from a list."],
+    ]),
+    ...appTools("ops", [
+      ["create-alert", "Create Alert", "Creates an alert for a team."],
+      ["create-report", "Generate Report", "Generates a report of the export jobs that failed."],
+    ]),
+  ];
+  const requests: [query: string, best: string][] = [
+    ["reopen the task so it shows up in my list of open tasks", "todo_reopen-task"],
+    [
+      "take jane off the VIP list but keep her subscribed to email marketing",
+      "mail_remove-from-list",
+    ],
+    ["raise an alert that the nightly export job failed", "ops_create-alert"],
+  ];
+  for (const [query, best] of requests) assert.equal(names(tools, query)[0], best, query);
 });
 
 Deno.test("a filter keeps only the tools it accepts, best first", () => {

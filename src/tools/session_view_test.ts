@@ -1,23 +1,16 @@
 import assert from "node:assert/strict";
-import { buildTools, indexCatalog } from "./catalog.ts";
 import { shapeCatalog, shortenNames } from "./session_view.ts";
+import { catalogOfApp } from "./testdata/catalogs.ts";
 
-const catalog = indexCatalog({
-  builtAt: 0,
-  tools: buildTools([{
-    connection: { id: "conn_1" },
-    integration: { id: "int_1", key: "crm", name: "CRM" },
-    actions: [
-      { id: "a1", key: "create-contact", name: "Create", type: "create-data-record" },
-      { id: "a2", key: "list-contacts", name: "List", type: "list-data-records" },
-      ...Array.from({ length: 30 }, (_, i) => ({
-        id: `l${i}`,
-        key: `a-rather-long-action-key-number-${i}`,
-        name: `Long ${i}`,
-      })),
-    ],
-  }]),
-});
+const catalog = catalogOfApp("crm", [
+  { id: "a1", key: "create-contact", name: "Create", type: "create-data-record" },
+  { id: "a2", key: "list-contacts", name: "List", type: "list-data-records" },
+  ...Array.from({ length: 30 }, (_, i) => ({
+    id: `l${i}`,
+    key: `a-rather-long-action-key-number-${i}`,
+    name: `Long ${i}`,
+  })),
+], "CRM");
 
 Deno.test("shortened names fit, stay unique, and are the same every time", () => {
   for (const max of [32, 40, 63]) {

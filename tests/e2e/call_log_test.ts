@@ -1,22 +1,10 @@
 import assert from "node:assert/strict";
+import type { CallRecord } from "../../src/calls/call_log.ts";
 import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { rawRequest, sessionIdOf, startTestServer } from "../support/harness.ts";
 
 interface Page {
-  calls: {
-    id: string;
-    at: string;
-    tool: string;
-    chatId?: string;
-    session?: string;
-    era: string;
-    status: string;
-    durationMs: number;
-    actionRunId?: string;
-    argumentNames: string[];
-    arguments?: Record<string, unknown>;
-    errorKind?: string;
-  }[];
+  calls: CallRecord[];
   nextCursor: string | null;
 }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import type { Client } from "../../src/sdk/client.ts";
+import type { FoundTool } from "../../src/mcp/search_tools.ts";
 import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { startTestServer, textOf } from "../support/harness.ts";
 
@@ -22,15 +23,9 @@ async function listed(client: Client): Promise<string[]> {
   return (await client.listTools()).tools.map((tool) => tool.name);
 }
 
-interface Found {
-  name: string;
-  title: string;
-  description: string;
-  app: string;
-  readOnlyHint: boolean;
-  destructiveHint: boolean;
+type Found = FoundTool & {
   inputSchema: { type: string; required?: string[]; properties?: Record<string, unknown> };
-}
+};
 
 Deno.test("dynamic mode lists enable-tools, search-tools and call-tool first; static mode none of them", async () => {
   await using server = await startTestServer({ fake: fixtureWorkspace() });
