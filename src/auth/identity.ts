@@ -284,7 +284,8 @@ export class IdentityResolver {
     first?.accept(identity.tenant);
     const write = kv.atomic()
       .set(["identity", hash], identity, { expireIn: Math.max(1, expiresAt - now()) });
-    if (claimed !== undefined && !this.#seen.get(claimed)) {
+    if (claimed !== undefined) {
+      // Refreshed with every identity stored: a customer in use stays known.
       this.#seen.set(claimed, true);
       write.set(["customer_seen", claimed], true, { expireIn: SEEN_KEEP_MS });
     }

@@ -199,3 +199,20 @@ Deno.test("a refused first check refuses the token without /self; another failur
   assert.deepEqual(failed.calls, ["first", "self"]);
   assert.deepEqual(failed.accepted, [], "nothing started is handed over");
 });
+
+Deno.test("a customer stays known while its tokens keep being accepted: each acceptance renews the mark", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const { resolver } = resolverWithFirstCheck(kv, () => Promise.resolve());
+  const marks = async () => {
+    const entries = [];
+    for await (const entry of kv.list({ prefix: ["customer_seen"] })) entries.push(entry);
+    return entries;
+  };
+  await resolver.resolve(jwt({ iss: "ws", id: "alice", exp: 4e9 }));
+  const [first] = await marks();
+  await resolver.resolve(jwt({ iss: "ws", id: "alice", exp: 4e9 + 1 }));
+  const after = await marks();
+  assert.equal(after.length, 1);
+  assert.notEqual(after[0]?.versionstamp, first?.versionstamp, "renewed");
+  assert.ok(!JSON.stringify(after).includes("alice"), "the claims are kept only as a hash");
+});
