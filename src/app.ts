@@ -67,6 +67,20 @@ export function createServices(deps: AppDependencies): Services {
     maxListenersPerTenant: config.maxListenStreamsPerTenant,
     now,
   });
+  const catalogs = new CatalogService({
+    kv,
+    logger,
+    background,
+    ttlMs: config.catalogTtlMs,
+    memoryTools: config.catalogMemoryTools,
+    concurrency: config.upstreamConcurrency,
+    onChange: (tenant) =>
+      background.run(
+        changes.catalogChanged(tenant),
+        (error) => logger.warn("cannot publish a catalog change", { error }),
+      ),
+    now,
+  });
   return {
     changes,
     background,
@@ -75,21 +89,15 @@ export function createServices(deps: AppDependencies): Services {
     logger,
     apiFactory,
     now,
-    identities: new IdentityResolver({ kv, apiFactory, ttlMs: config.identityTtlMs, now }),
-    catalogs: new CatalogService({
+    identities: new IdentityResolver({
       kv,
-      logger,
-      background,
-      ttlMs: config.catalogTtlMs,
-      memoryTools: config.catalogMemoryTools,
-      concurrency: config.upstreamConcurrency,
-      onChange: (tenant) =>
-        background.run(
-          changes.catalogChanged(tenant),
-          (error) => logger.warn("cannot publish a catalog change", { error }),
-        ),
+      apiFactory,
+      ttlMs: config.identityTtlMs,
+      // A new customer's token is proven by listing its connections, which its catalog needs.
+      firstCheck: (token) => catalogs.firstCheck(apiFactory(token)),
       now,
     }),
+    catalogs,
     sessions,
     connectionWatch: new ConnectionWatch({ kv, now }),
     unconnectedApps: new UnconnectedApps({

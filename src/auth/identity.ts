@@ -5,7 +5,9 @@
  * (`pat-…`) and OAuth access tokens. Only Integration.app can tell which are valid, and the
  * tenant is what it answers on `GET /self` (never claims it did not check). Identities are
  * cached by token hash (memory and KV), refusals briefly in memory; raw tokens are never
- * stored.
+ * stored. The first token of a customer never seen is proven by a request its catalog needs
+ * anyway (`firstCheck`), so `/self` runs beside the rest of that work: one upstream call per
+ * forged token either way.
  *
  * @module
  */
@@ -113,6 +115,36 @@ export function subjectOf(
   return customerId && workspace ? { workspace, customerId } : undefined;
 }
 
+/**
+ * The (workspace, customer) a customer JWT claims, unverified (`iss`/`workspaceKey` + `id`/
+ * `tenantKey`), as one hash; `undefined` for other tokens. Only tells whether a customer was
+ * seen before: the tenant itself always comes from `/self`.
+ */
+export function claimedCustomerOf(token: string): string | undefined {
+  const parts = token.split(".");
+  if (parts.length !== 3) return undefined;
+  try {
+    const claims = JSON.parse(decodeBase64Url(parts[1] ?? "")) as Record<string, unknown>;
+    const workspace = text(claims.workspaceKey) ?? text(claims.iss);
+    const customer = text(claims.id) ?? text(claims.tenantKey);
+    return workspace && customer ? sha256Hex(`${workspace}\n${customer}`).slice(0, 32) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What checking the token of a customer never seen before starts: its first upstream request
+ * proves the token (Integration.app refuses a bad one there as on `/self`) and starts work the
+ * customer needs anyway (its catalog), so `/self` runs beside that work instead of before it.
+ */
+export interface FirstCheck {
+  /** Settles when the first request is answered; rejects with its error. */
+  answered: Promise<void>;
+  /** The token was accepted for `tenant`: what was started is handed over to it. */
+  accept(tenant: string): void;
+}
+
 /** The opaque tenant key of a (workspace, customer), as every record is scoped. */
 function tenantOf(subject: { workspace: string; customerId: string }): string {
   return sha256Hex(`${subject.workspace}\n${subject.customerId}`).slice(0, 32);
@@ -126,12 +158,25 @@ export interface IdentityResolverOptions {
   ttlMs: number;
   /** How long a refused token is refused without asking again. */
   refusedTtlMs?: number;
+  /**
+   * Starts the first check of a token whose customer (as its claims say) was never accepted
+   * before; `/self` is asked only once it is answered. Without it, `/self` comes first.
+   */
+  firstCheck?: (token: string) => FirstCheck;
   now?: () => number;
 }
 
+/** How long a customer stays known (as seen) in KV: as long as a stored catalog may serve. */
+const SEEN_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
+
 /** Resolves bearer tokens to identities. */
 export class IdentityResolver {
-  readonly #options: Required<Omit<IdentityResolverOptions, "now">> & { now: () => number };
+  readonly #options:
+    & Required<Omit<IdentityResolverOptions, "now" | "firstCheck">>
+    & Pick<IdentityResolverOptions, "firstCheck">
+    & { now: () => number };
+  /** Claimed customers accepted before (see `claimedCustomerOf`). */
+  readonly #seen = new LruMap<string, true>(10_000);
   readonly #accepted = new LruMap<string, Identity>(10_000);
   readonly #refused = new LruMap<string, { until: number; message: string }>(10_000);
   readonly #pending = new Map<string, Promise<Identity>>();
@@ -140,16 +185,19 @@ export class IdentityResolver {
     this.#options = { refusedTtlMs: 30_000, now: Date.now, ...options };
   }
 
-  /** The identity behind `token`; throws `AuthError` (refused) or `UpstreamError` (down). */
-  async resolve(token: string): Promise<Identity> {
+  /**
+   * The identity behind `token` (`hash`: its SHA-256, when the caller has it); throws
+   * `AuthError` (refused) or `UpstreamError` (down).
+   */
+  async resolve(token: string, hash: string = sha256Hex(token)): Promise<Identity> {
     const now = this.#options.now();
+    // An accepted identity expires with its token: no need to decode the token for it.
+    const accepted = this.#accepted.get(hash);
+    if (accepted && accepted.expiresAt > now) return accepted;
     const claims = decodeTokenClaims(token);
     if (claims.exp !== undefined && claims.exp * 1000 <= now) {
       throw new AuthError("Token has expired");
     }
-    const hash = sha256Hex(token);
-    const accepted = this.#accepted.get(hash);
-    if (accepted && accepted.expiresAt > now) return accepted;
     const refused = this.#refused.get(hash);
     if (refused && refused.until > now) throw new AuthError(refused.message);
     const pending = this.#pending.get(hash);
@@ -165,6 +213,38 @@ export class IdentityResolver {
     throw new AuthError(message);
   }
 
+  /** Whether the customer `claimed` was accepted before, here or by another instance. */
+  async #seenBefore(claimed: string): Promise<boolean> {
+    if (this.#seen.get(claimed)) return true;
+    const stored = await this.#options.kv.get<true>(["customer_seen", claimed]);
+    if (stored.value) this.#seen.set(claimed, true);
+    return stored.value === true;
+  }
+
+  /**
+   * The first check of a customer never seen: undefined when there is none to make (a known
+   * or unclaimed customer), or when its first request failed but for a refusal (then `/self`
+   * decides). Refuses the token when Integration.app refused that request.
+   */
+  async #firstCheck(
+    token: string,
+    hash: string,
+    claimed: string | undefined,
+  ): Promise<FirstCheck | undefined> {
+    const start = this.#options.firstCheck;
+    if (!start || claimed === undefined || await this.#seenBefore(claimed)) return undefined;
+    const first = start(token);
+    try {
+      await first.answered;
+      return first;
+    } catch (error) {
+      if (error instanceof UpstreamError && error.kind === "auth") {
+        this.#refuse(hash, "Integration.app refused the token");
+      }
+      return undefined;
+    }
+  }
+
   async #check(token: string, hash: string, claims: TokenClaims): Promise<Identity> {
     const { kv, apiFactory, ttlMs, now } = this.#options;
     const stored = await kv.get<Identity>(["identity", hash]);
@@ -172,6 +252,8 @@ export class IdentityResolver {
       this.#accepted.set(hash, stored.value);
       return stored.value;
     }
+    const claimed = claimedCustomerOf(token);
+    const first = await this.#firstCheck(token, hash, claimed);
     let self: Record<string, unknown>;
     try {
       self = await apiFactory(token).getSelf();
@@ -199,7 +281,15 @@ export class IdentityResolver {
     );
     const identity: Identity = { tenant: tenantOf(subject), ...subject, expiresAt };
     this.#accepted.set(hash, identity);
-    await kv.set(["identity", hash], identity, { expireIn: Math.max(1, expiresAt - now()) });
+    first?.accept(identity.tenant);
+    const write = kv.atomic()
+      .set(["identity", hash], identity, { expireIn: Math.max(1, expiresAt - now()) });
+    if (claimed !== undefined) {
+      // Refreshed with every identity stored: a customer in use stays known.
+      this.#seen.set(claimed, true);
+      write.set(["customer_seen", claimed], true, { expireIn: SEEN_KEEP_MS });
+    }
+    await write.commit();
     return identity;
   }
 }

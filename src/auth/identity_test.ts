@@ -140,3 +140,79 @@ Deno.test("an accepted JWT's workspace claim goes before a workspace id, so tena
     customerId: "a",
   });
 });
+
+/** A resolver with a first check that records what it was asked and answers `firstAnswer`. */
+function resolverWithFirstCheck(kv: Deno.Kv, firstAnswer: () => Promise<void>) {
+  const calls: string[] = [];
+  const accepted: string[] = [];
+  const resolver = new IdentityResolver({
+    kv,
+    ttlMs: 60_000,
+    apiFactory: (token) =>
+      ({
+        getSelf: () => {
+          calls.push("self");
+          return Promise.resolve(selfOfJwt(token));
+        },
+      }) as unknown as IntegrationAppApi,
+    firstCheck: () => {
+      calls.push("first");
+      return { answered: firstAnswer(), accept: (tenant) => accepted.push(tenant) };
+    },
+  });
+  return { resolver, calls, accepted };
+}
+
+Deno.test("a customer never seen is checked by its first request, then /self; a known one by /self alone", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const { resolver, calls, accepted } = resolverWithFirstCheck(kv, () => Promise.resolve());
+  const identity = await resolver.resolve(jwt({ iss: "ws", id: "alice", exp: 4e9 }));
+  assert.deepEqual(calls, ["first", "self"]);
+  assert.deepEqual(accepted, [identity.tenant]);
+  // Another token of the same customer, also on another instance sharing the KV.
+  await resolver.resolve(jwt({ iss: "ws", id: "alice", exp: 4e9 + 1 }));
+  const other = resolverWithFirstCheck(kv, () => Promise.resolve());
+  await other.resolver.resolve(jwt({ iss: "ws", id: "alice", exp: 4e9 + 2 }));
+  assert.deepEqual(calls, ["first", "self", "self"]);
+  assert.deepEqual(other.calls, ["self"]);
+  // Opaque tokens claim no customer: /self alone.
+  const opaque = resolverWithFirstCheck(kv, () => Promise.resolve());
+  await opaque.resolver.resolve("pat-0123456789abcdef").catch(() => {});
+  assert.deepEqual(opaque.calls, ["self"]);
+});
+
+Deno.test("a refused first check refuses the token without /self; another failure leaves it to /self", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const refused = resolverWithFirstCheck(
+    kv,
+    () => Promise.reject(new UpstreamError("auth", "Not authenticated")),
+  );
+  const token = jwt({ iss: "ws", id: "mallory" });
+  await assert.rejects(refused.resolver.resolve(token), /Integration.app refused the token/);
+  await assert.rejects(refused.resolver.resolve(token), AuthError);
+  assert.deepEqual(refused.calls, ["first"], "one upstream call per forged token");
+  const failed = resolverWithFirstCheck(
+    kv,
+    () => Promise.reject(new UpstreamError("unavailable", "Bad gateway")),
+  );
+  await failed.resolver.resolve(jwt({ iss: "ws", id: "bob" }));
+  assert.deepEqual(failed.calls, ["first", "self"]);
+  assert.deepEqual(failed.accepted, [], "nothing started is handed over");
+});
+
+Deno.test("a customer stays known while its tokens keep being accepted: each acceptance renews the mark", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const { resolver } = resolverWithFirstCheck(kv, () => Promise.resolve());
+  const marks = async () => {
+    const entries = [];
+    for await (const entry of kv.list({ prefix: ["customer_seen"] })) entries.push(entry);
+    return entries;
+  };
+  await resolver.resolve(jwt({ iss: "ws", id: "alice", exp: 4e9 }));
+  const [first] = await marks();
+  await resolver.resolve(jwt({ iss: "ws", id: "alice", exp: 4e9 + 1 }));
+  const after = await marks();
+  assert.equal(after.length, 1);
+  assert.notEqual(after[0]?.versionstamp, first?.versionstamp, "renewed");
+  assert.ok(!JSON.stringify(after).includes("alice"), "the claims are kept only as a hash");
+});

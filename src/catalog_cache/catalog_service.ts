@@ -7,12 +7,14 @@
  *
  * @module
  */
-import type { IntegrationAppApi } from "../integration_app/types.ts";
+import type { FirstCheck } from "../auth/identity.ts";
+import type { Connection, IntegrationAppApi } from "../integration_app/types.ts";
 import type { Logger } from "../log.ts";
 import { readBlob, writeBlob } from "../store/blob_store.ts";
 import {
   buildTools,
   type Catalog,
+  type ConnectionActions,
   indexCatalog,
   type IndexedCatalog,
   listingJsonOf,
@@ -167,7 +169,7 @@ export class CatalogService {
       if (!cached && loaded) this.#remember(tenant, cached = loaded);
     }
     if (cached && this.#fresh(tenant, cached)) return cached;
-    const build = this.#builds.run(tenant, () => this.#build(tenant, api));
+    const build = this.#builds.run(tenant, () => this.#build(tenant, () => this.#fetch(api)));
     // No copy, or one known to miss what the caller is waiting for (a new connection).
     if (!cached || waitForFresh) return await build;
     // Serve the stale copy now; the refresh lands for the next request.
@@ -195,6 +197,36 @@ export class CatalogService {
       return await this.get(tenant, apps, api, options.view, { waitForFresh: true });
     }
     return await this.get(tenant, apps, api, options.view);
+  }
+
+  #fetch(api: IntegrationAppApi, listed?: Promise<Connection[]>): Promise<ConnectionActions[]> {
+    return fetchConnectionActions(api, { concurrency: this.#concurrency }, listed);
+  }
+
+  /**
+   * The first check of a token of a customer never seen (see `IdentityResolver`): lists its
+   * connections (which proves the token), then, while `/self` is asked, their actions; once
+   * the token is accepted for a tenant, the catalog of that tenant is built from them, unless
+   * it has a fresh one or a build under way.
+   */
+  firstCheck(api: IntegrationAppApi): FirstCheck {
+    // What it lists is as old as this moment (an invalidation since makes it stale).
+    const listedAt = this.#now();
+    const listed = api.listConnections();
+    const sources = listed.then((connections) => this.#fetch(api, Promise.resolve(connections)));
+    // Dropped when the token is refused: a failure is then nobody's to report.
+    sources.catch(() => {});
+    return {
+      answered: listed.then(() => {}),
+      accept: (tenant) => {
+        const cached = this.#memory.get(tenant)?.catalog;
+        if (this.#builds.has(tenant) || (cached && this.#fresh(tenant, cached))) return;
+        this.#background.run(
+          this.#builds.run(tenant, () => this.#build(tenant, () => sources, listedAt)),
+          (error) => this.#logger.debug("first catalog build failed", { error }),
+        );
+      },
+    };
   }
 
   /** Builds (or loads) the catalog in the background, e.g. while a session starts. */
@@ -294,10 +326,13 @@ export class CatalogService {
     }
   }
 
-  async #build(tenant: string, api: IntegrationAppApi): Promise<IndexedCatalog> {
+  async #build(
+    tenant: string,
+    fetchSources: () => Promise<ConnectionActions[]>,
+    started = this.#now(),
+  ): Promise<IndexedCatalog> {
     this.builds++;
-    const started = this.#now();
-    const sources = await fetchConnectionActions(api, { concurrency: this.#concurrency });
+    const sources = await fetchSources();
     const catalog = indexCatalog({
       builtAt: started,
       tools: buildTools(sources),

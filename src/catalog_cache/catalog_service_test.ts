@@ -187,3 +187,28 @@ Deno.test("unknown app keys make no new view: junk sets share the view of their 
   assert.equal(catalogs.builds, 1);
   await background.drain();
 });
+
+Deno.test("a first check's listings become the catalog of the tenant it is accepted for, unless a fresh one is at hand", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const background = new BackgroundTasks();
+  const catalogs = catalogService(kv, background);
+  const listings: string[] = [];
+  const first = catalogs.firstCheck(apiWith("crm", 3, listings));
+  await first.answered;
+  first.accept("tenant-a");
+  const catalog = await catalogs.get("tenant-a", undefined, apiWith("crm", 3, listings));
+  assert.equal(catalog.tools.length, 3);
+  assert.deepEqual(listings, ["crm connections", "crm actions"], "listed once, by the check");
+  assert.equal(catalogs.builds, 1);
+
+  // A second check of the same customer (another new token) leaves the fresh catalog alone.
+  const second = catalogs.firstCheck(apiWith("crm", 5, listings));
+  await second.answered;
+  second.accept("tenant-a");
+  await background.drain();
+  assert.equal(
+    (await catalogs.get("tenant-a", undefined, apiWith("crm", 5, listings))).tools.length,
+    3,
+  );
+  assert.equal(catalogs.builds, 1);
+});

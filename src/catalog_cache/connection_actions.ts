@@ -113,15 +113,15 @@ export function mergeActions(integrationActions: Action[], connectionActions: Ac
  * Fetches the connections of a customer with the actions of each. Broken connections come
  * without actions: they give no tools, but they keep their place in the naming order, so a
  * name never moves to another account while its own connection is only broken.
- * Deactivated connections are left out.
+ * Deactivated connections are left out. `listed` is the connections listing when it was
+ * asked for already (by the first check of a token).
  */
 export async function fetchConnectionActions(
   api: IntegrationAppApi,
   options: FetchSourcesOptions,
+  listed: Promise<Connection[]> = api.listConnections(),
 ): Promise<ConnectionActions[]> {
-  const connections = (await api.listConnections()).filter((c) =>
-    connectionStatus(c) !== "deactivated"
-  );
+  const connections = (await listed).filter((c) => connectionStatus(c) !== "deactivated");
 
   // Connections normally embed their integration; look up the ones that do not, once each.
   const missing = [

@@ -102,15 +102,16 @@ export class Authenticator {
       this.#unverified.charge(address);
       throw unauthorized(`Unauthorized: malformed token (${malformed})`, true, resourceMetadataUrl);
     }
-    const hash = sha256Hex(token).slice(0, 32);
+    const tokenHash = sha256Hex(token);
+    const hash = tokenHash.slice(0, 32);
     const known = this.#accepted.get(hash) === true;
     // Given back when the token is accepted: only refusals stay counted against the address.
     const refund = known ? undefined : this.#unverified.charge(address);
     let identity: Identity;
     try {
       identity = known
-        ? await this.#resolve(token, resourceMetadataUrl)
-        : await this.#unverified.check(() => this.#resolve(token, resourceMetadataUrl));
+        ? await this.#resolve(token, tokenHash, resourceMetadataUrl)
+        : await this.#unverified.check(() => this.#resolve(token, tokenHash, resourceMetadataUrl));
     } catch (error) {
       if (error instanceof ChecksBusyError) {
         throw new HttpError(
@@ -128,9 +129,13 @@ export class Authenticator {
     return { identity, token };
   }
 
-  async #resolve(token: string, resourceMetadataUrl: string | undefined): Promise<Identity> {
+  async #resolve(
+    token: string,
+    tokenHash: string,
+    resourceMetadataUrl: string | undefined,
+  ): Promise<Identity> {
     try {
-      return await this.#identities.resolve(token);
+      return await this.#identities.resolve(token, tokenHash);
     } catch (error) {
       if (error instanceof AuthError) {
         throw unauthorized(`Unauthorized: ${error.message}`, true, resourceMetadataUrl);

@@ -75,6 +75,26 @@ Deno.test("sessions that start together share one catalog build", async () => {
   assert.equal(server.services.catalogs.builds, 1);
 });
 
+Deno.test("a new customer's token is proven by its connections listing, and /self runs beside the action listings", async () => {
+  // 150 ms per upstream request: the order of the round trips is what the timing shows.
+  await using server = await startTestServer({ fake: { ...fixtureWorkspace(), latencyMs: 150 } });
+  const client = await server.connect(await server.fake.token("alice"));
+  // Answered once /self was: the action listings were asked for beside it, not after it.
+  const order = server.fake.requests.map((r) => `${r.method} ${r.path}`);
+  assert.equal(order[0], "GET /connections", "the first request checks the token");
+  assert.ok(order.includes("GET /self"));
+  assert.ok(order.includes("GET /actions"), `initialized before any action listing: ${order}`);
+  assert.equal((await client.listTools()).tools.length, 8);
+  assert.equal(server.fake.count(/^GET \/connections$/), 1, "the connections are listed once");
+  assert.equal(server.services.catalogs.builds, 1);
+
+  // A customer seen before is checked by /self alone, even after a restart (KV remembers).
+  server.fake.requests = [];
+  await using restarted = await startTestServer({ kv: server.kv, fakeApp: server.fake });
+  await restarted.connect(await server.fake.token("alice", { expiresInSeconds: 120 }));
+  assert.deepEqual(server.fake.requests.map((r) => r.path), ["/self"]);
+});
+
 Deno.test("forged tokens claiming a customer never start or spoil that customer's catalog", async () => {
   await using server = await startTestServer({ fake: fixtureWorkspace() });
   const forge = (n: number) =>
@@ -91,10 +111,15 @@ Deno.test("forged tokens claiming a customer never start or spoil that customer'
   // 7 tools and read-result.
   assert.equal((await client.listTools()).tools.length, 8);
   for (const response of await forged) assert.equal(response.status, 401);
-  const unauthenticatedListings = server.fake.requests.filter((r) =>
-    r.path !== "/self" && r.customer === undefined
+  // A forged token costs one check (`/self`, or the connections of a customer never seen),
+  // refused there: none of its requests lists actions.
+  const forgedRequests = server.fake.requests.filter((r) => r.customer === undefined);
+  assert.ok(forgedRequests.length <= 10, `${forgedRequests.length} requests of forged tokens`);
+  assert.deepEqual(
+    forgedRequests.filter((r) => r.path !== "/self" && r.path !== "/connections"),
+    [],
+    "nothing but a token check is asked with a forged token",
   );
-  assert.deepEqual(unauthenticatedListings, [], "nothing but /self is asked with a forged token");
 });
 
 Deno.test("a forged token is refused and leaves no catalog behind", async () => {
