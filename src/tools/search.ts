@@ -6,7 +6,7 @@
  * @module
  */
 import type { ToolEntry } from "./catalog.ts";
-import { hasEntry, relatedTerms, TIER_WEIGHTS } from "./thesaurus.ts";
+import { anySenseTerms, hasEntry, relatedTerms, TIER_WEIGHTS } from "./thesaurus.ts";
 
 /**
  * Weight of a word related to an action's name (by the thesaurus), as if the action's name had
@@ -237,6 +237,12 @@ const SYNONYM_WEIGHT = 0.6;
 const CLOSE_SYNONYM_WEIGHT = 0.8;
 /** Score factor of a tool that only reads, for a request that asks a question or opens with a verb that reads. */
 const QUESTION_READ_BOOST = 1.3;
+/**
+ * Weight of an action-name word that the verb a request opens with relates to in any of its
+ * senses (`freeze` / pause, `bounce` / reject), relative to a word of a description: a tie-break
+ * among the actions of an app, below every other relation.
+ */
+const ANY_SENSE_WEIGHT = 0.05;
 /** Weight of the thesaurus's related words, on top of their tier's weight. */
 const THESAURUS_WEIGHT = 1;
 const QUERY_MIN_TIER_WEIGHT = 0.4;
@@ -527,6 +533,8 @@ interface QueryTerm {
   alternatives: [string, number][];
   /** How much the word counts (less when it is only part of a quoted value or a name). */
   weight: number;
+  /** The word's or phrase's key, when it is the verb the request opens with. */
+  opens?: string;
 }
 
 /** Alternatives per query word, at most (bounds the cost of a search). */
@@ -731,13 +739,17 @@ function expandQuery(query: string, known: (term: string) => boolean): QueryTerm
   const negated = negatedTerms(plainWords);
   const plainTerms = new Set(termsOf(plainWords));
   const { plain: request, verbs } = describingVerbs(mainClause(plain));
-  const mainTerms = new Set(termsOf(splitWords(request)));
+  const requestTerms = termsOf(splitWords(request));
+  const mainTerms = new Set(requestTerms);
   const described = new Set(termsOf(verbs));
+  // The request's first word: most requests open with the verb of what to do.
+  const [opening] = requestTerms;
   const terms = [...new Set([...plainTerms, ...termsOf(valueWords)])]
     .filter((term) => !negated.has(term))
     .slice(0, MAX_QUERY_TERMS);
   const result: QueryTerm[] = terms.map((term) => ({
     exact: term,
+    opens: term === opening ? term : undefined,
     alternatives: alternativesOf(term),
     weight: /^[0-9]+$/.test(term)
       ? VALUE_WEIGHT
@@ -758,9 +770,14 @@ function expandQuery(query: string, known: (term: string) => boolean): QueryTerm
   for (const phrase of new Set(phrasesOf(plainWords))) {
     const alternatives = relatedTerms(phrase).slice(0, MAX_ALTERNATIVES)
       .map(([term, weight]): [string, number] => [term, weight * THESAURUS_WEIGHT]);
-    if (alternatives.length > 0) result.push({ alternatives, weight: 1 });
+    const opens = phrase.startsWith(`${opening}_`) ? phrase : undefined;
+    if (alternatives.length > 0) result.push({ alternatives, weight: 1, opens });
   }
-  return result;
+  // The opening verb last, so that its tie-break sees which tools the other words matched.
+  return [
+    ...result.filter((term) => term.opens === undefined),
+    ...result.filter((term) => term.opens !== undefined),
+  ];
 }
 
 /** Weight of an action-name word that a shortened query word may stand for. */
@@ -821,6 +838,33 @@ function idPartsOf(query: string): Set<string> {
   return parts;
 }
 
+/**
+ * Raises the match of each tool the request's words matched whose action name has a word the
+ * opening verb `opens` relates to in any sense, to at least the tie-break's value.
+ */
+function breakTies(
+  index: SearchIndex,
+  opens: string,
+  cap: number,
+  seen: Uint8Array,
+  best: Float64Array,
+  touched: number[],
+): void {
+  const n = index.tools.length;
+  for (const term of anySenseTerms(opens)) {
+    const docs = index.actionDocs.get(term);
+    if (!docs) continue;
+    const value = saturate(RELATED_FIELD_WEIGHT * ANY_SENSE_WEIGHT) *
+      Math.min(cap, idf(n, docs.length));
+    for (let i = 0; i < docs.length; i++) {
+      const doc = docs[i]!;
+      if (seen[doc] === 0 && best[doc] === 0) continue;
+      if (best[doc] === 0) touched.push(doc);
+      if (value > best[doc]!) best[doc] = value;
+    }
+  }
+}
+
 /** Options of `searchTools`. */
 export interface SearchOptions {
   /** Only tools it accepts are returned. */
@@ -846,7 +890,7 @@ export function searchTools(
   const matched: number[] = [];
   const expanded = expandQuery(query, (term) => index.postings.has(term));
   const idParts = idPartsOf(query);
-  for (const { exact, alternatives, weight: termWeight } of expanded) {
+  for (const { exact, alternatives, weight: termWeight, opens } of expanded) {
     // Each alternative scores with its own rarity, times its weight; a rare synonym of a
     // common word is capped at the word's rarity, so it never outweighs the word itself.
     touched.length = 0;
@@ -879,6 +923,8 @@ export function searchTools(
         }
       }
     }
+    // Actions whose names have a word the opening verb relates to in any sense: a tie-break.
+    if (opens !== undefined) breakTies(index, opens, cap, seen, best, touched);
     // A word neither the catalog nor the thesaurus knows may be shortened (`ack`, `dm`).
     if (
       exact !== undefined && !exactPosting && alternatives.length === 1 && !idParts.has(exact)

@@ -186,6 +186,20 @@ Deno.test("a two-word phrase finds tools through the thesaurus", () => {
   assert.equal(names(SIGNING, "wrap up the task")[0], "signer_complete-task");
 });
 
+Deno.test("the verb a request opens with breaks a tie among an app's actions by any of its senses", () => {
+  const tools = appTools("billing", [
+    ["archive-subscription", "Archive Subscription", "Archives a subscription."],
+    ["pause-subscription", "Pause Subscription", "Pauses a subscription."],
+    ["approve-application", "Approve Application", "Approves an application."],
+    ["reject-application", "Reject Application", "Rejects an application."],
+  ]);
+  // freeze / pause and bounce / reject: senses no closer tier of the thesaurus has.
+  assert.equal(names(tools, "freeze the subscription")[0], "billing_pause-subscription");
+  assert.equal(names(tools, "bounce the application")[0], "billing_reject-application");
+  // Only the opening verb: elsewhere in a request the tie stays (ordered by name).
+  assert.equal(names(tools, "the application, bounce it")[0], "billing_approve-application");
+});
+
 Deno.test("an action named with un- is found by undoing its verb", () => {
   assert.equal(names(SIGNING, "undo the rejection")[0], "signer_unreject-application");
   assert.equal(names(SIGNING, "reject the application")[0], "signer_reject-application");

@@ -1,7 +1,8 @@
 /**
  * A general English thesaurus for tool search, from WordNet (see `scripts/build_thesaurus.ts`,
  * which writes `thesaurus_data.json`): stemmed words and two-word phrases mapped to related
- * stems in three tiers (derived forms, same sense, related senses and broader words).
+ * stems in three tiers (derived forms, same sense, related senses and broader words), and for
+ * verbs a fourth: the words of any of their senses.
  *
  * The data is parsed on first use into one string per key; a key's related words are split
  * out when it is looked up, so the resident cost stays near the file's size.
@@ -58,7 +59,7 @@ function parse(key: string): [string, number][] {
   if (line === undefined) return NONE;
   const result: [string, number][] = [];
   const seen = new Set<string>();
-  line.split("\t").forEach((tier, at) => {
+  line.split("\t", TIER_WEIGHTS.length).forEach((tier, at) => {
     if (tier === "") return;
     for (const term of tier.split(" ")) {
       if (seen.has(term)) continue;
@@ -66,5 +67,24 @@ function parse(key: string): [string, number][] {
       result.push([term, TIER_WEIGHTS[at] ?? TIER_WEIGHTS[2]]);
     }
   });
+  return result;
+}
+
+const anySenseCache = new Map<string, string[]>();
+
+/**
+ * The stems a verb (or a two-word phrase with a verb sense) relates to in any of its senses and
+ * their broader words, beyond its derived forms and its first senses' words: the third tier and
+ * the fourth. Empty for other words. The array is shared: do not change it.
+ */
+export function anySenseTerms(key: string): readonly string[] {
+  let result = anySenseCache.get(key);
+  if (result === undefined) {
+    const fields = table().get(key)?.split("\t") ?? [];
+    // Only a verb's line has the fourth field.
+    result = fields.length < 4 ? [] : `${fields[2]} ${fields[3]}`.split(" ").filter((term) => term);
+    if (anySenseCache.size >= MAX_CACHED) anySenseCache.clear();
+    anySenseCache.set(key, result);
+  }
   return result;
 }
