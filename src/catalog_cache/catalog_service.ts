@@ -29,6 +29,11 @@ import { fetchConnectionActions } from "./connection_actions.ts";
 
 /** Bumped when the stored catalog shape changes, so old copies are ignored. */
 const CATALOG_FORMAT = 3;
+/**
+ * How long a finished build waits before its copy is written to KV: past the listing a new
+ * session asks for right after it (shutdown cuts the wait short).
+ */
+const STORE_DELAY_MS = 1_000;
 /** How long a stored catalog may serve as a stale fallback. */
 const STALE_KEEP_MS = 7 * 24 * 60 * 60 * 1000;
 /** How long an entry of the invalidation log stays, for replicas to read it. */
@@ -358,8 +363,9 @@ export class CatalogService {
 
   /** Writes `catalog` to KV, for other instances and restarts. */
   async #store(tenant: string, catalog: IndexedCatalog): Promise<void> {
-    // Serializing takes a few ms: let the requests waiting for this build answer first.
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    // Serializing and compressing take several ms of CPU: let the requests that wait for
+    // this build, and the listing a new session asks for next, be answered first.
+    await this.#background.idle(STORE_DELAY_MS);
     await writeBlob(
       this.#kv,
       catalogKey(tenant),

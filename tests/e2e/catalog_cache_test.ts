@@ -89,6 +89,8 @@ Deno.test("a new customer's token is proven by its connections listing, and /sel
   assert.equal(server.services.catalogs.builds, 1);
 
   // A customer seen before is checked by /self alone, even after a restart (KV remembers).
+  // A restart drains what the stopped server had started (its catalog's copy in KV).
+  await server.services.background.drain();
   server.fake.requests = [];
   await using restarted = await startTestServer({ kv: server.kv, fakeApp: server.fake });
   await restarted.connect(await server.fake.token("alice", { expiresInSeconds: 120 }));
