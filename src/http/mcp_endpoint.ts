@@ -113,9 +113,11 @@ export function plainlyLegacy(request: Request, body: unknown): boolean {
 
 /** Whether a batch calls `enable-tools`: its notification needs the reply to be an SSE stream. */
 function callsEnableTools(messages: JSONRPCMessage[]): boolean {
+  // The schema last: it is a Zod parse, and most calls are not enable-tools.
   return messages.some((message) =>
-    isJSONRPCRequest(message) && message.method === "tools/call" &&
-    (message.params as { name?: unknown } | undefined)?.name === ENABLE_TOOLS_NAME
+    (message as { method?: unknown }).method === "tools/call" &&
+    (message as { params?: { name?: unknown } }).params?.name === ENABLE_TOOLS_NAME &&
+    isJSONRPCRequest(message)
   );
 }
 

@@ -8,6 +8,7 @@
 import { isInitializeRequest, type JSONRPCMessage, parseJSONRPCMessage } from "../sdk/server.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
 import { acceptsJsonAndEventStream } from "../mcp/request_rules.ts";
+import { isPlainObject } from "../util/objects.ts";
 
 /** Most messages accepted in one batch (batches were removed from MCP in 2025-06-18). */
 const MAX_BATCH_SIZE = 100;
@@ -34,7 +35,34 @@ function describe(value: unknown): string {
     : `a ${typeof value}`;
 }
 
+/** The keys a JSON-RPC request may have (a notification: the same but `id`). */
+const REQUEST_KEYS = new Set(["jsonrpc", "id", "method", "params"]);
+
+/**
+ * Whether `item` is plainly a JSON-RPC request or notification: `jsonrpc` "2.0", a string
+ * `method`, a string or safe-integer `id` (none for a notification), object `params` (if any)
+ * without `_meta`, and no other key. Everything this accepts, the SDK's schema accepts too; it
+ * is checked without building a Zod parse (and its errors) on every request. `false` means
+ * "ask the schema", not "invalid".
+ */
+export function isPlainRequestOrNotification(item: unknown): boolean {
+  if (!isPlainObject(item) || item.jsonrpc !== "2.0" || typeof item.method !== "string") {
+    return false;
+  }
+  for (const key of Object.keys(item)) {
+    if (!REQUEST_KEYS.has(key)) return false;
+  }
+  const id = item.id;
+  if (
+    "id" in item && typeof id !== "string" && !(typeof id === "number" && Number.isSafeInteger(id))
+  ) return false;
+  if (!("params" in item)) return true;
+  const params = item.params;
+  return isPlainObject(params) && !Object.hasOwn(params, "_meta");
+}
+
 function isJsonRpcMessage(item: unknown): boolean {
+  if (isPlainRequestOrNotification(item)) return true;
   try {
     parseJSONRPCMessage(item);
     return true;
