@@ -139,10 +139,10 @@ export function createHandler(services: Services): Handler {
 
   async function dispatch(
     request: Request,
+    url: URL | null,
     context: RequestContext,
     address: string,
   ): Promise<Response> {
-    const url = URL.parse(request.url);
     // Deno builds the URL from the Host header: a malformed one gives no URL at all.
     if (!url) throw new HttpError(400, "Bad Request: the Host header is not a valid host");
     const isMcpPath = url.pathname === "/mcp" || url.pathname.startsWith("/mcp/");
@@ -154,7 +154,7 @@ export function createHandler(services: Services): Handler {
     if (request.method === "OPTIONS" && url.pathname.startsWith("/.well-known/oauth-")) {
       return metadataPreflight();
     }
-    const { route, params } = matchRoute(routes, request);
+    const { route, params } = matchRoute(routes, request, url);
     context.route = route.name;
     return await route.handler(request, params, context, address);
   }
@@ -163,13 +163,14 @@ export function createHandler(services: Services): Handler {
     const started = performance.now();
     const context: RequestContext = {};
     const address = clientAddress(request, info, config.clientAddressHeader);
-    const pathname = URL.parse(request.url)?.pathname;
+    const url = URL.parse(request.url);
+    const pathname = url?.pathname;
     const isMcp = pathname === "/mcp";
     // Only the MCP routes check the Origin: only they may tell a browser it is allowed.
     const isMcpPath = isMcp || (pathname?.startsWith("/mcp/") ?? false);
     let response: Response;
     try {
-      response = await dispatch(request, context, address);
+      response = await dispatch(request, url, context, address);
     } catch (error) {
       if (error instanceof HttpError) {
         response = errorResponse(error, isMcp, context.rpcId);
