@@ -18,50 +18,66 @@ export interface Deadline {
   clear(): void;
 }
 
-/** Deadlines at least this long share a timer with the others that end in the same slot. */
+/** Deadlines at least this long are kept by one shared ticking timer instead of one each. */
 export const SHARED_DEADLINE_MS = 1_000;
-/** The length of a slot: a shared deadline ends up to this much after its time, never before. */
-export const DEADLINE_SLOT_MS = 50;
+/** The shared timer's period: a shared deadline ends up to two of these late, never early. */
+export const DEADLINE_TICK_MS = 50;
 
-/** One shared timer and the deadlines it ends. */
-interface Slot {
-  timer: ReturnType<typeof setTimeout>;
-  expiries: Set<() => void>;
+/** The shared deadlines, by the tick (a `performance.now()` time) at which they end. */
+const pending = new Map<number, Set<() => void>>();
+/** How many shared deadlines are pending. */
+let pendingCount = 0;
+/** The ticking timer, running while a shared deadline is pending. */
+let ticker: ReturnType<typeof setInterval> | undefined;
+
+function stopTicking(): void {
+  clearInterval(ticker);
+  ticker = undefined;
 }
 
-/** The pending slots, by the time (`performance.now()`) at which they end. */
-const slots = new Map<number, Slot>();
+/** Ends the shared deadlines whose time has come. */
+function tick(): void {
+  const now = performance.now();
+  for (const [end, expiries] of pending) {
+    if (end > now) continue;
+    pending.delete(end);
+    for (const expire of expiries) {
+      // One at a time: an expiry may call off others of the same tick, which then do not run.
+      expiries.delete(expire);
+      pendingCount--;
+      expire();
+    }
+  }
+  if (pendingCount === 0) stopTicking();
+}
 
 /**
- * Runs `expire` at the end of the slot `ms` from now (a timer per slot, not per deadline: a
- * request's body and upstream deadlines, seconds long, are set and cleared on every call, and
- * a timer costs more than the rest of them). Returns the way to call it off.
+ * Runs `expire` at the first tick after `ms` from now. One timer serves every such deadline:
+ * a request's body and upstream deadlines, seconds long, are set and called off on every call,
+ * and a timer of its own costs more than the rest of a deadline. The timer runs only while a
+ * deadline is pending (so it holds neither the process nor a test's sanitizer). Returns the
+ * way to call the deadline off.
  */
-function inSlot(ms: number, expire: () => void): () => void {
-  const end = Math.ceil((performance.now() + ms) / DEADLINE_SLOT_MS) * DEADLINE_SLOT_MS;
-  let slot = slots.get(end);
-  if (!slot) {
-    const expiries = new Set<() => void>();
-    const timer = setTimeout(() => {
-      slots.delete(end);
-      for (const run of expiries) run();
-    }, end - performance.now());
-    slot = { timer, expiries };
-    slots.set(end, slot);
-  }
-  const { expiries, timer } = slot;
+function sharedDeadline(ms: number, expire: () => void): () => void {
+  const end = Math.ceil((performance.now() + ms) / DEADLINE_TICK_MS) * DEADLINE_TICK_MS;
+  let expiries = pending.get(end);
+  if (!expiries) pending.set(end, expiries = new Set());
   expiries.add(expire);
+  pendingCount++;
+  ticker ??= setInterval(tick, DEADLINE_TICK_MS);
+  const slot = expiries;
   return () => {
-    if (!expiries.delete(expire) || expiries.size > 0) return;
-    clearTimeout(timer);
-    slots.delete(end);
+    if (!slot.delete(expire)) return;
+    pendingCount--;
+    if (slot.size === 0 && pending.get(end) === slot) pending.delete(end);
+    if (pendingCount === 0) stopTicking();
   };
 }
 
 /**
  * A deadline `ms` milliseconds from now that rejects with `error()`; `onExpiry` runs just after
  * with that error. A non-finite `ms` sets none. From `SHARED_DEADLINE_MS` on, deadlines share
- * timers: one may end up to `DEADLINE_SLOT_MS` late.
+ * one ticking timer: one may end up to two `DEADLINE_TICK_MS` late.
  */
 export function deadline(
   ms: number,
@@ -77,7 +93,7 @@ export function deadline(
       onExpiry?.(reason);
     };
     if (ms >= SHARED_DEADLINE_MS) {
-      clear = inSlot(ms, expire);
+      clear = sharedDeadline(ms, expire);
       return;
     }
     const timer = setTimeout(expire, ms);
