@@ -562,7 +562,28 @@ function alternativesOf(term: string): [string, number][] {
   return result;
 }
 
-/** Two-word phrases of the query that the thesaurus knows (`wrap up`, `clock me out`). */
+/** Adverbs that make a phrasal verb with the verb before them (`boot out`, `sign up`). */
+const PARTICLES = new Set("up down out off in on over back away around through".split(" "));
+/** Words between a verb and a particle that end the search for the particle. */
+const PARTICLE_BREAKS = new Set(
+  "and or but to of for with from by at if so then as into onto".split(" "),
+);
+/**
+ * Words that may follow a particle: a preposition or a conjunction (`boot Kevin out of the
+ * channel`), not a noun it takes as its object (`put these shoppers on the list`: `on` is a
+ * preposition there).
+ */
+const AFTER_PARTICLE = new Set(
+  "of for to from with in on at by into onto about and or but so then".split(" "),
+);
+/** Words of an object between a verb and its particle (`boot Kevin out`), at most. */
+const MAX_PARTICLE_GAP = 3;
+
+/**
+ * Two-word phrases of the query that the thesaurus knows (`wrap up`, `clock me out`), and
+ * phrasal verbs split by their object (`boot Kevin out of the channel`): a particle after up to
+ * three words, at the end or before a preposition.
+ */
 function phrasesOf(words: string[]): string[] {
   const phrases: string[] = [];
   for (let i = 0; i + 1 < words.length && phrases.length < MAX_QUERY_TERMS; i++) {
@@ -573,8 +594,29 @@ function phrasesOf(words: string[]): string[] {
       const key = `${stem(first)}_${stem(words[at]!)}`;
       if (hasEntry(key)) phrases.push(key);
     }
+    const split = splitParticle(words, i, next);
+    if (split !== undefined) phrases.push(split);
   }
   return phrases;
+}
+
+/**
+ * The phrase of the verb at `verb` and a particle one to three words after it (not at `skip`,
+ * already taken), when the thesaurus knows it: the words between hold no particle and no
+ * preposition, and the particle ends the request or comes before a preposition.
+ */
+function splitParticle(words: string[], verb: number, skip: number): string | undefined {
+  const last = Math.min(verb + 1 + MAX_PARTICLE_GAP, words.length - 1);
+  for (let at = verb + 2; at <= last; at++) {
+    const between = words[at - 1]!;
+    if (PARTICLES.has(between) || PARTICLE_BREAKS.has(between)) return undefined;
+    if (at === skip || !PARTICLES.has(words[at]!)) continue;
+    const after = words[at + 1];
+    if (after !== undefined && !AFTER_PARTICLE.has(after)) return undefined;
+    const key = `${stem(words[verb]!)}_${words[at]!}`;
+    return hasEntry(key) ? key : undefined;
+  }
+  return undefined;
 }
 
 /** Words that negate what follows (`n't` splits into a word ending in `n` and `t`). */

@@ -186,6 +186,18 @@ Deno.test("a two-word phrase finds tools through the thesaurus", () => {
   assert.equal(names(SIGNING, "wrap up the task")[0], "signer_complete-task");
 });
 
+Deno.test("a phrasal verb split by its object (boot Kevin out of…) finds tools through the thesaurus", () => {
+  const tools = appTools("chat", [
+    ["archive-channel", "Archive Channel", "Archives a channel."],
+    ["remove-member", "Remove Member", "Removes a member from a channel."],
+  ]);
+  // boot out = expel, remove; the particle ends the request or comes before a preposition.
+  assert.equal(names(tools, "boot Kevin out of the channel")[0], "chat_remove-member");
+  assert.equal(names(tools, "boot the new guy out")[0], "chat_remove-member");
+  // `out` with its own object is no particle of `boot`, and nothing else counts.
+  assert.equal(names(tools, "boot Kevin out the door, channel")[0], "chat_archive-channel");
+});
+
 Deno.test("the verb a request opens with breaks a tie among an app's actions by any of its senses", () => {
   const tools = appTools("billing", [
     ["archive-subscription", "Archive Subscription", "Archives a subscription."],
