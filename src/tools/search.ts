@@ -535,6 +535,8 @@ interface QueryTerm {
   weight: number;
   /** The word's or phrase's key, when it is the verb the request opens with. */
   opens?: string;
+  /** Terms an action's name must all have for the part to count for it, as a word of its name. */
+  actionTerms?: string[];
 }
 
 /** Alternatives per query word, at most (bounds the cost of a search). */
@@ -802,6 +804,8 @@ function expandQuery(query: string, known: (term: string) => boolean): QueryTerm
       : VALUE_WEIGHT,
   }));
   const seen = new Set(terms);
+  const made = madeRecord(request, opening);
+  if (made !== undefined) result.push({ alternatives: [], actionTerms: [CREATE, made], weight: 1 });
   for (const [first, second] of pairsOf(plain)) {
     const joined = stem(first + second);
     if (seen.has(joined) || !known(joined)) continue;
@@ -820,6 +824,26 @@ function expandQuery(query: string, known: (term: string) => boolean): QueryTerm
     ...result.filter((term) => term.opens === undefined),
     ...result.filter((term) => term.opens !== undefined),
   ];
+}
+
+const CREATE = stem("create");
+/** `as a` or `as an` and the noun after it (`add Jane as a contact`, `as a new lead`). */
+const AS_A = /\bas\s+an?\s+(?:new\s+)?([a-z]+)/i;
+
+/**
+ * The record a request makes, when it opens with a verb of making (one its alternatives relate
+ * to `create`, such as `add`) and names the record's kind after `as a`: `add Jane Doe as a
+ * contact` makes a contact (it adds her to no list).
+ */
+function madeRecord(request: string, opening: string | undefined): string | undefined {
+  if (opening === undefined) return undefined;
+  const match = AS_A.exec(request);
+  if (!match) return undefined;
+  if (!alternativesOf(opening).some(([term, weight]) => term === CREATE && weight >= 0.6)) {
+    return undefined;
+  }
+  const [noun] = termsOf([match[1]!.toLowerCase()]);
+  return noun;
 }
 
 /** Weight of an action-name word that a shortened query word may stand for. */
@@ -932,7 +956,7 @@ export function searchTools(
   const matched: number[] = [];
   const expanded = expandQuery(query, (term) => index.postings.has(term));
   const idParts = idPartsOf(query);
-  for (const { exact, alternatives, weight: termWeight, opens } of expanded) {
+  for (const { exact, alternatives, weight: termWeight, opens, actionTerms } of expanded) {
     // Each alternative scores with its own rarity, times its weight; a rare synonym of a
     // common word is capped at the word's rarity, so it never outweighs the word itself.
     touched.length = 0;
@@ -960,6 +984,20 @@ export function searchTools(
           Math.min(cap, idf(n, docs.length));
         for (let i = 0; i < docs.length; i++) {
           const doc = docs[i]!;
+          if (best[doc] === 0) touched.push(doc);
+          if (value > best[doc]!) best[doc] = value;
+        }
+      }
+    }
+    // Actions whose names have all these words (`add Jane as a contact`: create, contact).
+    if (actionTerms) {
+      const lists = actionTerms.map((term) => index.actionDocs.get(term));
+      if (lists.every((list) => list !== undefined)) {
+        const [first, ...rest] = lists as Int32Array[];
+        const others = rest.map((list) => new Set(list));
+        const value = saturate(RELATED_FIELD_WEIGHT) * idf(n, first!.length);
+        for (const doc of first!) {
+          if (!others.every((set) => set.has(doc))) continue;
           if (best[doc] === 0) touched.push(doc);
           if (value > best[doc]!) best[doc] = value;
         }

@@ -198,6 +198,19 @@ Deno.test("a phrasal verb split by its object (boot Kevin out of…) finds tools
   assert.equal(names(tools, "boot Kevin out the door, channel")[0], "chat_archive-channel");
 });
 
+Deno.test("`add X as a <noun>` makes that kind of record", () => {
+  const tools = appTools("crm", [
+    ["add-contact-to-list", "Add Contact to List", "Adds a contact to a list."],
+    ["create-contact", "Create Contact", "Creates a contact.", "create-data-record"],
+    ["create-note", "Create Note", "Adds a note to a contact.", "create-data-record"],
+  ]);
+  assert.equal(names(tools, "add Jane Doe as a contact")[0], "crm_create-contact");
+  assert.equal(names(tools, "add Jane Doe as a new contact please")[0], "crm_create-contact");
+  // Without `as a`, or after a verb that makes nothing, `add` keeps its own action.
+  assert.equal(names(tools, "add contact Jane Doe to the list")[0], "crm_add-contact-to-list");
+  assert.equal(names(tools, "find Jane Doe as a contact")[0], "crm_add-contact-to-list");
+});
+
 Deno.test("the verb a request opens with breaks a tie among an app's actions by any of its senses", () => {
   const tools = appTools("billing", [
     ["archive-subscription", "Archive Subscription", "Archives a subscription."],
