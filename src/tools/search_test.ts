@@ -105,6 +105,38 @@ Deno.test("input field names and descriptions are searched", () => {
   assert.ok(names(tools, "base64 encoded content").includes("google-drive_upload-file"));
 });
 
+Deno.test("a value an input accepts counts more than a word of its description, and values of array items count", () => {
+  const schema = (properties: Record<string, unknown>) => ({ type: "object", properties });
+  const tools = toolsOfApp("desk", [
+    {
+      id: "a1",
+      key: "reply-conversation",
+      name: "Reply to Conversation",
+      description: "Replies to a conversation.",
+      inputSchema: schema({ text: { type: "string", description: "pending" } }),
+    },
+    {
+      id: "a2",
+      key: "update-conversation",
+      name: "Update Conversation",
+      description: "Updates a conversation.",
+      inputSchema: schema({ status: { type: "string", enum: ["active", "pending", "closed"] } }),
+    },
+    {
+      id: "a3",
+      key: "anonymize-candidate",
+      name: "Anonymize Candidate",
+      description: "Anonymizes a candidate.",
+      inputSchema: schema({
+        fields: { type: "array", items: { type: "string", enum: ["emails", "addresses"] } },
+      }),
+    },
+  ]);
+  assert.equal(names(tools, "conversation pending")[0], "desk_update-conversation");
+  // The values of an array's items are searched too.
+  assert.deepEqual(names(tools, "just the emails and addresses"), ["desk_anonymize-candidate"]);
+});
+
 Deno.test("search is deterministic: equal scores are ordered by name", () => {
   const actions = ["b-thing", "a-thing", "c-thing"].map((key) => ({
     id: key,
