@@ -22,8 +22,8 @@ const FIELDS = [
   { name: "action", weight: 3, b: 0.3 },
   { name: "description", weight: 1, b: 0.75 },
   { name: "inputs", weight: 0.5, b: 0.75 },
-  // The values an input accepts, again: a request that gives one (`set it to pending`, `mark
-  // it as fixed` / resolved) names what the tool sets.
+  // The values an input accepts, again: a request that gives one (`set it to pending`, `stamp
+  // it as finished` / Completed) names what the tool sets.
   { name: "values", weight: 0.5, b: 0.3 },
 ] as const;
 
