@@ -80,7 +80,7 @@ export interface SearchHit {
 }
 
 const STOP_WORDS = new Set(
-  ("a an the to of in on at for with from by and or is are was be been it its this that " +
+  ("a an the to of in on at for with from by and or is are was were be been it its this that " +
     "these those my me i we our us you your do does did have has had please can could would " +
     "should will shall some any into as about but not yet what when which who whom there " +
     "their them they so up out via then than if else just also e g eg ie want need like " +
@@ -179,15 +179,35 @@ function kindOf(code: number): number {
 }
 
 /**
+ * The text with its contractions written out where their parts would be other words: `don't`
+ * is do not (not don), `won't` will not (not won), `haven't` have not (not haven); `we're`,
+ * `I've`, `I'll`, `she'd` lose their auxiliary (a stop word), so that it is not taken for the
+ * request's first word.
+ */
+function expandContractions(text: string): string {
+  return text.replace(/\b(?:(ca)|(wo)|(sha)|(\w+))n['\u2019]t\b/gi, (
+    _whole: string,
+    can?: string,
+    won?: string,
+    shan?: string,
+    other?: string,
+  ) => `${can ? "can" : won ? "will" : shan ? "shall" : other} not`)
+    .replace(/(\w)['\u2019](?:re|ve|ll|d)\b/gi, "$1");
+}
+
+/**
  * Splits text into words: `-`, `_`, punctuation and camelCase split, lower case. One pass over
  * the text (linear time, whatever its length): `threadTs` -> thread ts, `HTTPRequest` -> http
  * request, `labelIDs` -> label ids (a plural acronym stays whole).
  */
 export function splitWords(text: string): string[] {
-  // Only a dash changes the text (`todo` stays itself): most texts skip both passes.
-  const source = text.includes("-")
+  // Only a dash or an apostrophe changes the text (`todo` stays itself): most texts skip both.
+  const dashed = text.includes("-")
     ? text.replace(/\b(e)-(mail)/gi, "email").replace(/\b(to)-?(do)/gi, "todo")
     : text;
+  const source = dashed.includes("'") || dashed.includes("\u2019")
+    ? expandContractions(dashed)
+    : dashed;
   const words: string[] = [];
   const length = source.length;
   let start = -1;

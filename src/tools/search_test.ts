@@ -58,6 +58,15 @@ Deno.test("tokenize splits on dashes, underscores, punctuation and camelCase", (
   assert.deepEqual(tokenize("Send an e-mail to the team"), ["send", "email", "team"]);
 });
 
+Deno.test("contractions make no other words (don't / don, haven't / haven, won't / won, we're / re)", () => {
+  assert.deepEqual(tokenize("I don't want it, we're done; they haven't, won't, can’t, I'll"), [
+    "done",
+  ]);
+  assert.deepEqual(splitWords("didn't"), ["did", "not"]);
+  // A possessive or `'s` is left as it was.
+  assert.deepEqual(splitWords("Sam's who's"), ["sam", "s", "who", "s"]);
+});
+
 Deno.test("splitting words takes linear time, even over a long run of capitals", () => {
   assert.deepEqual(splitWords("HTMLParser labelIDs"), ["html", "parser", "label", "ids"]);
   const started = performance.now();
