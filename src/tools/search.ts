@@ -249,11 +249,6 @@ const NAME_STOP_WORDS = new Set(
   "what when which who whom there up out want need like let use using".split(" "),
 );
 
-/** The stop words of an action's name that are words of it (`Who's Out`: who, out). */
-function nameStopWords(text: string): string[] {
-  return splitWords(text).filter((word) => NAME_STOP_WORDS.has(word));
-}
-
 /** Splits text into search terms: words, without stop words, stemmed. */
 export function tokenize(text: string): string[] {
   return termsOf(splitWords(text));
@@ -457,8 +452,15 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
   tools.forEach((tool, doc) => {
     const slots = new Map<string, number>();
     const counts: number[] = [];
+    let nameStops: string[] = [];
+    let nameTerms: string[] = [];
     fieldTexts(tool).forEach((text, field) => {
-      let terms = tokenize(text);
+      const words = splitWords(text);
+      let terms = termsOf(words);
+      if (field === ACTION_FIELD) {
+        nameStops = words.filter((word) => NAME_STOP_WORDS.has(word));
+        nameTerms = terms;
+      }
       if (PRESENCE_FIELDS.has(FIELDS[field]!.name)) terms = [...new Set(terms)];
       lengths[doc * fieldCount + field] = terms.length;
       for (const term of terms) {
@@ -475,15 +477,14 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
         }
       }
     });
-    const stops = nameStopWords(`${tool.actionName} ${tool.actionKey}`);
-    if (stops.length > 0) {
-      const words = new Set(stops);
+    if (nameStops.length > 0) {
+      const words = new Set(nameStops);
       for (const stop of words) {
         let docs = stopBuilders.get(stop);
         if (!docs) stopBuilders.set(stop, docs = []);
         docs.push(doc);
       }
-      for (const term of tokenize(`${tool.actionName} ${tool.actionKey}`)) words.add(term);
+      for (const term of nameTerms) words.add(term);
       nameWords.set(doc, words);
     }
     let initialisms = initialismsByName.get(tool.actionName);
@@ -1272,13 +1273,17 @@ function namedApps(index: SearchIndex, query: string): Set<number> {
     }
   });
   if (index.appKeys.size === 0) return named;
+  // Only a run of words with a capital in it can name an app this way.
   const words = query.match(/[A-Za-z0-9]+/g) ?? [];
+  const capitals = words.map((word) => /[A-Z]/.test(word));
+  if (!capitals.includes(true)) return named;
+  const lower = words.map((word) => word.toLowerCase());
   for (let i = 0; i < words.length; i++) {
     let joined = "";
     let capital = false;
     for (let j = i; j < words.length && j < i + MAX_KEY_WORDS; j++) {
-      joined += words[j]!.toLowerCase();
-      capital ||= /[A-Z]/.test(words[j]!);
+      joined += lower[j]!;
+      capital ||= capitals[j]!;
       const apps = capital ? index.appKeys.get(joined) : undefined;
       if (apps) { for (const app of apps) named.add(app); }
     }
