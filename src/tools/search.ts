@@ -179,12 +179,14 @@ function kindOf(code: number): number {
 }
 
 /**
- * The text with its contractions written out where their parts would be other words: `don't`
+ * A request with its contractions written out where their parts would be other words: `don't`
  * is do not (not don), `won't` will not (not won), `haven't` have not (not haven); `we're`,
  * `I've`, `I'll`, `she'd` lose their auxiliary (a stop word), so that it is not taken for the
- * request's first word.
+ * request's first word. (Requests only: the catalog's texts rarely have them, and a pass over
+ * every text would cost the index build.)
  */
-function expandContractions(text: string): string {
+export function expandContractions(text: string): string {
+  if (!text.includes("'") && !text.includes("\u2019")) return text;
   return text.replace(/\b(?:(ca)|(wo)|(sha)|(\w+))n['\u2019]t\b/gi, (
     _whole: string,
     can?: string,
@@ -201,13 +203,10 @@ function expandContractions(text: string): string {
  * request, `labelIDs` -> label ids (a plural acronym stays whole).
  */
 export function splitWords(text: string): string[] {
-  // Only a dash or an apostrophe changes the text (`todo` stays itself): most texts skip both.
-  const dashed = text.includes("-")
+  // Only a dash changes the text (`todo` stays itself): most texts skip both passes.
+  const source = text.includes("-")
     ? text.replace(/\b(e)-(mail)/gi, "email").replace(/\b(to)-?(do)/gi, "todo")
     : text;
-  const source = dashed.includes("'") || dashed.includes("\u2019")
-    ? expandContractions(dashed)
-    : dashed;
   const words: string[] = [];
   const length = source.length;
   let start = -1;
@@ -902,10 +901,11 @@ export function describingVerbs(text: string): { plain: string; verbs: string[] 
  * catalog writes as one (`status page`, `Statuspage`) count as that word too.
  */
 function expandQuery(
-  query: string,
+  written: string,
   known: (term: string) => boolean,
   requestWords: string[] = [],
 ): QueryTerm[] {
+  const query = written.length <= MAX_FIELD_CHARS ? expandContractions(written) : written;
   const { plain, values } = query.length <= MAX_FIELD_CHARS
     ? splitValues(query)
     : { plain: query, values: "" };
@@ -1213,8 +1213,10 @@ export function searchTools(
     }
   }
   matchNameStopWords(index, requestWords, scores, seen, matched);
-  const opening = splitWords(query.slice(0, 200));
-  const boostReads = isQuestion(opening, query) || readsFirst(opening);
+  const start = query.slice(0, 200);
+  // (`Don't…` opens no question: the words as written, before do not.)
+  const boostReads = isQuestion(splitWords(start), query) ||
+    readsFirst(splitWords(expandContractions(start)));
   const appScores = new Float64Array(index.appCount);
   for (const { exact } of expanded) {
     const posting = exact !== undefined ? index.appPostings.get(exact) : undefined;

@@ -8,6 +8,7 @@ import exceptions from "./stem_exceptions.json" with { type: "json" };
 import {
   buildSearchIndex,
   describingVerbs,
+  expandContractions,
   mainClause,
   searchTools,
   splitValues,
@@ -58,13 +59,17 @@ Deno.test("tokenize splits on dashes, underscores, punctuation and camelCase", (
   assert.deepEqual(tokenize("Send an e-mail to the team"), ["send", "email", "team"]);
 });
 
-Deno.test("contractions make no other words (don't / don, haven't / haven, won't / won, we're / re)", () => {
-  assert.deepEqual(tokenize("I don't want it, we're done; they haven't, won't, can’t, I'll"), [
-    "done",
-  ]);
-  assert.deepEqual(splitWords("didn't"), ["did", "not"]);
+Deno.test("contractions in a request make no other words (don't / don, haven't / haven, won't / won, we're / re)", () => {
+  assert.deepEqual(
+    tokenize(expandContractions("I don't want it, we're done; they haven't, won't, can’t, I'll")),
+    ["done"],
+  );
+  assert.equal(expandContractions("didn't"), "did not");
   // A possessive or `'s` is left as it was.
-  assert.deepEqual(splitWords("Sam's who's"), ["sam", "s", "who", "s"]);
+  assert.equal(expandContractions("Sam's, who's"), "Sam's, who's");
+  const tools = appTools("shelters", [["list-havens", "List Havens", "Lists safe havens."]]);
+  assert.deepEqual(names(tools, "we haven't any"), []);
+  assert.deepEqual(names(tools, "we have havens"), ["shelters_list-havens"]);
 });
 
 Deno.test("splitting words takes linear time, even over a long run of capitals", () => {
