@@ -111,6 +111,23 @@ export function plainlyLegacy(request: Request, body: unknown): boolean {
   return !(typeof meta === "object" && meta !== null && ENVELOPE_CLAIM in meta);
 }
 
+/**
+ * Whether a request is 2026-07-28 traffic by the SDK's own rule without asking it (a Zod
+ * classification of tens of microseconds): one JSON-RPC request or notification (no `result`
+ * or `error`, a method other than `initialize`) whose `params._meta` makes the envelope claim.
+ * The SDK routes every such request to the modern era, which serves or refuses it (a malformed
+ * envelope, a mismatched header), never to 2025 serving. Anything else is left to
+ * `isLegacyRequest`.
+ */
+export function plainlyModern(body: unknown): boolean {
+  if (!isPlainObject(body) || "result" in body || "error" in body) return false;
+  if (typeof body.method !== "string" || body.method === "initialize") return false;
+  const params = body.params;
+  if (!isPlainObject(params)) return false;
+  const meta = params._meta;
+  return isPlainObject(meta) && ENVELOPE_CLAIM in meta;
+}
+
 /** Whether a batch calls `enable-tools`: its notification needs the reply to be an SSE stream. */
 function callsEnableTools(messages: JSONRPCMessage[]): boolean {
   return messages.some((message) =>
@@ -179,9 +196,10 @@ export class McpEndpoint {
     // modern MCP-Protocol-Version header) takes the stateless path; all else is 2025.
     if (
       !plainlyLegacy(request, body) &&
-      !(await isLegacyRequest(request, body, {
-        maxRequestBodySize: this.#services.config.maxBodyBytes,
-      }))
+      (plainlyModern(body) ||
+        !(await isLegacyRequest(request, body, {
+          maxRequestBodySize: this.#services.config.maxBodyBytes,
+        })))
     ) {
       const method = messages.length === 1 ? methodOf(messages[0] as JSONRPCMessage) : undefined;
       context.mcpMethod = summarizeMethods(method !== undefined ? [method] : ["batch"]);

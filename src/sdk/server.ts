@@ -8,6 +8,7 @@
 import { ProtocolError } from "@modelcontextprotocol/server";
 
 export {
+  classifyInboundRequest,
   createMcpHandler,
   createRequestStateCodec,
   inputRequired,
