@@ -17,10 +17,9 @@ import { ENABLE_TOOLS_NAME } from "../mcp/enable_tools.ts";
 import { answerDirectly } from "../mcp/direct_answer.ts";
 import { createMcpServer } from "../mcp/mcp_server.ts";
 import { guardRequestParams } from "../mcp/params_guard.ts";
-import { protocolVersionSupported } from "../mcp/request_rules.ts";
+import { isInitializeMessage, protocolVersionSupported } from "../mcp/request_rules.ts";
 import { isPlainObject } from "../util/objects.ts";
 import {
-  isInitializeRequest,
   isJSONRPCRequest,
   isLegacyRequest,
   type JSONRPCMessage,
@@ -128,11 +127,28 @@ export function plainlyModern(body: unknown): boolean {
   return isPlainObject(meta) && ENVELOPE_CLAIM in meta;
 }
 
+/**
+ * `response` with header `name` set: in place (no copy of the response or its body), or on a
+ * copy when its headers are immutable.
+ */
+function withHeader(response: Response, name: string, value: string): Response {
+  try {
+    response.headers.set(name, value);
+    return response;
+  } catch {
+    const headers = new Headers(response.headers);
+    headers.set(name, value);
+    return new Response(response.body, { status: response.status, headers });
+  }
+}
+
 /** Whether a batch calls `enable-tools`: its notification needs the reply to be an SSE stream. */
 function callsEnableTools(messages: JSONRPCMessage[]): boolean {
+  // The method and name first: the SDK's check is a Zod parse.
   return messages.some((message) =>
-    isJSONRPCRequest(message) && message.method === "tools/call" &&
-    (message.params as { name?: unknown } | undefined)?.name === ENABLE_TOOLS_NAME
+    methodOf(message) === "tools/call" &&
+    (message as { params?: { name?: unknown } }).params?.name === ENABLE_TOOLS_NAME &&
+    isJSONRPCRequest(message)
   );
 }
 
@@ -218,9 +234,7 @@ export class McpEndpoint {
     const stream = callsEnableTools(messages);
     const response = await this.#serve(request, caller, session, messages, stream, context);
     if (created && response.status !== 200) await this.#lifecycle.end(session);
-    const headers = new Headers(response.headers);
-    headers.set(SESSION_HEADER, session.id);
-    return new Response(response.body, { status: response.status, headers });
+    return withHeader(response, SESSION_HEADER, session.id);
   }
 
   /** Reads the body (within the size, time and memory limits) and its JSON-RPC messages. */
@@ -272,7 +286,7 @@ export class McpEndpoint {
     messages: JSONRPCMessage[],
   ): Promise<{ session: SessionRecord; created: boolean }> {
     // The method first: the SDK's check is a Zod parse, which builds an error for every other one.
-    if (messages.some((m) => methodOf(m) === "initialize" && isInitializeRequest(m))) {
+    if (messages.some(isInitializeMessage)) {
       if (messages.length > 1) {
         throw new HttpError(400, "Invalid Request: initialize must be sent alone", {
           rpcCode: JsonRpcCode.InvalidRequest,

@@ -27,7 +27,6 @@ import {
 } from "./mcp_server.ts";
 import {
   ErrorCode,
-  isInitializeRequest,
   type JSONRPCMessage,
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
@@ -35,6 +34,7 @@ import {
 import { isPlainObject } from "../util/objects.ts";
 import {
   acceptsJsonAndEventStream,
+  isInitializeMessage,
   paramsProblem,
   protocolVersionSupported,
 } from "./request_rules.ts";
@@ -103,7 +103,7 @@ export function answerDirectly(
   }
   if (!isRequestId(id)) return undefined;
 
-  if (method === "initialize" && isInitializeRequest(message)) {
+  if (isInitializeMessage(message)) {
     // As the SDK's Server: the client's revision when supported, else the latest.
     const requested = message.params.protocolVersion;
     return Promise.resolve(resultResponse(id, {

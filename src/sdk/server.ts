@@ -29,6 +29,7 @@ export { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/
 export type {
   AuthInfo,
   CallToolResult,
+  InitializeRequest,
   InputRequiredResult,
   JSONRPCMessage,
   McpHttpHandler,
