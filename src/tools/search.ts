@@ -1,7 +1,8 @@
 /**
  * Ranked search over a tool catalog, so agents can find tools by need: BM25F over weighted
- * fields (tool name, app, action, description, input fields), with light stemming, `-`/`_`/
- * camelCase splitting and synonyms for common verbs and nouns. Deterministic, no network.
+ * fields (tool name, app, action, description, input fields, the values inputs accept), with
+ * light stemming, `-`/`_`/camelCase splitting and synonyms for common verbs and nouns.
+ * Deterministic, no network.
  *
  * @module
  */
@@ -21,6 +22,9 @@ const FIELDS = [
   { name: "action", weight: 3, b: 0.3 },
   { name: "description", weight: 1, b: 0.75 },
   { name: "inputs", weight: 0.5, b: 0.75 },
+  // The values an input accepts, again: a request that gives one (`set it to pending`, `stamp
+  // it as finished` / Completed) names what the tool sets.
+  { name: "values", weight: 0.5, b: 0.3 },
 ] as const;
 
 /** BM25 term-frequency saturation. */
@@ -150,7 +154,10 @@ function kindOf(code: number): number {
  * request, `labelIDs` -> label ids (a plural acronym stays whole).
  */
 export function splitWords(text: string): string[] {
-  const source = text.replace(/\b(e)-(mail)/gi, "email").replace(/\b(to)-?(do)/gi, "todo");
+  // Only a dash changes the text (`todo` stays itself): most texts skip both passes.
+  const source = text.includes("-")
+    ? text.replace(/\b(e)-(mail)/gi, "email").replace(/\b(to)-?(do)/gi, "todo")
+    : text;
   const words: string[] = [];
   const length = source.length;
   let start = -1;
@@ -188,12 +195,19 @@ export function tokenize(text: string): string[] {
   return termsOf(splitWords(text));
 }
 
+/** Word -> its term, or "" for a stop word or a single letter (one lookup per word). */
+const wordTerms = new Map<string, string>();
+
 function termsOf(words: string[]): string[] {
   const terms: string[] = [];
   for (const word of words) {
-    if (word.length < 2 && !/[0-9]/.test(word)) continue;
-    if (STOP_WORDS.has(word)) continue;
-    terms.push(stem(word));
+    let term = wordTerms.get(word);
+    if (term === undefined) {
+      term = (word.length < 2 && !/[0-9]/.test(word)) || STOP_WORDS.has(word) ? "" : stem(word);
+      if (wordTerms.size >= MAX_CACHED_STEMS) wordTerms.clear();
+      wordTerms.set(word, term);
+    }
+    if (term !== "") terms.push(term);
   }
   return terms;
 }
@@ -272,21 +286,39 @@ const SYNONYMS: Map<string, [string, number][]> = (() => {
   return result;
 })();
 
-function schemaText(schema: Record<string, unknown>): string {
+/** Enum values taken from one input, at most. */
+const MAX_ENUM_VALUES = 20;
+
+/** String values of an enum, at most `MAX_ENUM_VALUES`. */
+function enumValues(values: unknown): string[] {
+  if (!Array.isArray(values)) return [];
+  return values.slice(0, MAX_ENUM_VALUES).filter((v): v is string => typeof v === "string");
+}
+
+/**
+ * The text of a tool's inputs (names, titles, descriptions and enum values), and apart the
+ * values its inputs and their array items accept (`resolved`, `phone_numbers`).
+ */
+function schemaTexts(schema: Record<string, unknown>): [string, string] {
   const properties = schema.properties;
-  if (typeof properties !== "object" || properties === null) return "";
+  if (typeof properties !== "object" || properties === null) return ["", ""];
   const parts: string[] = [];
+  const values: string[] = [];
   for (const [name, value] of Object.entries(properties as Record<string, unknown>)) {
     parts.push(name);
     if (typeof value !== "object" || value === null) continue;
     const property = value as Record<string, unknown>;
     if (typeof property.title === "string") parts.push(property.title);
     if (typeof property.description === "string") parts.push(property.description);
-    if (Array.isArray(property.enum)) {
-      parts.push(...property.enum.slice(0, 20).filter((v): v is string => typeof v === "string"));
+    const own = enumValues(property.enum);
+    parts.push(...own);
+    values.push(...own);
+    const items = property.items;
+    if (typeof items === "object" && items !== null) {
+      values.push(...enumValues((items as Record<string, unknown>).enum));
     }
   }
-  return parts.join(" ");
+  return [parts.join(" "), values.join(" ")];
 }
 
 /** The text of each field of a tool, in the order of `FIELDS`. */
@@ -296,7 +328,7 @@ function fieldTexts(tool: ToolEntry): string[] {
     `${tool.integrationName} ${tool.integrationKey}`,
     `${tool.actionName} ${tool.actionKey}`,
     tool.actionDescription ?? "",
-    schemaText(tool.inputSchema),
+    ...schemaTexts(tool.inputSchema),
   ].map((text) => text.slice(0, MAX_FIELD_CHARS));
 }
 
@@ -535,6 +567,19 @@ interface QueryTerm {
   weight: number;
   /** The word's or phrase's key, when it is the verb the request opens with. */
   opens?: string;
+  /** Terms an action's name must all have for the part to count for it, as a word of its name. */
+  actionTerms?: string[];
+}
+
+/** A query part with every property set, in one order (one object shape for the hot loop). */
+function queryTerm(part: QueryTerm): QueryTerm {
+  return {
+    exact: part.exact,
+    alternatives: part.alternatives,
+    weight: part.weight,
+    opens: part.opens,
+    actionTerms: part.actionTerms,
+  };
 }
 
 /** Alternatives per query word, at most (bounds the cost of a search). */
@@ -562,7 +607,28 @@ function alternativesOf(term: string): [string, number][] {
   return result;
 }
 
-/** Two-word phrases of the query that the thesaurus knows (`wrap up`, `clock me out`). */
+/** Adverbs that make a phrasal verb with the verb before them (`boot out`, `sign up`). */
+const PARTICLES = new Set("up down out off in on over back away around through".split(" "));
+/** Words between a verb and a particle that end the search for the particle. */
+const PARTICLE_BREAKS = new Set(
+  "and or but to of for with from by at if so then as into onto".split(" "),
+);
+/**
+ * Words that may follow a particle: a preposition or a conjunction (`boot Kevin out of the
+ * channel`), not a noun it takes as its object (`put these shoppers on the list`: `on` is a
+ * preposition there).
+ */
+const AFTER_PARTICLE = new Set(
+  "of for to from with in on at by into onto about and or but so then".split(" "),
+);
+/** Words of an object between a verb and its particle (`boot Kevin out`), at most. */
+const MAX_PARTICLE_GAP = 3;
+
+/**
+ * Two-word phrases of the query that the thesaurus knows (`wrap up`, `clock me out`), and
+ * phrasal verbs split by their object (`boot Kevin out of the channel`): a particle after up to
+ * three words, at the end or before a preposition.
+ */
 function phrasesOf(words: string[]): string[] {
   const phrases: string[] = [];
   for (let i = 0; i + 1 < words.length && phrases.length < MAX_QUERY_TERMS; i++) {
@@ -573,8 +639,29 @@ function phrasesOf(words: string[]): string[] {
       const key = `${stem(first)}_${stem(words[at]!)}`;
       if (hasEntry(key)) phrases.push(key);
     }
+    const split = splitParticle(words, i, next);
+    if (split !== undefined) phrases.push(split);
   }
   return phrases;
+}
+
+/**
+ * The phrase of the verb at `verb` and a particle one to three words after it (not at `skip`,
+ * already taken), when the thesaurus knows it: the words between hold no particle and no
+ * preposition, and the particle ends the request or comes before a preposition.
+ */
+function splitParticle(words: string[], verb: number, skip: number): string | undefined {
+  const last = Math.min(verb + 1 + MAX_PARTICLE_GAP, words.length - 1);
+  for (let at = verb + 2; at <= last; at++) {
+    const between = words[at - 1]!;
+    if (PARTICLES.has(between) || PARTICLE_BREAKS.has(between)) return undefined;
+    if (at === skip || !PARTICLES.has(words[at]!)) continue;
+    const after = words[at + 1];
+    if (after !== undefined && !AFTER_PARTICLE.has(after)) return undefined;
+    const key = `${stem(words[verb]!)}_${words[at]!}`;
+    return hasEntry(key) ? key : undefined;
+  }
+  return undefined;
 }
 
 /** Words that negate what follows (`n't` splits into a word ending in `n` and `t`). */
@@ -747,37 +834,63 @@ function expandQuery(query: string, known: (term: string) => boolean): QueryTerm
   const terms = [...new Set([...plainTerms, ...termsOf(valueWords)])]
     .filter((term) => !negated.has(term))
     .slice(0, MAX_QUERY_TERMS);
-  const result: QueryTerm[] = terms.map((term) => ({
-    exact: term,
-    opens: term === opening ? term : undefined,
-    alternatives: alternativesOf(term),
-    weight: /^[0-9]+$/.test(term)
-      ? VALUE_WEIGHT
-      : mainTerms.has(term)
-      ? 1
-      : plainTerms.has(term) && !described.has(term)
-      ? CONTEXT_WEIGHT
-      : VALUE_WEIGHT,
-  }));
+  const result: QueryTerm[] = terms.map((term) =>
+    queryTerm({
+      exact: term,
+      opens: term === opening ? term : undefined,
+      alternatives: alternativesOf(term),
+      weight: /^[0-9]+$/.test(term)
+        ? VALUE_WEIGHT
+        : mainTerms.has(term)
+        ? 1
+        : plainTerms.has(term) && !described.has(term)
+        ? CONTEXT_WEIGHT
+        : VALUE_WEIGHT,
+    })
+  );
   const seen = new Set(terms);
+  const made = madeRecord(request, opening);
+  if (made !== undefined) {
+    result.push(queryTerm({ alternatives: [], actionTerms: [CREATE, made], weight: 1 }));
+  }
   for (const [first, second] of pairsOf(plain)) {
     const joined = stem(first + second);
     if (seen.has(joined) || !known(joined)) continue;
     seen.add(joined);
     // It stands for both words.
-    result.push({ exact: joined, alternatives: [[joined, 1]], weight: 2 });
+    result.push(queryTerm({ exact: joined, alternatives: [[joined, 1]], weight: 2 }));
   }
   for (const phrase of new Set(phrasesOf(plainWords))) {
     const alternatives = relatedTerms(phrase).slice(0, MAX_ALTERNATIVES)
       .map(([term, weight]): [string, number] => [term, weight * THESAURUS_WEIGHT]);
     const opens = phrase.startsWith(`${opening}_`) ? phrase : undefined;
-    if (alternatives.length > 0) result.push({ alternatives, weight: 1, opens });
+    if (alternatives.length > 0) result.push(queryTerm({ alternatives, weight: 1, opens }));
   }
   // The opening verb last, so that its tie-break sees which tools the other words matched.
   return [
     ...result.filter((term) => term.opens === undefined),
     ...result.filter((term) => term.opens !== undefined),
   ];
+}
+
+const CREATE = stem("create");
+/** `as a` or `as an` and the noun after it (`add Jane as a contact`, `as a new lead`). */
+const AS_A = /\bas\s+an?\s+(?:new\s+)?([a-z]+)/i;
+
+/**
+ * The record a request makes, when it opens with a verb of making (one its alternatives relate
+ * to `create`, such as `add`) and names the record's kind after `as a`: `add Jane Doe as a
+ * contact` makes a contact (it adds her to no list).
+ */
+function madeRecord(request: string, opening: string | undefined): string | undefined {
+  if (opening === undefined) return undefined;
+  const match = AS_A.exec(request);
+  if (!match) return undefined;
+  if (!alternativesOf(opening).some(([term, weight]) => term === CREATE && weight >= 0.6)) {
+    return undefined;
+  }
+  const [noun] = termsOf([match[1]!.toLowerCase()]);
+  return noun;
 }
 
 /** Weight of an action-name word that a shortened query word may stand for. */
@@ -865,6 +978,28 @@ function breakTies(
   }
 }
 
+/**
+ * Raises the match of each tool whose action name has every one of `terms` to that of a word
+ * of its name (the rarity of the first term).
+ */
+function matchActionNames(
+  index: SearchIndex,
+  terms: string[],
+  best: Float64Array,
+  touched: number[],
+): void {
+  const lists = terms.map((term) => index.actionDocs.get(term));
+  if (lists.some((list) => list === undefined)) return;
+  const [first, ...rest] = lists as Int32Array[];
+  const others = rest.map((list) => new Set(list));
+  const value = saturate(RELATED_FIELD_WEIGHT) * idf(index.tools.length, first!.length);
+  for (const doc of first!) {
+    if (!others.every((set) => set.has(doc))) continue;
+    if (best[doc] === 0) touched.push(doc);
+    if (value > best[doc]!) best[doc] = value;
+  }
+}
+
 /** Options of `searchTools`. */
 export interface SearchOptions {
   /** Only tools it accepts are returned. */
@@ -890,7 +1025,7 @@ export function searchTools(
   const matched: number[] = [];
   const expanded = expandQuery(query, (term) => index.postings.has(term));
   const idParts = idPartsOf(query);
-  for (const { exact, alternatives, weight: termWeight, opens } of expanded) {
+  for (const { exact, alternatives, weight: termWeight, opens, actionTerms } of expanded) {
     // Each alternative scores with its own rarity, times its weight; a rare synonym of a
     // common word is capped at the word's rarity, so it never outweighs the word itself.
     touched.length = 0;
@@ -923,6 +1058,8 @@ export function searchTools(
         }
       }
     }
+    // Actions whose names have all these words (`add Jane as a contact`: create, contact).
+    if (actionTerms !== undefined) matchActionNames(index, actionTerms, best, touched);
     // Actions whose names have a word the opening verb relates to in any sense: a tie-break.
     if (opens !== undefined) breakTies(index, opens, cap, seen, best, touched);
     // A word neither the catalog nor the thesaurus knows may be shortened (`ack`, `dm`).

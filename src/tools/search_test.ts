@@ -105,6 +105,38 @@ Deno.test("input field names and descriptions are searched", () => {
   assert.ok(names(tools, "base64 encoded content").includes("google-drive_upload-file"));
 });
 
+Deno.test("a value an input accepts counts more than a word of its description, and values of array items count", () => {
+  const schema = (properties: Record<string, unknown>) => ({ type: "object", properties });
+  const tools = toolsOfApp("desk", [
+    {
+      id: "a1",
+      key: "reply-conversation",
+      name: "Reply to Conversation",
+      description: "Replies to a conversation.",
+      inputSchema: schema({ text: { type: "string", description: "pending" } }),
+    },
+    {
+      id: "a2",
+      key: "update-conversation",
+      name: "Update Conversation",
+      description: "Updates a conversation.",
+      inputSchema: schema({ status: { type: "string", enum: ["active", "pending", "closed"] } }),
+    },
+    {
+      id: "a3",
+      key: "anonymize-candidate",
+      name: "Anonymize Candidate",
+      description: "Anonymizes a candidate.",
+      inputSchema: schema({
+        fields: { type: "array", items: { type: "string", enum: ["emails", "addresses"] } },
+      }),
+    },
+  ]);
+  assert.equal(names(tools, "conversation pending")[0], "desk_update-conversation");
+  // The values of an array's items are searched too.
+  assert.deepEqual(names(tools, "just the emails and addresses"), ["desk_anonymize-candidate"]);
+});
+
 Deno.test("search is deterministic: equal scores are ordered by name", () => {
   const actions = ["b-thing", "a-thing", "c-thing"].map((key) => ({
     id: key,
@@ -184,6 +216,31 @@ Deno.test("a word the catalog does not use finds tools through the thesaurus", (
 
 Deno.test("a two-word phrase finds tools through the thesaurus", () => {
   assert.equal(names(SIGNING, "wrap up the task")[0], "signer_complete-task");
+});
+
+Deno.test("a phrasal verb split by its object (boot Kevin out of…) finds tools through the thesaurus", () => {
+  const tools = appTools("chat", [
+    ["archive-channel", "Archive Channel", "Archives a channel."],
+    ["remove-member", "Remove Member", "Removes a member from a channel."],
+  ]);
+  // boot out = expel, remove; the particle ends the request or comes before a preposition.
+  assert.equal(names(tools, "boot Kevin out of the channel")[0], "chat_remove-member");
+  assert.equal(names(tools, "boot the new guy out")[0], "chat_remove-member");
+  // `out` with its own object is no particle of `boot`, and nothing else counts.
+  assert.equal(names(tools, "boot Kevin out the door, channel")[0], "chat_archive-channel");
+});
+
+Deno.test("`add X as a <noun>` makes that kind of record", () => {
+  const tools = appTools("crm", [
+    ["add-contact-to-list", "Add Contact to List", "Adds a contact to a list."],
+    ["create-contact", "Create Contact", "Creates a contact.", "create-data-record"],
+    ["create-note", "Create Note", "Adds a note to a contact.", "create-data-record"],
+  ]);
+  assert.equal(names(tools, "add Jane Doe as a contact")[0], "crm_create-contact");
+  assert.equal(names(tools, "add Jane Doe as a new contact please")[0], "crm_create-contact");
+  // Without `as a`, or after a verb that makes nothing, `add` keeps its own action.
+  assert.equal(names(tools, "add contact Jane Doe to the list")[0], "crm_add-contact-to-list");
+  assert.equal(names(tools, "find Jane Doe as a contact")[0], "crm_add-contact-to-list");
 });
 
 Deno.test("the verb a request opens with breaks a tie among an app's actions by any of its senses", () => {
