@@ -280,3 +280,12 @@ Deno.test("2026-07-28 discoveries the SDK must judge are left to it", async () =
     }
   }
 });
+
+Deno.test("a direct discovery carries the ttlMs it is given, whichever came before", async () => {
+  const body = { jsonrpc: "2.0", id: 1, method: "server/discover", params: { _meta: ENVELOPE } };
+  for (const ttlMs of [FIXED_TTL_MS, 1_000, FIXED_TTL_MS, 0]) {
+    const response = answerModernDiscoverDirectly(requestOf(body), body, ttlMs);
+    assert.ok(response);
+    assert.equal((await response.json()).result.ttlMs, ttlMs);
+  }
+});
