@@ -24,7 +24,7 @@ import {
 import { createOriginGuard } from "./origin_guard.ts";
 import { parseChatIdParam } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
-import { matchRoute, type Route, type RouteHandler } from "./router.ts";
+import { literalPath, matchRoute, type Route, type RouteHandler } from "./router.ts";
 import { isTransientStorageError, storageBusy } from "./storage_errors.ts";
 import { annotateRequestSpan } from "./telemetry.ts";
 import { deleteChat, getChat, listChats } from "./sessions_endpoint.ts";
@@ -76,6 +76,7 @@ export function createHandler(services: Services): Handler {
   const route = (method: string, pathname: string, name: string, handler: RouteHandler): Route => ({
     method,
     pattern: new URLPattern({ pathname }),
+    literal: literalPath(pathname),
     name,
     handler,
   });
@@ -154,7 +155,7 @@ export function createHandler(services: Services): Handler {
     if (request.method === "OPTIONS" && url.pathname.startsWith("/.well-known/oauth-")) {
       return metadataPreflight();
     }
-    const { route, params } = matchRoute(routes, request);
+    const { route, params } = matchRoute(routes, request, url.pathname);
     context.route = route.name;
     return await route.handler(request, params, context, address);
   }

@@ -22,6 +22,11 @@ export type RouteHandler = (
 export interface Route {
   method: string;
   pattern: URLPattern;
+  /**
+   * The path itself when the pattern is a plain path (no parameter, group, wildcard or
+   * escape): it matches exactly that path, compared without running the pattern.
+   */
+  literal?: string;
   /** A short stable name for logs. */
   name: string;
   handler: RouteHandler;
@@ -33,14 +38,32 @@ export interface RouteMatch {
   params: Record<string, string | undefined>;
 }
 
-/** Finds the route of a request; throws 404 or 405 when there is none. */
-export function matchRoute(routes: readonly Route[], request: Request): RouteMatch {
+/** The path a pattern matches when it is a plain one (see `Route.literal`), else `undefined`. */
+export function literalPath(pathname: string): string | undefined {
+  return /^(\/[A-Za-z0-9._~-]+)+$|^\/$/.test(pathname) ? pathname : undefined;
+}
+
+/**
+ * Finds the route of a request (whose URL's path is `pathname`); throws 404 or 405 when there
+ * is none.
+ */
+export function matchRoute(
+  routes: readonly Route[],
+  request: Request,
+  pathname: string = new URL(request.url).pathname,
+): RouteMatch {
   const allowed = new Set<string>();
   const method = request.method === "HEAD" ? "GET" : request.method;
   for (const route of routes) {
-    const match = route.pattern.exec(request.url);
-    if (!match) continue;
-    if (route.method === method) return { route, params: match.pathname.groups };
+    let params: Record<string, string | undefined> = {};
+    if (route.literal !== undefined) {
+      if (pathname !== route.literal) continue;
+    } else {
+      const match = route.pattern.exec(request.url);
+      if (!match) continue;
+      params = match.pathname.groups;
+    }
+    if (route.method === method) return { route, params };
     allowed.add(route.method);
   }
   if (allowed.size === 0) throw new HttpError(404, "Not Found");
