@@ -1215,8 +1215,10 @@ export function searchTools(
   matchNameStopWords(index, requestWords, scores, seen, matched);
   const start = query.slice(0, 200);
   // (`Don't…` opens no question: the words as written, before do not.)
-  const boostReads = isQuestion(splitWords(start), query) ||
-    readsFirst(splitWords(expandContractions(start)));
+  const startWords = splitWords(start);
+  const written = expandContractions(start);
+  const boostReads = isQuestion(startWords, query) ||
+    readsFirst(written === start ? startWords : splitWords(written));
   const appScores = new Float64Array(index.appCount);
   for (const { exact } of expanded) {
     const posting = exact !== undefined ? index.appPostings.get(exact) : undefined;
@@ -1275,18 +1277,36 @@ function namedApps(index: SearchIndex, query: string): Set<number> {
     }
   });
   if (index.appKeys.size === 0) return named;
-  // Only a run of words with a capital in it can name an app this way.
-  const words = query.match(/[A-Za-z0-9]+/g) ?? [];
-  const capitals = words.map((word) => /[A-Z]/.test(word));
-  if (!capitals.includes(true)) return named;
-  const lower = words.map((word) => word.toLowerCase());
+  // Words as written (letters and digits), each lower case and whether it has a capital; only a
+  // run of words with a capital in it can name an app this way.
+  const words: string[] = [];
+  const capitals: boolean[] = [];
+  let start = -1;
+  let capital = false;
+  let any = false;
+  for (let at = 0; at <= query.length; at++) {
+    const kind = at < query.length ? kindOf(query.charCodeAt(at)) : OTHER;
+    if (kind === OTHER) {
+      if (start >= 0) {
+        words.push(query.slice(start, at).toLowerCase());
+        capitals.push(capital);
+        any ||= capital;
+      }
+      start = -1;
+      capital = false;
+    } else {
+      if (start < 0) start = at;
+      if (kind === UPPER) capital = true;
+    }
+  }
+  if (!any) return named;
   for (let i = 0; i < words.length; i++) {
     let joined = "";
-    let capital = false;
+    let capitalized = false;
     for (let j = i; j < words.length && j < i + MAX_KEY_WORDS; j++) {
-      joined += lower[j]!;
-      capital ||= capitals[j]!;
-      const apps = capital ? index.appKeys.get(joined) : undefined;
+      joined += words[j]!;
+      capitalized ||= capitals[j]!;
+      const apps = capitalized ? index.appKeys.get(joined) : undefined;
       if (apps) { for (const app of apps) named.add(app); }
     }
   }
