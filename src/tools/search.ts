@@ -8,6 +8,7 @@
  */
 import type { ToolEntry } from "./catalog.ts";
 import { anySenseTerms, hasEntry, relatedTerms, TIER_WEIGHTS } from "./thesaurus.ts";
+import exceptions from "./stem_exceptions.json" with { type: "json" };
 
 /**
  * Weight of a word related to an action's name (by the thesaurus), as if the action's name had
@@ -37,6 +38,10 @@ const MAX_FIELD_CHARS = 4000;
 /** A prepared search index over some tools. */
 export interface SearchIndex {
   tools: ToolEntry[];
+  /** Stop word of an action name (`Who's Out`) -> the tools whose action name has it. */
+  nameStops: Map<string, Int32Array>;
+  /** Per tool whose action name has a stop word: the name's terms and stop words. */
+  nameWords: Map<number, Set<string>>;
   /** Term of an action name -> the tools whose action name has it. */
   actionDocs: Map<string, Int32Array>;
   /** Word -> the action-name terms it is related to, with the relation's weight. */
@@ -49,6 +54,8 @@ export interface SearchIndex {
   initialisms: Map<string, Int32Array>;
   /** Per app, its display name as written (to find it named in a request). */
   appNames: string[];
+  /** An app's key with its parts joined, lower case (`hellosign`, `zohodesk`) -> its apps. */
+  appKeys: Map<string, number[]>;
   /** Per tool, the index of its app in the app postings. */
   appOf: Int32Array;
   /** Number of apps. */
@@ -73,7 +80,7 @@ export interface SearchHit {
 }
 
 const STOP_WORDS = new Set(
-  ("a an the to of in on at for with from by and or is are was be been it its this that " +
+  ("a an the to of in on at for with from by and or is are was were be been it its this that " +
     "these those my me i we our us you your do does did have has had please can could would " +
     "should will shall some any into as about but not yet what when which who whom there " +
     "their them they so up out via then than if else just also e g eg ie want need like " +
@@ -104,7 +111,11 @@ function hasVowel(text: string): boolean {
 const stems = new Map<string, string>();
 const MAX_CACHED_STEMS = 50_000;
 
-/** A light English stemmer: plural, `-ing`, `-ed` and a final `e` come off. */
+/**
+ * A light English stemmer: plural, `-ing`, `-ed` and a final `e` come off, except where that
+ * makes another word of it (WordNet's word lists, in `stem_exceptions.json`): `done` stays done
+ * (not don), `scraped` is scrape's (not scrap's), `added` is add's (not ad's), `news` no plural.
+ */
 export function stem(word: string): string {
   let result = stems.get(word);
   if (result === undefined) {
@@ -115,24 +126,43 @@ export function stem(word: string): string {
   return result;
 }
 
+/**
+ * The words the suffix rules would take for another word (see
+ * `scripts/build_stem_exceptions.ts`).
+ */
+const KEEP_E = new Set(exceptions.keepE);
+const RESTORE_E = new Set(exceptions.restoreE);
+const KEEP_DOUBLE = new Set(exceptions.keepDouble);
+const WHOLE = new Set(exceptions.whole);
+
 function stem1(input: string): string {
   let word = input;
-  if (word.length <= 3 || /\d/.test(word)) return word;
+  if (word.length <= 3 || /\d/.test(word) || WHOLE.has(word)) return word;
   if (word.endsWith("ies") && word.length > 4) word = word.slice(0, -3) + "y";
   else if (/(ch|sh|x|ss|z)es$/.test(word)) word = word.slice(0, -2);
   else if (word.endsWith("s") && !/(ss|us|is)$/.test(word)) word = word.slice(0, -1);
+  if (word !== input && WHOLE.has(word)) return word;
 
   let cut = "";
+  let past = false;
   if (word.endsWith("ing") && word.length > 5 && hasVowel(word.slice(0, -3))) {
     cut = word.slice(0, -3);
   } else if (word.endsWith("ed") && word.length > 4 && hasVowel(word.slice(0, -2))) {
     cut = word.slice(0, -2);
+    past = true;
   }
   if (cut) {
-    // mapped -> map, stopped -> stop; but called -> call, passed -> pass
-    word = /([b-df-hj-km-np-rtv-xz])\1$/.test(cut) ? cut.slice(0, -1) : cut;
+    if (/([b-df-hj-km-np-rtv-xz])\1$/.test(cut)) {
+      // mapped -> map, stopped -> stop; but added -> add (called, passed: `l` and `s` stay)
+      return KEEP_DOUBLE.has(cut) ? cut : cut.slice(0, -1);
+    }
+    // scraped -> scrape (not scrap), agreed -> agree
+    if (RESTORE_E.has(`${cut}e`) || (past && cut.endsWith("e"))) return `${cut}e`;
+    word = cut;
   }
-  if (word.length > 3 && word.endsWith("e") && !word.endsWith("ee")) word = word.slice(0, -1);
+  if (
+    word.length > 3 && word.endsWith("e") && !word.endsWith("ee") && !KEEP_E.has(word)
+  ) word = word.slice(0, -1);
   return word;
 }
 
@@ -146,6 +176,25 @@ function kindOf(code: number): number {
   if (code >= 65 && code <= 90) return UPPER;
   if (code >= 48 && code <= 57) return DIGIT;
   return OTHER;
+}
+
+/**
+ * A request with its contractions written out where their parts would be other words: `don't`
+ * is do not (not don), `won't` will not (not won), `haven't` have not (not haven); `we're`,
+ * `I've`, `I'll`, `she'd` lose their auxiliary (a stop word), so that it is not taken for the
+ * request's first word. (Requests only: the catalog's texts rarely have them, and a pass over
+ * every text would cost the index build.)
+ */
+export function expandContractions(text: string): string {
+  if (!text.includes("'") && !text.includes("\u2019")) return text;
+  return text.replace(/\b(?:(ca)|(wo)|(sha)|(\w+))n['\u2019]t\b/gi, (
+    _whole: string,
+    can?: string,
+    won?: string,
+    shan?: string,
+    other?: string,
+  ) => `${can ? "can" : won ? "will" : shan ? "shall" : other} not`)
+    .replace(/(\w)['\u2019](?:re|ve|ll|d)\b/gi, "$1");
 }
 
 /**
@@ -189,6 +238,15 @@ export function splitWords(text: string): string[] {
   if (start >= 0) words.push(source.slice(start).toLowerCase());
   return words;
 }
+
+/**
+ * Stop words that may be a word of an action's name (`Who's Out`, `Like Post`, `Sign Up`): the
+ * question words, adverbs and verbs among them, not the articles, prepositions, conjunctions,
+ * pronouns and auxiliaries that join a name's words (`Add Contact to List`).
+ */
+const NAME_STOP_WORDS = new Set(
+  "what when which who whom there up out want need like let use using".split(" "),
+);
 
 /** Splits text into search terms: words, without stop words, stemmed. */
 export function tokenize(text: string): string[] {
@@ -385,13 +443,23 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
   const appLengths: number[] = [];
   const appOf = new Int32Array(tools.length);
   const appNames: string[] = [];
+  const appKeys = new Map<string, number[]>();
   const initialBuilders = new Map<string, number[]>();
   const initialismsByName = new Map<string, string[]>();
+  const stopBuilders = new Map<string, number[]>();
+  const nameWords = new Map<number, Set<string>>();
   tools.forEach((tool, doc) => {
     const slots = new Map<string, number>();
     const counts: number[] = [];
+    let nameStops: string[] = [];
+    let nameTerms: string[] = [];
     fieldTexts(tool).forEach((text, field) => {
-      let terms = tokenize(text);
+      const words = splitWords(text);
+      let terms = termsOf(words);
+      if (field === ACTION_FIELD) {
+        nameStops = words.filter((word) => NAME_STOP_WORDS.has(word));
+        nameTerms = terms;
+      }
       if (PRESENCE_FIELDS.has(FIELDS[field]!.name)) terms = [...new Set(terms)];
       lengths[doc * fieldCount + field] = terms.length;
       for (const term of terms) {
@@ -408,6 +476,16 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
         }
       }
     });
+    if (nameStops.length > 0) {
+      const words = new Set(nameStops);
+      for (const stop of words) {
+        let docs = stopBuilders.get(stop);
+        if (!docs) stopBuilders.set(stop, docs = []);
+        docs.push(doc);
+      }
+      for (const term of nameTerms) words.add(term);
+      nameWords.set(doc, words);
+    }
     let initialisms = initialismsByName.get(tool.actionName);
     if (!initialisms) {
       initialismsByName.set(tool.actionName, initialisms = initialismsOf(tool.actionName));
@@ -424,6 +502,8 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
       appIds.set(tool.integrationKey, app = appTerms.length);
       appTerms.push(new Map());
       appNames.push(tool.integrationName);
+      const key = splitWords(tool.integrationKey).join("");
+      if (key.length >= 2) appKeys.set(key, [...appKeys.get(key) ?? [], app]);
       appLengths.push(0);
     }
     appOf[doc] = app;
@@ -503,11 +583,14 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
     tools,
     postings,
     actionDocs,
+    nameStops: new Map([...stopBuilders].map(([key, docs]) => [key, Int32Array.from(docs)])),
+    nameWords,
     relatedToActions,
     reads: Uint8Array.from(tools, (tool) => readsOnly(tool) ? 1 : 0),
     appOf,
     appCount: appTerms.length,
     appNames,
+    appKeys,
     actionTermList: [...actionDocs.keys()].sort(),
     initialisms: new Map([...initialBuilders].map(([key, docs]) => [key, Int32Array.from(docs)])),
     appPostings,
@@ -817,7 +900,12 @@ export function describingVerbs(text: string): { plain: string; verbs: string[] 
  * The query's words and phrases, each with its alternatives and their weights; two words the
  * catalog writes as one (`status page`, `Statuspage`) count as that word too.
  */
-function expandQuery(query: string, known: (term: string) => boolean): QueryTerm[] {
+function expandQuery(
+  written: string,
+  known: (term: string) => boolean,
+  requestWords: string[] = [],
+): QueryTerm[] {
+  const query = written.length <= MAX_FIELD_CHARS ? expandContractions(written) : written;
   const { plain, values } = query.length <= MAX_FIELD_CHARS
     ? splitValues(query)
     : { plain: query, values: "" };
@@ -826,7 +914,8 @@ function expandQuery(query: string, known: (term: string) => boolean): QueryTerm
   const negated = negatedTerms(plainWords);
   const plainTerms = new Set(termsOf(plainWords));
   const { plain: request, verbs } = describingVerbs(mainClause(plain));
-  const requestTerms = termsOf(splitWords(request));
+  for (const word of splitWords(request)) requestWords.push(word);
+  const requestTerms = termsOf(requestWords);
   const mainTerms = new Set(requestTerms);
   const described = new Set(termsOf(verbs));
   // The request's first word: most requests open with the verb of what to do.
@@ -1000,6 +1089,44 @@ function matchActionNames(
   }
 }
 
+/**
+ * Adds, for each stop word of the request that action names have (`who is out` / List Who's
+ * Out), the score of a word of its name to each such tool whose name has another word of the
+ * request too: alone, such a word (`who`, `out`) says too little.
+ */
+function matchNameStopWords(
+  index: SearchIndex,
+  requestWords: string[],
+  scores: Float64Array,
+  seen: Uint8Array,
+  matched: number[],
+): void {
+  if (index.nameStops.size === 0) return;
+  const stops = requestWords.filter((word) => index.nameStops.has(word));
+  if (stops.length === 0) return;
+  const words = new Set([...termsOf(requestWords), ...stops]);
+  for (const stop of new Set(stops)) {
+    const docs = index.nameStops.get(stop)!;
+    const value = saturate(RELATED_FIELD_WEIGHT) * idf(index.tools.length, docs.length);
+    for (const doc of docs) {
+      const name = index.nameWords.get(doc)!;
+      let other = false;
+      for (const word of words) {
+        if (word !== stop && name.has(word)) {
+          other = true;
+          break;
+        }
+      }
+      if (!other) continue;
+      scores[doc]! += value;
+      if (seen[doc] === 0) {
+        seen[doc] = 1;
+        matched.push(doc);
+      }
+    }
+  }
+}
+
 /** Options of `searchTools`. */
 export interface SearchOptions {
   /** Only tools it accepts are returned. */
@@ -1023,7 +1150,8 @@ export function searchTools(
   const seen = new Uint8Array(n);
   const touched: number[] = [];
   const matched: number[] = [];
-  const expanded = expandQuery(query, (term) => index.postings.has(term));
+  const requestWords: string[] = [];
+  const expanded = expandQuery(query, (term) => index.postings.has(term), requestWords);
   const idParts = idPartsOf(query);
   for (const { exact, alternatives, weight: termWeight, opens, actionTerms } of expanded) {
     // Each alternative scores with its own rarity, times its weight; a rare synonym of a
@@ -1084,8 +1212,13 @@ export function searchTools(
       }
     }
   }
-  const opening = splitWords(query.slice(0, 200));
-  const boostReads = isQuestion(opening, query) || readsFirst(opening);
+  matchNameStopWords(index, requestWords, scores, seen, matched);
+  const start = query.slice(0, 200);
+  // (`Don't…` opens no question: the words as written, before do not.)
+  const startWords = splitWords(start);
+  const written = expandContractions(start);
+  const boostReads = isQuestion(startWords, query) ||
+    readsFirst(written === start ? startWords : splitWords(written));
   const appScores = new Float64Array(index.appCount);
   for (const { exact } of expanded) {
     const posting = exact !== undefined ? index.appPostings.get(exact) : undefined;
@@ -1120,7 +1253,14 @@ export function searchTools(
  */
 const NAMED_APP_WEIGHT = 1;
 
-/** The apps the request names, written as the apps write their names, as whole words. */
+/** Words of an app's key a request may write apart (`Hello Sign`, `Zoho Desk`), at most. */
+const MAX_KEY_WORDS = 3;
+
+/**
+ * The apps the request names: as the apps write their names, as whole words, or by their keys
+ * (`HelloSign` / hellosign, `Apollo` / apollo for Apollo.io) written with a capital letter, as
+ * one word or in up to three.
+ */
 function namedApps(index: SearchIndex, query: string): Set<number> {
   const named = new Set<number>();
   if (query.length > MAX_FIELD_CHARS) return named;
@@ -1136,6 +1276,40 @@ function namedApps(index: SearchIndex, query: string): Set<number> {
       }
     }
   });
+  if (index.appKeys.size === 0) return named;
+  // Words as written (letters and digits), each lower case and whether it has a capital; only a
+  // run of words with a capital in it can name an app this way.
+  const words: string[] = [];
+  const capitals: boolean[] = [];
+  let start = -1;
+  let capital = false;
+  let any = false;
+  for (let at = 0; at <= query.length; at++) {
+    const kind = at < query.length ? kindOf(query.charCodeAt(at)) : OTHER;
+    if (kind === OTHER) {
+      if (start >= 0) {
+        words.push(query.slice(start, at).toLowerCase());
+        capitals.push(capital);
+        any ||= capital;
+      }
+      start = -1;
+      capital = false;
+    } else {
+      if (start < 0) start = at;
+      if (kind === UPPER) capital = true;
+    }
+  }
+  if (!any) return named;
+  for (let i = 0; i < words.length; i++) {
+    let joined = "";
+    let capitalized = false;
+    for (let j = i; j < words.length && j < i + MAX_KEY_WORDS; j++) {
+      joined += words[j]!;
+      capitalized ||= capitals[j]!;
+      const apps = capitalized ? index.appKeys.get(joined) : undefined;
+      if (apps) { for (const app of apps) named.add(app); }
+    }
+  }
   return named;
 }
 
