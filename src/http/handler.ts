@@ -24,7 +24,7 @@ import {
 import { createOriginGuard } from "./origin_guard.ts";
 import { parseChatIdParam } from "./params.ts";
 import type { RequestContext } from "./request_context.ts";
-import { matchRoute, type Route, type RouteHandler } from "./router.ts";
+import { literalPath, matchRoute, type Route, type RouteHandler } from "./router.ts";
 import { isTransientStorageError, storageBusy } from "./storage_errors.ts";
 import { annotateRequestSpan } from "./telemetry.ts";
 import { deleteChat, getChat, listChats } from "./sessions_endpoint.ts";
@@ -76,6 +76,7 @@ export function createHandler(services: Services): Handler {
   const route = (method: string, pathname: string, name: string, handler: RouteHandler): Route => ({
     method,
     pattern: new URLPattern({ pathname }),
+    literal: literalPath(pathname),
     name,
     handler,
   });
@@ -139,10 +140,10 @@ export function createHandler(services: Services): Handler {
 
   async function dispatch(
     request: Request,
-    url: URL | null,
     context: RequestContext,
     address: string,
   ): Promise<Response> {
+    const url = URL.parse(request.url);
     // Deno builds the URL from the Host header: a malformed one gives no URL at all.
     if (!url) throw new HttpError(400, "Bad Request: the Host header is not a valid host");
     const isMcpPath = url.pathname === "/mcp" || url.pathname.startsWith("/mcp/");
@@ -154,7 +155,7 @@ export function createHandler(services: Services): Handler {
     if (request.method === "OPTIONS" && url.pathname.startsWith("/.well-known/oauth-")) {
       return metadataPreflight();
     }
-    const { route, params } = matchRoute(routes, request, url);
+    const { route, params } = matchRoute(routes, request, url.pathname);
     context.route = route.name;
     return await route.handler(request, params, context, address);
   }
@@ -163,14 +164,13 @@ export function createHandler(services: Services): Handler {
     const started = performance.now();
     const context: RequestContext = {};
     const address = clientAddress(request, info, config.clientAddressHeader);
-    const url = URL.parse(request.url);
-    const pathname = url?.pathname;
+    const pathname = URL.parse(request.url)?.pathname;
     const isMcp = pathname === "/mcp";
     // Only the MCP routes check the Origin: only they may tell a browser it is allowed.
     const isMcpPath = isMcp || (pathname?.startsWith("/mcp/") ?? false);
     let response: Response;
     try {
-      response = await dispatch(request, url, context, address);
+      response = await dispatch(request, context, address);
     } catch (error) {
       if (error instanceof HttpError) {
         response = errorResponse(error, isMcp, context.rpcId);

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { isInitializeRequest, type JSONRPCMessage, parseJSONRPCMessage } from "../sdk/server.ts";
+import { type JSONRPCMessage, parseJSONRPCMessage } from "../sdk/server.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
-import { acceptsJsonAndEventStream } from "../mcp/request_rules.ts";
+import { acceptsJsonAndEventStream, isInitializeMessage } from "../mcp/request_rules.ts";
 import { isPlainObject } from "../util/objects.ts";
 
 /** Most messages accepted in one batch (batches were removed from MCP in 2025-06-18). */
@@ -35,34 +35,37 @@ function describe(value: unknown): string {
     : `a ${typeof value}`;
 }
 
-/** The keys a JSON-RPC request may have (a notification: the same but `id`). */
-const REQUEST_KEYS = new Set(["jsonrpc", "id", "method", "params"]);
+const MESSAGE_KEYS = new Set(["jsonrpc", "id", "method", "params"]);
+
+/** Whether `id` is a JSON-RPC request id the SDK accepts (a string or a safe integer). */
+function isRequestId(id: unknown): boolean {
+  return typeof id === "string" || Number.isSafeInteger(id);
+}
 
 /**
- * Whether `item` is plainly a JSON-RPC request or notification: `jsonrpc` "2.0", a string
- * `method`, a string or safe-integer `id` (none for a notification), object `params` (if any)
- * without `_meta`, and no other key. Everything this accepts, the SDK's schema accepts too; it
- * is checked without building a Zod parse (and its errors) on every request. `false` means
- * "ask the schema", not "invalid".
+ * Whether `item` is a plain JSON-RPC request or notification, by a check narrower than the
+ * SDK's schema (everything it passes, the SDK passes too): `"2.0"`, a string method, a string
+ * or integer id if any, params an object whose `_meta`, if any, is an object without the
+ * fields the SDK checks further. Anything else is left to the SDK's own parse (a Zod parse of
+ * tens of microseconds).
  */
-export function isPlainRequestOrNotification(item: unknown): boolean {
+function plainRequestOrNotification(item: unknown): boolean {
   if (!isPlainObject(item) || item.jsonrpc !== "2.0" || typeof item.method !== "string") {
     return false;
   }
-  for (const key of Object.keys(item)) {
-    if (!REQUEST_KEYS.has(key)) return false;
-  }
-  const id = item.id;
-  if (
-    "id" in item && typeof id !== "string" && !(typeof id === "number" && Number.isSafeInteger(id))
-  ) return false;
+  for (const key in item) if (!MESSAGE_KEYS.has(key)) return false;
+  if ("id" in item && !isRequestId(item.id)) return false;
   if (!("params" in item)) return true;
   const params = item.params;
-  return isPlainObject(params) && !Object.hasOwn(params, "_meta");
+  if (!isPlainObject(params)) return false;
+  if (!("_meta" in params)) return true;
+  const meta = params._meta;
+  return isPlainObject(meta) && !("progressToken" in meta) &&
+    !("io.modelcontextprotocol/related-task" in meta);
 }
 
 function isJsonRpcMessage(item: unknown): boolean {
-  if (isPlainRequestOrNotification(item)) return true;
+  if (plainRequestOrNotification(item)) return true;
   try {
     parseJSONRPCMessage(item);
     return true;
@@ -101,7 +104,7 @@ export function parseMessages(body: unknown): JSONRPCMessage[] {
 export function checkInitializeParams(messages: JSONRPCMessage[]): void {
   for (const message of messages) {
     if (
-      (message as { method?: unknown }).method === "initialize" && !isInitializeRequest(message)
+      (message as { method?: unknown }).method === "initialize" && !isInitializeMessage(message)
     ) {
       throw new HttpError(
         400,

@@ -13,7 +13,10 @@
 import type { Services } from "../app.ts";
 import { ListenBus, type ListenScope } from "../mcp/listen_bus.ts";
 import type { McpSessionContext } from "../mcp/mcp_server.ts";
-import { answerModernListDirectly } from "../mcp/modern_direct_answer.ts";
+import {
+  answerModernDiscoverDirectly,
+  answerModernListDirectly,
+} from "../mcp/modern_direct_answer.ts";
 import { createModernServer } from "../mcp/modern_server.ts";
 import { ConnectStates, sharedStateKey } from "../mcp/connect_input.ts";
 import {
@@ -151,6 +154,14 @@ export class ModernMcpEndpoint {
         body,
         mcpContext,
         (catalog) => catalogs.freshForMs(tenant, catalog),
+      );
+      if (direct) return direct;
+    }
+    if (method === "server/discover") {
+      const direct = answerModernDiscoverDirectly(
+        request,
+        body,
+        this.#services.config.catalogTtlMs,
       );
       if (direct) return direct;
     }

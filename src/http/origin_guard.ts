@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { LruMap } from "../util/concurrency.ts";
 import { clip } from "../util/text.ts";
 import { HttpError } from "./errors.ts";
 
@@ -23,7 +24,13 @@ function isLoopbackName(hostname: string): boolean {
     /^127(\.\d{1,3}){3}$/.test(name) || name.endsWith(".localhost");
 }
 
-function parseHostHeader(value: string): { hostname: string; host: string } | undefined {
+/** A `Host` header's host name, and host with port. */
+interface ParsedHost {
+  hostname: string;
+  host: string;
+}
+
+function parseHostHeader(value: string): ParsedHost | undefined {
   try {
     const url = new URL(`http://${value}`);
     if (url.username || url.password || url.pathname !== "/" || url.search) return undefined;
@@ -69,19 +76,31 @@ export function createOriginGuard(policy: OriginPolicy): (request: Request) => v
   const forbidden = (what: string): HttpError =>
     new HttpError(403, `Forbidden: ${clip(what, 120)} is not allowed`);
 
+  /** The `Host` header as parsed, or what is not allowed in it: `undefined` when accepted. */
+  const judgeHost = (hostHeader: string): { host?: ParsedHost; refused?: string } => {
+    const host = parseHostHeader(hostHeader);
+    if (!host) return { refused: "Host header" };
+    if (loopbackOnly && !isLoopbackName(host.hostname)) return { refused: `Host ${host.hostname}` };
+    if (
+      !loopbackOnly && allowedHosts.size > 0 && !allowedHosts.has(host.hostname) &&
+      !allowedHosts.has(host.host)
+    ) {
+      return { refused: `Host ${host.hostname}` };
+    }
+    return { host };
+  };
+  // Clients send the same few Host values: each is parsed and judged once.
+  const hostVerdicts = new LruMap<string, { host?: ParsedHost; refused?: string }>(256);
+
   return (request: Request): void => {
     const hostHeader = request.headers.get("host");
-    const host = hostHeader ? parseHostHeader(hostHeader) : undefined;
-    if (hostHeader !== null && !host) throw forbidden("Host header");
-    if (host) {
-      if (loopbackOnly && !isLoopbackName(host.hostname)) throw forbidden(`Host ${host.hostname}`);
-      if (
-        !loopbackOnly && allowedHosts.size > 0 && !allowedHosts.has(host.hostname) &&
-        !allowedHosts.has(host.host)
-      ) {
-        throw forbidden(`Host ${host.hostname}`);
-      }
-    }
+    let host: ParsedHost | undefined;
+    if (hostHeader) {
+      let verdict = hostVerdicts.get(hostHeader);
+      if (verdict === undefined) hostVerdicts.set(hostHeader, verdict = judgeHost(hostHeader));
+      if (verdict.refused !== undefined) throw forbidden(verdict.refused);
+      host = verdict.host;
+    } else if (hostHeader !== null) throw forbidden("Host header");
     const originHeader = request.headers.get("origin");
     if (originHeader === null) return; // not a browser: nothing cross-site to refuse
     const normalized = originHeader.replace(/\/+$/, "").toLowerCase();

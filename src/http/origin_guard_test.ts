@@ -79,3 +79,24 @@ Deno.test("any loopback address counts as a loopback binding", () => {
   assert.equal(status(guard, { host: "evil.example:3000" }), 403);
   assert.equal(status(guard, { host: "127.0.0.2:3000", origin: "http://localhost:8080" }), 200);
 });
+
+Deno.test("a Host value judged once is judged the same on every later request", () => {
+  const guard = createOriginGuard({
+    bindHost: "0.0.0.0",
+    allowedHosts: ["mcp.example.com"],
+    allowedOrigins: [],
+  });
+  for (let i = 0; i < 3; i++) {
+    assert.equal(status(guard, { host: "mcp.example.com" }), 200);
+    assert.equal(status(guard, { host: "other.example.com" }), 403);
+    assert.equal(
+      status(guard, { host: "mcp.example.com", origin: "https://mcp.example.com" }),
+      200,
+    );
+    assert.equal(status(guard, { host: "mcp.example.com", origin: "https://evil.example" }), 403);
+    assert.equal(
+      status(guard, { host: "mcp.example.com:8443", origin: "https://mcp.example.com" }),
+      403,
+    );
+  }
+});

@@ -22,6 +22,11 @@ export type RouteHandler = (
 export interface Route {
   method: string;
   pattern: URLPattern;
+  /**
+   * The path itself when the pattern is a plain path (no parameter, group, wildcard or
+   * escape): it matches exactly that path, compared without running the pattern.
+   */
+  literal?: string;
   /** A short stable name for logs. */
   name: string;
   handler: RouteHandler;
@@ -33,40 +38,26 @@ export interface RouteMatch {
   params: Record<string, string | undefined>;
 }
 
-/** Pattern syntax in a pathname pattern: without any, the pattern matches one exact path. */
-const PATTERN_SYNTAX = /[:*(){}?+\\]/;
-
-/** Per route: the one path its pattern matches, or `null` when it has parameters or wildcards. */
-const literalPaths = new WeakMap<Route, string | null>();
-
-function literalPathOf(route: Route): string | null {
-  let path = literalPaths.get(route);
-  if (path === undefined) {
-    const { pathname } = route.pattern;
-    path = PATTERN_SYNTAX.test(pathname) ? null : pathname;
-    literalPaths.set(route, path);
-  }
-  return path;
+/** The path a pattern matches when it is a plain one (see `Route.literal`), else `undefined`. */
+export function literalPath(pathname: string): string | undefined {
+  return /^(\/[A-Za-z0-9._~-]+)+$|^\/$/.test(pathname) ? pathname : undefined;
 }
 
 /**
- * Finds the route of a request (whose URL, `url`, the caller may have parsed already); throws
- * 404 or 405 when there is none. A route without parameters is matched by comparing its path,
- * without running its pattern.
+ * Finds the route of a request (whose URL's path is `pathname`); throws 404 or 405 when there
+ * is none.
  */
 export function matchRoute(
   routes: readonly Route[],
   request: Request,
-  url: URL = new URL(request.url),
+  pathname: string = new URL(request.url).pathname,
 ): RouteMatch {
   const allowed = new Set<string>();
   const method = request.method === "HEAD" ? "GET" : request.method;
   for (const route of routes) {
-    const literal = literalPathOf(route);
-    let params: Record<string, string | undefined>;
-    if (literal !== null) {
-      if (url.pathname !== literal) continue;
-      params = {};
+    let params: Record<string, string | undefined> = {};
+    if (route.literal !== undefined) {
+      if (pathname !== route.literal) continue;
     } else {
       const match = route.pattern.exec(request.url);
       if (!match) continue;

@@ -27,7 +27,6 @@ import {
 } from "./mcp_server.ts";
 import {
   ErrorCode,
-  isInitializeRequest,
   type JSONRPCMessage,
   LATEST_PROTOCOL_VERSION,
   SUPPORTED_PROTOCOL_VERSIONS,
@@ -35,6 +34,7 @@ import {
 import { isPlainObject } from "../util/objects.ts";
 import {
   acceptsJsonAndEventStream,
+  isInitializeMessage,
   paramsProblem,
   protocolVersionSupported,
 } from "./request_rules.ts";
@@ -51,45 +51,56 @@ function headersAccepted(request: Request): boolean {
     protocolVersionSupported(request.headers.get("mcp-protocol-version"));
 }
 
-function jsonResponse(body: string): Response {
-  return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
+/** Headers every answer carries besides its content type (e.g. the session's id). */
+type ExtraHeaders = Record<string, string>;
+
+function jsonResponse(body: string, headers: ExtraHeaders): Response {
+  return new Response(body, {
+    status: 200,
+    headers: { "content-type": "application/json", ...headers },
+  });
 }
 
-function resultResponse(id: RequestId, result: unknown): Response {
-  return jsonResponse(JSON.stringify({ result, jsonrpc: "2.0", id }));
+function resultResponse(id: RequestId, result: unknown, headers: ExtraHeaders): Response {
+  return jsonResponse(JSON.stringify({ result, jsonrpc: "2.0", id }), headers);
 }
 
 /** The JSON-RPC error the SDK's protocol layer makes of a thrown error. */
-function errorResponse(id: RequestId, error: unknown): Response {
+function errorResponse(id: RequestId, error: unknown, headers: ExtraHeaders): Response {
   const record = (isPlainObject(error) ? error : {}) as Record<string, unknown>;
   const code = Number.isSafeInteger(record.code) ? record.code as number : ErrorCode.InternalError;
   const message = error instanceof Error ? error.message : "Internal error";
-  return jsonResponse(JSON.stringify({
-    jsonrpc: "2.0",
-    id,
-    error: { code, message, ...(record.data !== undefined ? { data: record.data } : {}) },
-  }));
+  return jsonResponse(
+    JSON.stringify({
+      jsonrpc: "2.0",
+      id,
+      error: { code, message, ...(record.data !== undefined ? { data: record.data } : {}) },
+    }),
+    headers,
+  );
 }
 
 async function answer(
   id: RequestId,
+  headers: ExtraHeaders,
   task: () => Promise<Response>,
 ): Promise<Response> {
   try {
     return await task();
   } catch (error) {
-    return errorResponse(id, error);
+    return errorResponse(id, error, headers);
   }
 }
 
 /**
  * The response to `message` when it is a plain `tools/list` or `tools/call` request, or
- * `undefined` when the SDK should serve it.
+ * `undefined` when the SDK should serve it. Every answer carries `headers` too.
  */
 export function answerDirectly(
   request: Request,
   message: JSONRPCMessage,
   context: McpSessionContext,
+  headers: ExtraHeaders = {},
 ): Promise<Response> | undefined {
   const { jsonrpc, id, method, params } = message as Record<string, unknown>;
   if (jsonrpc !== "2.0" || typeof method !== "string") return undefined;
@@ -99,11 +110,11 @@ export function answerDirectly(
   // A notification (e.g. `notifications/initialized`): the SDK accepts it with 202 and, as every
   // request gets its own server, has nothing to do with it.
   if (id === undefined && method.startsWith("notifications/")) {
-    return Promise.resolve(new Response(null, { status: 202 }));
+    return Promise.resolve(new Response(null, { status: 202, headers }));
   }
   if (!isRequestId(id)) return undefined;
 
-  if (method === "initialize" && isInitializeRequest(message)) {
+  if (isInitializeMessage(message)) {
     // As the SDK's Server: the client's revision when supported, else the latest.
     const requested = message.params.protocolVersion;
     return Promise.resolve(resultResponse(id, {
@@ -113,19 +124,20 @@ export function answerDirectly(
       capabilities: SERVER_CAPABILITIES,
       serverInfo: SERVER_INFO,
       instructions: INSTRUCTIONS,
-    }));
+    }, headers));
   }
 
   if (method === "tools/list") {
     if (params?.cursor !== undefined) return undefined;
-    return answer(id, async () => {
+    return answer(id, headers, async () => {
       if (context.session.mode !== "static") {
-        return resultResponse(id, await answerListTools(context, undefined));
+        return resultResponse(id, await answerListTools(context, undefined), headers);
       }
       // Static mode lists the whole catalog: its JSON is made once per catalog.
       const tools = listingJson(await loadCatalog(context), metaTools(context));
       return jsonResponse(
         `{"result":{"tools":${tools}},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`,
+        headers,
       );
     });
   }
@@ -133,13 +145,13 @@ export function answerDirectly(
   if (method === "tools/call" && params && paramsProblem(method, params) === undefined) {
     const { name, arguments: args, task } = params as { name: string; [key: string]: unknown };
     if (name === ENABLE_TOOLS_NAME || task !== undefined) return undefined;
-    return answer(id, async () => {
+    return answer(id, headers, async () => {
       const result = await answerCallTool(
         context,
         { name, arguments: args as Record<string, unknown> | undefined },
         () => Promise.resolve(),
       );
-      return resultResponse(id, result);
+      return resultResponse(id, result, headers);
     });
   }
   return undefined;

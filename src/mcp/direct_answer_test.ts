@@ -215,3 +215,39 @@ Deno.test("with the size cap on, direct answers are still the ones the SDK gives
     });
   }
 });
+
+Deno.test("every direct answer carries the headers it is given, among its own", async () => {
+  const messages: [ToolMode, JSONRPCMessage][] = [
+    ["static", { jsonrpc: "2.0", id: 1, method: "tools/list" }],
+    ["dynamic", { jsonrpc: "2.0", id: 2, method: "tools/list" }],
+    ["static", {
+      jsonrpc: "2.0",
+      id: 3,
+      method: "tools/call",
+      params: { name: "crm_list-contacts", arguments: {} },
+    }],
+    ["static", {
+      jsonrpc: "2.0",
+      id: 4,
+      method: "initialize",
+      params: {
+        protocolVersion: "2025-06-18",
+        capabilities: {},
+        clientInfo: { name: "a", version: "1" },
+      },
+    }],
+    ["static", { jsonrpc: "2.0", method: "notifications/initialized" }],
+  ];
+  for (const [mode, body] of messages) {
+    const answering = answerDirectly(requestOf(body), body, contextFor(mode, runs), {
+      "mcp-session-id": "s-1",
+    });
+    assert.ok(answering, JSON.stringify(body));
+    const response = await answering;
+    await response.body?.cancel();
+    assert.equal(response.headers.get("mcp-session-id"), "s-1", JSON.stringify(body));
+    if (response.status === 200) {
+      assert.equal(response.headers.get("content-type"), "application/json");
+    }
+  }
+});

@@ -6,7 +6,7 @@ import { catalogOfApp, CREATE_CONTACT, LIST_CONTACTS } from "../tools/testdata/c
 import { contextOver } from "./testdata/contexts.ts";
 import type { McpSessionContext } from "./mcp_server.ts";
 import { ConnectStates } from "./connect_input.ts";
-import { answerModernListDirectly } from "./modern_direct_answer.ts";
+import { answerModernDiscoverDirectly, answerModernListDirectly } from "./modern_direct_answer.ts";
 import { createModernServer } from "./modern_server.ts";
 import { createMcpHandler } from "../sdk/server.ts";
 
@@ -21,19 +21,21 @@ function contextFor(mode: ToolMode, capResults = false): McpSessionContext {
 }
 
 const TTL_MS = 12_345;
+const FIXED_TTL_MS = 300_000;
 const ENVELOPE = {
   "io.modelcontextprotocol/protocolVersion": "2026-07-28",
   "io.modelcontextprotocol/clientCapabilities": {},
 };
 
 function requestOf(body: unknown, headers: Record<string, string> = {}): Request {
+  const method = (body as { method?: unknown } | null)?.method;
   return new Request("http://127.0.0.1/mcp", {
     method: "POST",
     headers: {
       "content-type": "application/json",
       accept: "application/json, text/event-stream",
       "mcp-protocol-version": "2026-07-28",
-      "mcp-method": "tools/list",
+      "mcp-method": typeof method === "string" ? method : "tools/list",
       ...headers,
     },
     body: JSON.stringify(body),
@@ -46,7 +48,7 @@ async function viaSdk(body: unknown, headers?: Record<string, string>, capResult
     () =>
       createModernServer(context, {
         freshForMs: () => TTL_MS,
-        fixedTtlMs: 1,
+        fixedTtlMs: FIXED_TTL_MS,
         // Listings never seal or open a requestState.
         states: new ConnectStates(() => Promise.reject(new Error("no key in this test"))),
       }),
@@ -139,6 +141,19 @@ Deno.test("2026-07-28 requests the SDK must judge are left to it", async () => {
     ],
     ["an unknown envelope key", list({ _meta: { ...ENVELOPE, "x/y": 1 } })],
     [
+      "malformed client capabilities",
+      list({ _meta: { ...ENVELOPE, "io.modelcontextprotocol/clientCapabilities": { roots: 1 } } }),
+    ],
+    [
+      "a malformed capability inside",
+      list({
+        _meta: {
+          ...ENVELOPE,
+          "io.modelcontextprotocol/clientCapabilities": { roots: { listChanged: "x" } },
+        },
+      }),
+    ],
+    [
       "a malformed client info",
       list({
         _meta: { ...ENVELOPE, "io.modelcontextprotocol/clientInfo": { name: 1 } },
@@ -160,5 +175,117 @@ Deno.test("2026-07-28 requests the SDK must judge are left to it", async () => {
       () => TTL_MS,
     );
     assert.equal(answer, undefined, what);
+  }
+});
+
+Deno.test("a direct 2026-07-28 discovery is the one the SDK gives", async (t) => {
+  const discover = (meta: Record<string, unknown>, id: unknown = 7) => ({
+    jsonrpc: "2.0",
+    id,
+    method: "server/discover",
+    params: { _meta: meta },
+  });
+  const cases: [string, unknown, Record<string, string>?][] = [
+    ["numeric id", discover(ENVELOPE)],
+    [
+      "string id, client info",
+      discover({
+        ...ENVELOPE,
+        "io.modelcontextprotocol/clientInfo": { name: "c", version: "1" },
+      }, "d-1"),
+    ],
+    [
+      "declared capabilities",
+      discover({
+        ...ENVELOPE,
+        "io.modelcontextprotocol/clientCapabilities": {
+          elicitation: { url: {} },
+          roots: { listChanged: true },
+        },
+      }),
+    ],
+    ["whitespace around header values", discover(ENVELOPE), {
+      "mcp-method": " server/discover",
+      "mcp-protocol-version": " 2026-07-28",
+    }],
+  ];
+  for (const [name, body, headers] of cases) {
+    await t.step(name, async () => {
+      const expected = await viaSdk(body, headers);
+      assert.equal(expected.status, 200, JSON.stringify(expected.json));
+      assert.deepEqual(expected.json.result.ttlMs, FIXED_TTL_MS);
+      const response = answerModernDiscoverDirectly(requestOf(body, headers), body, FIXED_TTL_MS);
+      assert.ok(response, "answered directly");
+      assert.deepEqual({
+        status: response.status,
+        type: response.headers.get("content-type"),
+        json: await response.json(),
+      }, expected);
+    });
+  }
+});
+
+Deno.test("2026-07-28 discoveries the SDK must judge are left to it", async () => {
+  const discover = (params: unknown, extra: Record<string, unknown> = {}) => ({
+    jsonrpc: "2.0",
+    id: 1,
+    method: "server/discover",
+    params,
+    ...extra,
+  });
+  const refused: [string, unknown, Record<string, string>?][] = [
+    ["no envelope", discover({})],
+    ["more params", discover({ _meta: ENVELOPE, cursor: "x" })],
+    [
+      "another version in the envelope",
+      discover({
+        _meta: { ...ENVELOPE, "io.modelcontextprotocol/protocolVersion": "2099-01-01" },
+      }),
+    ],
+    [
+      "malformed client capabilities",
+      discover({
+        _meta: {
+          ...ENVELOPE,
+          "io.modelcontextprotocol/clientCapabilities": { elicitation: "yes" },
+        },
+      }),
+    ],
+    [
+      "a malformed client info",
+      discover({
+        _meta: { ...ENVELOPE, "io.modelcontextprotocol/clientInfo": { name: 1, version: "1" } },
+      }),
+    ],
+    ["no id (a notification)", {
+      jsonrpc: "2.0",
+      method: "server/discover",
+      params: { _meta: ENVELOPE },
+    }],
+    ["a 2025 header", discover({ _meta: ENVELOPE }), { "mcp-protocol-version": "2025-06-18" }],
+    ["another Mcp-Method", discover({ _meta: ENVELOPE }), { "mcp-method": "tools/list" }],
+    ["an Mcp-Name header", discover({ _meta: ENVELOPE }), { "mcp-name": "x" }],
+    ["JSON only in Accept", discover({ _meta: ENVELOPE }), { accept: "application/json" }],
+    ["a listing", { jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: ENVELOPE } }],
+  ];
+  for (const [what, body, headers] of refused) {
+    assert.equal(
+      answerModernDiscoverDirectly(requestOf(body, headers), body, FIXED_TTL_MS),
+      undefined,
+      what,
+    );
+    // The SDK refuses the malformed ones itself.
+    if (what.startsWith("malformed")) {
+      assert.equal((await viaSdk(body, headers)).status, 400, what);
+    }
+  }
+});
+
+Deno.test("a direct discovery carries the ttlMs it is given, whichever came before", async () => {
+  const body = { jsonrpc: "2.0", id: 1, method: "server/discover", params: { _meta: ENVELOPE } };
+  for (const ttlMs of [FIXED_TTL_MS, 1_000, FIXED_TTL_MS, 0]) {
+    const response = answerModernDiscoverDirectly(requestOf(body), body, ttlMs);
+    assert.ok(response);
+    assert.equal((await response.json()).result.ttlMs, ttlMs);
   }
 });

@@ -41,9 +41,19 @@ import {
 export const CACHE_SCOPE = "private";
 
 /** The 2025 instructions, and where the enabled tools live without sessions. */
-const MODERN_INSTRUCTIONS =
+export const MODERN_INSTRUCTIONS =
   `${INSTRUCTIONS} Tools enabled with \`enable-tools\` belong to the chat ` +
   "named by the `x-chat-id` header (there are no sessions).";
+
+/**
+ * What a 2026-07-28 request is served with: tools, prompts (an empty list for now) and
+ * resources (cut results, read with read-result).
+ */
+export const MODERN_CAPABILITIES = {
+  tools: { listChanged: true },
+  prompts: {},
+  resources: {},
+} as const;
 
 /** What a modern request's server needs besides the shared session context. */
 export interface ModernServerOptions {
@@ -62,8 +72,7 @@ export function createModernServer(
 ): Server {
   const fixed = { ttlMs: options.fixedTtlMs, cacheScope: CACHE_SCOPE } as const;
   const server = new Server(SERVER_INFO, {
-    // Prompts are answered (an empty list for now); resources are cut results (read-result).
-    capabilities: { tools: { listChanged: true }, prompts: {}, resources: {} },
+    capabilities: MODERN_CAPABILITIES,
     instructions: MODERN_INSTRUCTIONS,
     // Every echoed requestState is verified (MAC, expiry, customer) before a handler runs.
     requestState: { verify: (state) => options.states.open(state, context.session.tenant) },

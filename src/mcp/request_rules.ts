@@ -7,7 +7,11 @@
  * @module
  */
 import { isPlainObject } from "../util/objects.ts";
-import { SUPPORTED_PROTOCOL_VERSIONS } from "../sdk/server.ts";
+import {
+  type InitializeRequest,
+  isInitializeRequest,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from "../sdk/server.ts";
 
 /** Whether the client accepts both JSON and SSE responses, as the MCP transport requires. */
 export function acceptsJsonAndEventStream(request: Request): boolean {
@@ -40,4 +44,20 @@ export function paramsProblem(method: string, params: unknown): string | undefin
     default:
       return undefined;
   }
+}
+
+/** The SDK's verdicts on messages already checked as `initialize` requests. */
+const initializeVerdicts = new WeakMap<object, boolean>();
+
+/**
+ * The SDK's `isInitializeRequest` (a Zod parse), asked once per message however many checks
+ * along its path ask. Only a message whose method is `initialize` is parsed at all.
+ */
+export function isInitializeMessage(message: unknown): message is InitializeRequest {
+  if (!isPlainObject(message) || message.method !== "initialize") return false;
+  let verdict = initializeVerdicts.get(message);
+  if (verdict === undefined) {
+    initializeVerdicts.set(message, verdict = isInitializeRequest(message));
+  }
+  return verdict;
 }

@@ -8,6 +8,7 @@
 import { ProtocolError } from "@modelcontextprotocol/server";
 
 export {
+  classifyInboundRequest,
   createMcpHandler,
   createRequestStateCodec,
   inputRequired,
@@ -28,6 +29,7 @@ export { AjvJsonSchemaValidator } from "@modelcontextprotocol/server/validators/
 export type {
   AuthInfo,
   CallToolResult,
+  InitializeRequest,
   InputRequiredResult,
   JSONRPCMessage,
   McpHttpHandler,

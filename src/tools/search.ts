@@ -1,12 +1,14 @@
 /**
  * Ranked search over a tool catalog, so agents can find tools by need: BM25F over weighted
- * fields (tool name, app, action, description, input fields), with light stemming, `-`/`_`/
- * camelCase splitting and synonyms for common verbs and nouns. Deterministic, no network.
+ * fields (tool name, app, action, description, input fields, the values inputs accept), with
+ * light stemming, `-`/`_`/camelCase splitting and synonyms for common verbs and nouns.
+ * Deterministic, no network.
  *
  * @module
  */
 import type { ToolEntry } from "./catalog.ts";
 import { anySenseTerms, hasEntry, relatedTerms, TIER_WEIGHTS } from "./thesaurus.ts";
+import exceptions from "./stem_exceptions.json" with { type: "json" };
 
 /**
  * Weight of a word related to an action's name (by the thesaurus), as if the action's name had
@@ -21,6 +23,9 @@ const FIELDS = [
   { name: "action", weight: 3, b: 0.3 },
   { name: "description", weight: 1, b: 0.75 },
   { name: "inputs", weight: 0.5, b: 0.75 },
+  // The values an input accepts, again: a request that gives one (`set it to pending`, `stamp
+  // it as finished` / Completed) names what the tool sets.
+  { name: "values", weight: 0.5, b: 0.3 },
 ] as const;
 
 /** BM25 term-frequency saturation. */
@@ -33,6 +38,10 @@ const MAX_FIELD_CHARS = 4000;
 /** A prepared search index over some tools. */
 export interface SearchIndex {
   tools: ToolEntry[];
+  /** Stop word of an action name (`Who's Out`) -> the tools whose action name has it. */
+  nameStops: Map<string, Int32Array>;
+  /** Per tool whose action name has a stop word: the name's terms and stop words. */
+  nameWords: Map<number, Set<string>>;
   /** Term of an action name -> the tools whose action name has it. */
   actionDocs: Map<string, Int32Array>;
   /** Word -> the action-name terms it is related to, with the relation's weight. */
@@ -45,6 +54,8 @@ export interface SearchIndex {
   initialisms: Map<string, Int32Array>;
   /** Per app, its display name as written (to find it named in a request). */
   appNames: string[];
+  /** An app's key with its parts joined, lower case (`hellosign`, `zohodesk`) -> its apps. */
+  appKeys: Map<string, number[]>;
   /** Per tool, the index of its app in the app postings. */
   appOf: Int32Array;
   /** Number of apps. */
@@ -69,7 +80,7 @@ export interface SearchHit {
 }
 
 const STOP_WORDS = new Set(
-  ("a an the to of in on at for with from by and or is are was be been it its this that " +
+  ("a an the to of in on at for with from by and or is are was were be been it its this that " +
     "these those my me i we our us you your do does did have has had please can could would " +
     "should will shall some any into as about but not yet what when which who whom there " +
     "their them they so up out via then than if else just also e g eg ie want need like " +
@@ -100,7 +111,11 @@ function hasVowel(text: string): boolean {
 const stems = new Map<string, string>();
 const MAX_CACHED_STEMS = 50_000;
 
-/** A light English stemmer: plural, `-ing`, `-ed` and a final `e` come off. */
+/**
+ * A light English stemmer: plural, `-ing`, `-ed` and a final `e` come off, except where that
+ * makes another word of it (WordNet's word lists, in `stem_exceptions.json`): `done` stays done
+ * (not don), `scraped` is scrape's (not scrap's), `added` is add's (not ad's), `news` no plural.
+ */
 export function stem(word: string): string {
   let result = stems.get(word);
   if (result === undefined) {
@@ -111,24 +126,43 @@ export function stem(word: string): string {
   return result;
 }
 
+/**
+ * The words the suffix rules would take for another word (see
+ * `scripts/build_stem_exceptions.ts`).
+ */
+const KEEP_E = new Set(exceptions.keepE);
+const RESTORE_E = new Set(exceptions.restoreE);
+const KEEP_DOUBLE = new Set(exceptions.keepDouble);
+const WHOLE = new Set(exceptions.whole);
+
 function stem1(input: string): string {
   let word = input;
-  if (word.length <= 3 || /\d/.test(word)) return word;
+  if (word.length <= 3 || /\d/.test(word) || WHOLE.has(word)) return word;
   if (word.endsWith("ies") && word.length > 4) word = word.slice(0, -3) + "y";
   else if (/(ch|sh|x|ss|z)es$/.test(word)) word = word.slice(0, -2);
   else if (word.endsWith("s") && !/(ss|us|is)$/.test(word)) word = word.slice(0, -1);
+  if (word !== input && WHOLE.has(word)) return word;
 
   let cut = "";
+  let past = false;
   if (word.endsWith("ing") && word.length > 5 && hasVowel(word.slice(0, -3))) {
     cut = word.slice(0, -3);
   } else if (word.endsWith("ed") && word.length > 4 && hasVowel(word.slice(0, -2))) {
     cut = word.slice(0, -2);
+    past = true;
   }
   if (cut) {
-    // mapped -> map, stopped -> stop; but called -> call, passed -> pass
-    word = /([b-df-hj-km-np-rtv-xz])\1$/.test(cut) ? cut.slice(0, -1) : cut;
+    if (/([b-df-hj-km-np-rtv-xz])\1$/.test(cut)) {
+      // mapped -> map, stopped -> stop; but added -> add (called, passed: `l` and `s` stay)
+      return KEEP_DOUBLE.has(cut) ? cut : cut.slice(0, -1);
+    }
+    // scraped -> scrape (not scrap), agreed -> agree
+    if (RESTORE_E.has(`${cut}e`) || (past && cut.endsWith("e"))) return `${cut}e`;
+    word = cut;
   }
-  if (word.length > 3 && word.endsWith("e") && !word.endsWith("ee")) word = word.slice(0, -1);
+  if (
+    word.length > 3 && word.endsWith("e") && !word.endsWith("ee") && !KEEP_E.has(word)
+  ) word = word.slice(0, -1);
   return word;
 }
 
@@ -145,12 +179,34 @@ function kindOf(code: number): number {
 }
 
 /**
+ * A request with its contractions written out where their parts would be other words: `don't`
+ * is do not (not don), `won't` will not (not won), `haven't` have not (not haven); `we're`,
+ * `I've`, `I'll`, `she'd` lose their auxiliary (a stop word), so that it is not taken for the
+ * request's first word. (Requests only: the catalog's texts rarely have them, and a pass over
+ * every text would cost the index build.)
+ */
+export function expandContractions(text: string): string {
+  if (!text.includes("'") && !text.includes("\u2019")) return text;
+  return text.replace(/\b(?:(ca)|(wo)|(sha)|(\w+))n['\u2019]t\b/gi, (
+    _whole: string,
+    can?: string,
+    won?: string,
+    shan?: string,
+    other?: string,
+  ) => `${can ? "can" : won ? "will" : shan ? "shall" : other} not`)
+    .replace(/(\w)['\u2019](?:re|ve|ll|d)\b/gi, "$1");
+}
+
+/**
  * Splits text into words: `-`, `_`, punctuation and camelCase split, lower case. One pass over
  * the text (linear time, whatever its length): `threadTs` -> thread ts, `HTTPRequest` -> http
  * request, `labelIDs` -> label ids (a plural acronym stays whole).
  */
 export function splitWords(text: string): string[] {
-  const source = text.replace(/\b(e)-(mail)/gi, "email").replace(/\b(to)-?(do)/gi, "todo");
+  // Only a dash changes the text (`todo` stays itself): most texts skip both passes.
+  const source = text.includes("-")
+    ? text.replace(/\b(e)-(mail)/gi, "email").replace(/\b(to)-?(do)/gi, "todo")
+    : text;
   const words: string[] = [];
   const length = source.length;
   let start = -1;
@@ -183,17 +239,33 @@ export function splitWords(text: string): string[] {
   return words;
 }
 
+/**
+ * Stop words that may be a word of an action's name (`Who's Out`, `Like Post`, `Sign Up`): the
+ * question words, adverbs and verbs among them, not the articles, prepositions, conjunctions,
+ * pronouns and auxiliaries that join a name's words (`Add Contact to List`).
+ */
+const NAME_STOP_WORDS = new Set(
+  "what when which who whom there up out want need like let use using".split(" "),
+);
+
 /** Splits text into search terms: words, without stop words, stemmed. */
 export function tokenize(text: string): string[] {
   return termsOf(splitWords(text));
 }
 
+/** Word -> its term, or "" for a stop word or a single letter (one lookup per word). */
+const wordTerms = new Map<string, string>();
+
 function termsOf(words: string[]): string[] {
   const terms: string[] = [];
   for (const word of words) {
-    if (word.length < 2 && !/[0-9]/.test(word)) continue;
-    if (STOP_WORDS.has(word)) continue;
-    terms.push(stem(word));
+    let term = wordTerms.get(word);
+    if (term === undefined) {
+      term = (word.length < 2 && !/[0-9]/.test(word)) || STOP_WORDS.has(word) ? "" : stem(word);
+      if (wordTerms.size >= MAX_CACHED_STEMS) wordTerms.clear();
+      wordTerms.set(word, term);
+    }
+    if (term !== "") terms.push(term);
   }
   return terms;
 }
@@ -272,21 +344,39 @@ const SYNONYMS: Map<string, [string, number][]> = (() => {
   return result;
 })();
 
-function schemaText(schema: Record<string, unknown>): string {
+/** Enum values taken from one input, at most. */
+const MAX_ENUM_VALUES = 20;
+
+/** String values of an enum, at most `MAX_ENUM_VALUES`. */
+function enumValues(values: unknown): string[] {
+  if (!Array.isArray(values)) return [];
+  return values.slice(0, MAX_ENUM_VALUES).filter((v): v is string => typeof v === "string");
+}
+
+/**
+ * The text of a tool's inputs (names, titles, descriptions and enum values), and apart the
+ * values its inputs and their array items accept (`resolved`, `phone_numbers`).
+ */
+function schemaTexts(schema: Record<string, unknown>): [string, string] {
   const properties = schema.properties;
-  if (typeof properties !== "object" || properties === null) return "";
+  if (typeof properties !== "object" || properties === null) return ["", ""];
   const parts: string[] = [];
+  const values: string[] = [];
   for (const [name, value] of Object.entries(properties as Record<string, unknown>)) {
     parts.push(name);
     if (typeof value !== "object" || value === null) continue;
     const property = value as Record<string, unknown>;
     if (typeof property.title === "string") parts.push(property.title);
     if (typeof property.description === "string") parts.push(property.description);
-    if (Array.isArray(property.enum)) {
-      parts.push(...property.enum.slice(0, 20).filter((v): v is string => typeof v === "string"));
+    const own = enumValues(property.enum);
+    parts.push(...own);
+    values.push(...own);
+    const items = property.items;
+    if (typeof items === "object" && items !== null) {
+      values.push(...enumValues((items as Record<string, unknown>).enum));
     }
   }
-  return parts.join(" ");
+  return [parts.join(" "), values.join(" ")];
 }
 
 /** The text of each field of a tool, in the order of `FIELDS`. */
@@ -296,7 +386,7 @@ function fieldTexts(tool: ToolEntry): string[] {
     `${tool.integrationName} ${tool.integrationKey}`,
     `${tool.actionName} ${tool.actionKey}`,
     tool.actionDescription ?? "",
-    schemaText(tool.inputSchema),
+    ...schemaTexts(tool.inputSchema),
   ].map((text) => text.slice(0, MAX_FIELD_CHARS));
 }
 
@@ -353,13 +443,23 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
   const appLengths: number[] = [];
   const appOf = new Int32Array(tools.length);
   const appNames: string[] = [];
+  const appKeys = new Map<string, number[]>();
   const initialBuilders = new Map<string, number[]>();
   const initialismsByName = new Map<string, string[]>();
+  const stopBuilders = new Map<string, number[]>();
+  const nameWords = new Map<number, Set<string>>();
   tools.forEach((tool, doc) => {
     const slots = new Map<string, number>();
     const counts: number[] = [];
+    let nameStops: string[] = [];
+    let nameTerms: string[] = [];
     fieldTexts(tool).forEach((text, field) => {
-      let terms = tokenize(text);
+      const words = splitWords(text);
+      let terms = termsOf(words);
+      if (field === ACTION_FIELD) {
+        nameStops = words.filter((word) => NAME_STOP_WORDS.has(word));
+        nameTerms = terms;
+      }
       if (PRESENCE_FIELDS.has(FIELDS[field]!.name)) terms = [...new Set(terms)];
       lengths[doc * fieldCount + field] = terms.length;
       for (const term of terms) {
@@ -376,6 +476,16 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
         }
       }
     });
+    if (nameStops.length > 0) {
+      const words = new Set(nameStops);
+      for (const stop of words) {
+        let docs = stopBuilders.get(stop);
+        if (!docs) stopBuilders.set(stop, docs = []);
+        docs.push(doc);
+      }
+      for (const term of nameTerms) words.add(term);
+      nameWords.set(doc, words);
+    }
     let initialisms = initialismsByName.get(tool.actionName);
     if (!initialisms) {
       initialismsByName.set(tool.actionName, initialisms = initialismsOf(tool.actionName));
@@ -392,6 +502,8 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
       appIds.set(tool.integrationKey, app = appTerms.length);
       appTerms.push(new Map());
       appNames.push(tool.integrationName);
+      const key = splitWords(tool.integrationKey).join("");
+      if (key.length >= 2) appKeys.set(key, [...appKeys.get(key) ?? [], app]);
       appLengths.push(0);
     }
     appOf[doc] = app;
@@ -471,11 +583,14 @@ export function buildSearchIndex(tools: ToolEntry[]): SearchIndex {
     tools,
     postings,
     actionDocs,
+    nameStops: new Map([...stopBuilders].map(([key, docs]) => [key, Int32Array.from(docs)])),
+    nameWords,
     relatedToActions,
     reads: Uint8Array.from(tools, (tool) => readsOnly(tool) ? 1 : 0),
     appOf,
     appCount: appTerms.length,
     appNames,
+    appKeys,
     actionTermList: [...actionDocs.keys()].sort(),
     initialisms: new Map([...initialBuilders].map(([key, docs]) => [key, Int32Array.from(docs)])),
     appPostings,
@@ -535,6 +650,19 @@ interface QueryTerm {
   weight: number;
   /** The word's or phrase's key, when it is the verb the request opens with. */
   opens?: string;
+  /** Terms an action's name must all have for the part to count for it, as a word of its name. */
+  actionTerms?: string[];
+}
+
+/** A query part with every property set, in one order (one object shape for the hot loop). */
+function queryTerm(part: QueryTerm): QueryTerm {
+  return {
+    exact: part.exact,
+    alternatives: part.alternatives,
+    weight: part.weight,
+    opens: part.opens,
+    actionTerms: part.actionTerms,
+  };
 }
 
 /** Alternatives per query word, at most (bounds the cost of a search). */
@@ -562,7 +690,28 @@ function alternativesOf(term: string): [string, number][] {
   return result;
 }
 
-/** Two-word phrases of the query that the thesaurus knows (`wrap up`, `clock me out`). */
+/** Adverbs that make a phrasal verb with the verb before them (`boot out`, `sign up`). */
+const PARTICLES = new Set("up down out off in on over back away around through".split(" "));
+/** Words between a verb and a particle that end the search for the particle. */
+const PARTICLE_BREAKS = new Set(
+  "and or but to of for with from by at if so then as into onto".split(" "),
+);
+/**
+ * Words that may follow a particle: a preposition or a conjunction (`boot Kevin out of the
+ * channel`), not a noun it takes as its object (`put these shoppers on the list`: `on` is a
+ * preposition there).
+ */
+const AFTER_PARTICLE = new Set(
+  "of for to from with in on at by into onto about and or but so then".split(" "),
+);
+/** Words of an object between a verb and its particle (`boot Kevin out`), at most. */
+const MAX_PARTICLE_GAP = 3;
+
+/**
+ * Two-word phrases of the query that the thesaurus knows (`wrap up`, `clock me out`), and
+ * phrasal verbs split by their object (`boot Kevin out of the channel`): a particle after up to
+ * three words, at the end or before a preposition.
+ */
 function phrasesOf(words: string[]): string[] {
   const phrases: string[] = [];
   for (let i = 0; i + 1 < words.length && phrases.length < MAX_QUERY_TERMS; i++) {
@@ -573,8 +722,29 @@ function phrasesOf(words: string[]): string[] {
       const key = `${stem(first)}_${stem(words[at]!)}`;
       if (hasEntry(key)) phrases.push(key);
     }
+    const split = splitParticle(words, i, next);
+    if (split !== undefined) phrases.push(split);
   }
   return phrases;
+}
+
+/**
+ * The phrase of the verb at `verb` and a particle one to three words after it (not at `skip`,
+ * already taken), when the thesaurus knows it: the words between hold no particle and no
+ * preposition, and the particle ends the request or comes before a preposition.
+ */
+function splitParticle(words: string[], verb: number, skip: number): string | undefined {
+  const last = Math.min(verb + 1 + MAX_PARTICLE_GAP, words.length - 1);
+  for (let at = verb + 2; at <= last; at++) {
+    const between = words[at - 1]!;
+    if (PARTICLES.has(between) || PARTICLE_BREAKS.has(between)) return undefined;
+    if (at === skip || !PARTICLES.has(words[at]!)) continue;
+    const after = words[at + 1];
+    if (after !== undefined && !AFTER_PARTICLE.has(after)) return undefined;
+    const key = `${stem(words[verb]!)}_${words[at]!}`;
+    return hasEntry(key) ? key : undefined;
+  }
+  return undefined;
 }
 
 /** Words that negate what follows (`n't` splits into a word ending in `n` and `t`). */
@@ -730,7 +900,12 @@ export function describingVerbs(text: string): { plain: string; verbs: string[] 
  * The query's words and phrases, each with its alternatives and their weights; two words the
  * catalog writes as one (`status page`, `Statuspage`) count as that word too.
  */
-function expandQuery(query: string, known: (term: string) => boolean): QueryTerm[] {
+function expandQuery(
+  written: string,
+  known: (term: string) => boolean,
+  requestWords: string[] = [],
+): QueryTerm[] {
+  const query = written.length <= MAX_FIELD_CHARS ? expandContractions(written) : written;
   const { plain, values } = query.length <= MAX_FIELD_CHARS
     ? splitValues(query)
     : { plain: query, values: "" };
@@ -739,7 +914,8 @@ function expandQuery(query: string, known: (term: string) => boolean): QueryTerm
   const negated = negatedTerms(plainWords);
   const plainTerms = new Set(termsOf(plainWords));
   const { plain: request, verbs } = describingVerbs(mainClause(plain));
-  const requestTerms = termsOf(splitWords(request));
+  for (const word of splitWords(request)) requestWords.push(word);
+  const requestTerms = termsOf(requestWords);
   const mainTerms = new Set(requestTerms);
   const described = new Set(termsOf(verbs));
   // The request's first word: most requests open with the verb of what to do.
@@ -747,37 +923,63 @@ function expandQuery(query: string, known: (term: string) => boolean): QueryTerm
   const terms = [...new Set([...plainTerms, ...termsOf(valueWords)])]
     .filter((term) => !negated.has(term))
     .slice(0, MAX_QUERY_TERMS);
-  const result: QueryTerm[] = terms.map((term) => ({
-    exact: term,
-    opens: term === opening ? term : undefined,
-    alternatives: alternativesOf(term),
-    weight: /^[0-9]+$/.test(term)
-      ? VALUE_WEIGHT
-      : mainTerms.has(term)
-      ? 1
-      : plainTerms.has(term) && !described.has(term)
-      ? CONTEXT_WEIGHT
-      : VALUE_WEIGHT,
-  }));
+  const result: QueryTerm[] = terms.map((term) =>
+    queryTerm({
+      exact: term,
+      opens: term === opening ? term : undefined,
+      alternatives: alternativesOf(term),
+      weight: /^[0-9]+$/.test(term)
+        ? VALUE_WEIGHT
+        : mainTerms.has(term)
+        ? 1
+        : plainTerms.has(term) && !described.has(term)
+        ? CONTEXT_WEIGHT
+        : VALUE_WEIGHT,
+    })
+  );
   const seen = new Set(terms);
+  const made = madeRecord(request, opening);
+  if (made !== undefined) {
+    result.push(queryTerm({ alternatives: [], actionTerms: [CREATE, made], weight: 1 }));
+  }
   for (const [first, second] of pairsOf(plain)) {
     const joined = stem(first + second);
     if (seen.has(joined) || !known(joined)) continue;
     seen.add(joined);
     // It stands for both words.
-    result.push({ exact: joined, alternatives: [[joined, 1]], weight: 2 });
+    result.push(queryTerm({ exact: joined, alternatives: [[joined, 1]], weight: 2 }));
   }
   for (const phrase of new Set(phrasesOf(plainWords))) {
     const alternatives = relatedTerms(phrase).slice(0, MAX_ALTERNATIVES)
       .map(([term, weight]): [string, number] => [term, weight * THESAURUS_WEIGHT]);
     const opens = phrase.startsWith(`${opening}_`) ? phrase : undefined;
-    if (alternatives.length > 0) result.push({ alternatives, weight: 1, opens });
+    if (alternatives.length > 0) result.push(queryTerm({ alternatives, weight: 1, opens }));
   }
   // The opening verb last, so that its tie-break sees which tools the other words matched.
   return [
     ...result.filter((term) => term.opens === undefined),
     ...result.filter((term) => term.opens !== undefined),
   ];
+}
+
+const CREATE = stem("create");
+/** `as a` or `as an` and the noun after it (`add Jane as a contact`, `as a new lead`). */
+const AS_A = /\bas\s+an?\s+(?:new\s+)?([a-z]+)/i;
+
+/**
+ * The record a request makes, when it opens with a verb of making (one its alternatives relate
+ * to `create`, such as `add`) and names the record's kind after `as a`: `add Jane Doe as a
+ * contact` makes a contact (it adds her to no list).
+ */
+function madeRecord(request: string, opening: string | undefined): string | undefined {
+  if (opening === undefined) return undefined;
+  const match = AS_A.exec(request);
+  if (!match) return undefined;
+  if (!alternativesOf(opening).some(([term, weight]) => term === CREATE && weight >= 0.6)) {
+    return undefined;
+  }
+  const [noun] = termsOf([match[1]!.toLowerCase()]);
+  return noun;
 }
 
 /** Weight of an action-name word that a shortened query word may stand for. */
@@ -865,6 +1067,66 @@ function breakTies(
   }
 }
 
+/**
+ * Raises the match of each tool whose action name has every one of `terms` to that of a word
+ * of its name (the rarity of the first term).
+ */
+function matchActionNames(
+  index: SearchIndex,
+  terms: string[],
+  best: Float64Array,
+  touched: number[],
+): void {
+  const lists = terms.map((term) => index.actionDocs.get(term));
+  if (lists.some((list) => list === undefined)) return;
+  const [first, ...rest] = lists as Int32Array[];
+  const others = rest.map((list) => new Set(list));
+  const value = saturate(RELATED_FIELD_WEIGHT) * idf(index.tools.length, first!.length);
+  for (const doc of first!) {
+    if (!others.every((set) => set.has(doc))) continue;
+    if (best[doc] === 0) touched.push(doc);
+    if (value > best[doc]!) best[doc] = value;
+  }
+}
+
+/**
+ * Adds, for each stop word of the request that action names have (`who is out` / List Who's
+ * Out), the score of a word of its name to each such tool whose name has another word of the
+ * request too: alone, such a word (`who`, `out`) says too little.
+ */
+function matchNameStopWords(
+  index: SearchIndex,
+  requestWords: string[],
+  scores: Float64Array,
+  seen: Uint8Array,
+  matched: number[],
+): void {
+  if (index.nameStops.size === 0) return;
+  const stops = requestWords.filter((word) => index.nameStops.has(word));
+  if (stops.length === 0) return;
+  const words = new Set([...termsOf(requestWords), ...stops]);
+  for (const stop of new Set(stops)) {
+    const docs = index.nameStops.get(stop)!;
+    const value = saturate(RELATED_FIELD_WEIGHT) * idf(index.tools.length, docs.length);
+    for (const doc of docs) {
+      const name = index.nameWords.get(doc)!;
+      let other = false;
+      for (const word of words) {
+        if (word !== stop && name.has(word)) {
+          other = true;
+          break;
+        }
+      }
+      if (!other) continue;
+      scores[doc]! += value;
+      if (seen[doc] === 0) {
+        seen[doc] = 1;
+        matched.push(doc);
+      }
+    }
+  }
+}
+
 /** Options of `searchTools`. */
 export interface SearchOptions {
   /** Only tools it accepts are returned. */
@@ -888,9 +1150,10 @@ export function searchTools(
   const seen = new Uint8Array(n);
   const touched: number[] = [];
   const matched: number[] = [];
-  const expanded = expandQuery(query, (term) => index.postings.has(term));
+  const requestWords: string[] = [];
+  const expanded = expandQuery(query, (term) => index.postings.has(term), requestWords);
   const idParts = idPartsOf(query);
-  for (const { exact, alternatives, weight: termWeight, opens } of expanded) {
+  for (const { exact, alternatives, weight: termWeight, opens, actionTerms } of expanded) {
     // Each alternative scores with its own rarity, times its weight; a rare synonym of a
     // common word is capped at the word's rarity, so it never outweighs the word itself.
     touched.length = 0;
@@ -923,6 +1186,8 @@ export function searchTools(
         }
       }
     }
+    // Actions whose names have all these words (`add Jane as a contact`: create, contact).
+    if (actionTerms !== undefined) matchActionNames(index, actionTerms, best, touched);
     // Actions whose names have a word the opening verb relates to in any sense: a tie-break.
     if (opens !== undefined) breakTies(index, opens, cap, seen, best, touched);
     // A word neither the catalog nor the thesaurus knows may be shortened (`ack`, `dm`).
@@ -947,8 +1212,13 @@ export function searchTools(
       }
     }
   }
-  const opening = splitWords(query.slice(0, 200));
-  const boostReads = isQuestion(opening, query) || readsFirst(opening);
+  matchNameStopWords(index, requestWords, scores, seen, matched);
+  const start = query.slice(0, 200);
+  // (`Don't…` opens no question: the words as written, before do not.)
+  const startWords = splitWords(start);
+  const written = expandContractions(start);
+  const boostReads = isQuestion(startWords, query) ||
+    readsFirst(written === start ? startWords : splitWords(written));
   const appScores = new Float64Array(index.appCount);
   for (const { exact } of expanded) {
     const posting = exact !== undefined ? index.appPostings.get(exact) : undefined;
@@ -983,7 +1253,14 @@ export function searchTools(
  */
 const NAMED_APP_WEIGHT = 1;
 
-/** The apps the request names, written as the apps write their names, as whole words. */
+/** Words of an app's key a request may write apart (`Hello Sign`, `Zoho Desk`), at most. */
+const MAX_KEY_WORDS = 3;
+
+/**
+ * The apps the request names: as the apps write their names, as whole words, or by their keys
+ * (`HelloSign` / hellosign, `Apollo` / apollo for Apollo.io) written with a capital letter, as
+ * one word or in up to three.
+ */
 function namedApps(index: SearchIndex, query: string): Set<number> {
   const named = new Set<number>();
   if (query.length > MAX_FIELD_CHARS) return named;
@@ -999,6 +1276,40 @@ function namedApps(index: SearchIndex, query: string): Set<number> {
       }
     }
   });
+  if (index.appKeys.size === 0) return named;
+  // Words as written (letters and digits), each lower case and whether it has a capital; only a
+  // run of words with a capital in it can name an app this way.
+  const words: string[] = [];
+  const capitals: boolean[] = [];
+  let start = -1;
+  let capital = false;
+  let any = false;
+  for (let at = 0; at <= query.length; at++) {
+    const kind = at < query.length ? kindOf(query.charCodeAt(at)) : OTHER;
+    if (kind === OTHER) {
+      if (start >= 0) {
+        words.push(query.slice(start, at).toLowerCase());
+        capitals.push(capital);
+        any ||= capital;
+      }
+      start = -1;
+      capital = false;
+    } else {
+      if (start < 0) start = at;
+      if (kind === UPPER) capital = true;
+    }
+  }
+  if (!any) return named;
+  for (let i = 0; i < words.length; i++) {
+    let joined = "";
+    let capitalized = false;
+    for (let j = i; j < words.length && j < i + MAX_KEY_WORDS; j++) {
+      joined += words[j]!;
+      capitalized ||= capitals[j]!;
+      const apps = capitalized ? index.appKeys.get(joined) : undefined;
+      if (apps) { for (const app of apps) named.add(app); }
+    }
+  }
   return named;
 }
 

