@@ -75,8 +75,9 @@ export function segment(value: string): string {
  * The SDK client with its HTTP calls made by our `fetch` adapter (`fetch_adapter.ts`). The SDK's
  * axios would pick its Node `http` adapter, which under Deno's Node compatibility layer costs
  * about half of the CPU time the server spends on a tool call, and axios' own `fetch` adapter
- * spends about 8 % of it on work ours skips; `fetch` is Deno's own. Every SDK call the server makes goes through
- * `get`, `post` or `postJson`, so accessors (`sdk.connections.find`, …) keep their paths. Every call names the API version it reads. The token is sent as it is: the
+ * spends about 8 % of it on work ours skips; `fetch` is Deno's own. Every SDK call the server
+ * makes goes through `get`, `post` or `postJson`, so accessors (`sdk.connections.find`, …) keep
+ * their paths. Every call names the API version it reads. The token is sent as it is: the
  * SDK would refuse anything but a JWT (personal access and OAuth access tokens are not), and
  * only Integration.app can judge a token anyway.
  */

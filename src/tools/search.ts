@@ -793,7 +793,8 @@ const NAMED = /\b(?:called|named|titled|entitled)\s+((?:[A-Z0-9][\w.'-]*(?:\s+|$
 
 /**
  * The query without its values (quoted texts, names given after `called`/`named`, what a message
- * is to say after `that`, days, months and times of day), and the values' text: words a request uses only inside a value say little about the tool it needs.
+ * is to say after `that`, days, months and times of day), and the values' text: words a request
+ * uses only inside a value say little about the tool it needs.
  */
 export function splitValues(query: string): { plain: string; values: string } {
   const values: string[] = [];
