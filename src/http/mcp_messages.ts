@@ -7,7 +7,11 @@
  */
 import { type JSONRPCMessage, parseJSONRPCMessage } from "../sdk/server.ts";
 import { HttpError, JsonRpcCode } from "./errors.ts";
-import { acceptsJsonAndEventStream, isInitializeMessage } from "../mcp/request_rules.ts";
+import {
+  acceptsJsonAndEventStream,
+  isInitializeMessage,
+  isRequestId,
+} from "../mcp/request_rules.ts";
 import { isPlainObject } from "../util/objects.ts";
 
 /** Most messages accepted in one batch (batches were removed from MCP in 2025-06-18). */
@@ -36,11 +40,6 @@ function describe(value: unknown): string {
 }
 
 const MESSAGE_KEYS = new Set(["jsonrpc", "id", "method", "params"]);
-
-/** Whether `id` is a JSON-RPC request id the SDK accepts (a string or a safe integer). */
-function isRequestId(id: unknown): boolean {
-  return typeof id === "string" || Number.isSafeInteger(id);
-}
 
 /**
  * Whether `item` is a plain JSON-RPC request or notification, by a check narrower than the

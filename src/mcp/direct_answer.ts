@@ -35,15 +35,11 @@ import { isPlainObject } from "../util/objects.ts";
 import {
   acceptsJsonAndEventStream,
   isInitializeMessage,
+  isRequestId,
   paramsProblem,
   protocolVersionSupported,
+  type RequestId,
 } from "./request_rules.ts";
-
-type RequestId = string | number;
-
-function isRequestId(value: unknown): value is RequestId {
-  return typeof value === "string" || (typeof value === "number" && Number.isInteger(value));
-}
 
 /** Whether the SDK transport would accept the request's headers as they are. */
 function headersAccepted(request: Request): boolean {

@@ -19,7 +19,7 @@ import { classifyInboundRequest } from "../sdk/server.ts";
 import { type IndexedCatalog, listingJson } from "../tools/catalog.ts";
 import { LruMap } from "../util/concurrency.ts";
 import { isPlainObject } from "../util/objects.ts";
-import { acceptsJsonAndEventStream } from "./request_rules.ts";
+import { acceptsJsonAndEventStream, isRequestId } from "./request_rules.ts";
 
 const REVISION = "2026-07-28";
 const ENVELOPE_KEYS = new Set([
@@ -28,10 +28,6 @@ const ENVELOPE_KEYS = new Set([
   "io.modelcontextprotocol/clientInfo",
 ]);
 const SERVER_META = JSON.stringify({ "io.modelcontextprotocol/serverInfo": SERVER_INFO });
-
-function isRequestId(value: unknown): value is string | number {
-  return typeof value === "string" || (typeof value === "number" && Number.isSafeInteger(value));
-}
 
 /**
  * Envelopes by their JSON, and whether the SDK accepts them (a client sends the same one with

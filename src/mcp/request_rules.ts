@@ -13,6 +13,14 @@ import {
   SUPPORTED_PROTOCOL_VERSIONS,
 } from "../sdk/server.ts";
 
+/** A JSON-RPC request id. */
+export type RequestId = string | number;
+
+/** Whether `value` is a JSON-RPC request id the SDK accepts: a string or a safe integer. */
+export function isRequestId(value: unknown): value is RequestId {
+  return typeof value === "string" || Number.isSafeInteger(value);
+}
+
 /** Whether the client accepts both JSON and SSE responses, as the MCP transport requires. */
 export function acceptsJsonAndEventStream(request: Request): boolean {
   const accept = request.headers.get("accept") ?? "";
