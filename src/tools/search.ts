@@ -908,9 +908,10 @@ export function describingVerbs(text: string): { plain: string; verbs: string[] 
 
 /**
  * Weight of an operation's canonical word (`delete`) for an informal expression that asks for it
- * (`nuke`, `get rid of`), relative to the word itself (as the curated synonyms).
+ * (`nuke`, `get rid of`), relative to the word itself (between the curated synonyms and the
+ * close ones).
  */
-const LEXICON_WEIGHT = 0.6;
+const LEXICON_WEIGHT = 0.7;
 /** Words of a phrase's object between its first word and the rest (`mark the task as done`). */
 const LEXICON_GAP = 3;
 /** An amount of money (`$250`, `€1,200`, `£5k`): the word money, for the lexicon's phrases. */
