@@ -1031,6 +1031,7 @@ function expandQuery(
   known: (term: string) => boolean,
   requestWords: string[] = [],
   found: { opensPhrase?: boolean } = {},
+  idValues: ReadonlySet<string> = new Set(),
 ): QueryTerm[] {
   const query = written.length <= MAX_FIELD_CHARS ? expandContractions(written) : written;
   const { plain, values } = query.length <= MAX_FIELD_CHARS
@@ -1068,7 +1069,8 @@ function expandQuery(
       exact: term,
       opens: term === opening ? term : undefined,
       alternatives,
-      weight: /^[0-9]+$/.test(term)
+      // A number, or the letters an identifier opens with (`ENG` of ENG-77), is a value.
+      weight: /^[0-9]+$/.test(term) || idValues.has(term)
         ? VALUE_WEIGHT
         : mainTerms.has(term)
         ? 1
@@ -1169,6 +1171,19 @@ function shortenedDocs(index: SearchIndex, word: string): Int32Array[] {
     }
   }
   return result;
+}
+
+/**
+ * The letters of `idParts` that the query has only as the start of an identifier (`ENG` of
+ * ENG-77, not `lead` of `the Close lead lead_8xK2aP`): values, not words of the request.
+ */
+function idOnlyParts(query: string, idParts: ReadonlySet<string>): Set<string> {
+  const only = new Set(idParts);
+  if (only.size === 0) return only;
+  for (const [, word] of query.matchAll(/\b([A-Za-z]+)\b(?![-_#]?[0-9])/g)) {
+    only.delete(word!.toLowerCase());
+  }
+  return only;
 }
 
 /** Letters that start an identifier (`INV` of INV-2231, `q` of Q2X9): not shortened words. */
@@ -1293,8 +1308,14 @@ export function searchTools(
   const matched: number[] = [];
   const requestWords: string[] = [];
   const found: { opensPhrase?: boolean } = {};
-  const expanded = expandQuery(query, (term) => index.postings.has(term), requestWords, found);
   const idParts = idPartsOf(query);
+  const expanded = expandQuery(
+    query,
+    (term) => index.postings.has(term),
+    requestWords,
+    found,
+    idOnlyParts(query, idParts),
+  );
   for (const { exact, alternatives, weight: termWeight, opens, actionTerms } of expanded) {
     // Each alternative scores with its own rarity, times its weight; a rare synonym of a
     // common word is capped at the word's rarity, so it never outweighs the word itself.

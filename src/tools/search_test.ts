@@ -690,6 +690,21 @@ Deno.test("a phrase's verb does not count for its literal sense (get rid of / no
   );
 });
 
+Deno.test("the letters an identifier opens with count as a value, not as a word of the request (ENG of ENG-77)", () => {
+  const tracker = appTools("tracky", [
+    ["get-issue", "Get Issue", "Gets an issue by its key, such as ENG-123 or PAY-9."],
+    ["delete-issue", "Delete Issue", "Deletes an issue."],
+  ]);
+  assert.equal(names(tracker, "get rid of ENG-77, it was a mistake")[0], "tracky_delete-issue");
+  assert.equal(names(tracker, "drop PAY-311")[0], "tracky_delete-issue");
+  // The same letters as a word of their own still count in full.
+  const crm = appTools("crmly", [
+    ["find-lead-by-id", "Find Lead by ID", "Finds a lead by its ID."],
+    ["log-call", "Log Call", "Logs a call with a contact."],
+  ]);
+  assert.equal(names(crm, "open lead lead_8xK2aP directly")[0], "crmly_find-lead-by-id");
+});
+
 Deno.test("a word that is also a noun asks for its operation only as the verb a request opens with (bill / invoice, ship / send)", () => {
   const tools = oneActionApps([
     ["ledgerly", "Ledgerly", "create-invoice", "Create Invoice", "Creates an invoice."],
