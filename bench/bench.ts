@@ -4,7 +4,8 @@
  * process (`main.ts` with the start task's permissions, the default on-disk KV in a fresh
  * folder), all on 127.0.0.1. Every figure is measured in `--runs` separate runs, each on a
  * fresh server process and KV, and reported as the median of the runs with their range,
- * beside the floor (the fake alone, called with `fetch`) measured in the same runs. Prints the
+ * beside the floor measured in the same runs: for calls the fake alone, called with `fetch`; for
+ * warm connects the same clients against a server answering from memory (`replay_server.ts`). Prints the
  * README's Markdown table and writes the figures as JSON to bench/results/.
  *
  * Flags: --runs=N (3) --in-process (the handler in this process instead) --latency=MS (20)
@@ -90,6 +91,9 @@ interface RunFigures {
   warmList: number;
   /** The same for a 2026-07-28 client (the official SDK client 2.x). */
   warmListModern: number;
+  /** The same warm connects against a server that answers from memory (`replay_server.ts`). */
+  warmListFloor: number;
+  warmListModernFloor: number;
   warmListings: number;
   tools: number;
   calls: Record<"c1" | "c16", {
@@ -112,6 +116,7 @@ interface RunFigures {
 
 const fakeWorker = new WorkerRpc(new URL("./fake_worker.ts", import.meta.url));
 const load = new WorkerRpc(new URL("./load_worker.ts", import.meta.url));
+const replayWorker = new WorkerRpc(new URL("./replay_worker.ts", import.meta.url));
 const deadline = setTimeout(() => {
   // deno-lint-ignore no-console
   console.error("Benchmark took longer than 20 minutes: stopping");
@@ -189,6 +194,7 @@ async function oneRun(run: number, fakeUrl: string): Promise<RunFigures> {
       tokens: Array.from({ length: warmCount }, () => mainToken),
     });
     if (warmModern.errors) throw new Error(`2026 sessions failed: ${warmModern.firstError}`);
+    const floor = await warmFloor(mcpUrl, mainToken);
 
     // tools/call at concurrency 1 and 16, steady state (catalogs built and stored first);
     // the floor is measured right before and right after, at the same concurrency.
@@ -260,6 +266,8 @@ async function oneRun(run: number, fakeUrl: string): Promise<RunFigures> {
       coldUpstreamRequests: coldRequests.total / coldCount,
       warmList: median(warm.latencies),
       warmListModern: median(warmModern.latencies),
+      warmListFloor: median(floor.legacy.latencies),
+      warmListModernFloor: median(floor.modern.latencies),
       warmListings,
       tools: warm.tools,
       calls,
@@ -276,6 +284,31 @@ async function oneRun(run: number, fakeUrl: string): Promise<RunFigures> {
   } finally {
     await server?.stop();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/**
+ * The floor of the warm connects: the same clients, as many times, against a replay server that
+ * first records this server's answers to one connect of each client, then answers from memory.
+ */
+async function warmFloor(
+  mcpUrl: string,
+  token: string,
+): Promise<{ legacy: LoadResult; modern: LoadResult }> {
+  const { url } = await replayWorker.call<{ url: string }>("start", { target: mcpUrl });
+  try {
+    const tokens = Array.from({ length: warmCount }, () => token);
+    await load.call("sessions", { mcpUrl: url, tokens: [token] });
+    await load.call("modernSessions", { mcpUrl: url, tokens: [token] });
+    await replayWorker.call("replay");
+    const legacy = await load.call<LoadResult>("sessions", { mcpUrl: url, tokens });
+    const modern = await load.call<LoadResult>("modernSessions", { mcpUrl: url, tokens });
+    for (const result of [legacy, modern]) {
+      if (result.errors) throw new Error(`Replayed sessions failed: ${result.firstError}`);
+    }
+    return { legacy, modern };
+  } finally {
+    await replayWorker.call("stop");
   }
 }
 
@@ -319,12 +352,14 @@ function report(all: RunFigures[]): Row[] {
   rows.push({
     figure: `Warm connect + list, 2025-11-25 client (${tools} tools)`,
     measured: show(warm),
+    floor: `${ms(median(all.map((r) => r.warmListFloor)))} from memory`,
     ...target(12, warm.median),
   });
   const warmModern = of((r) => r.warmListModern);
   rows.push({
     figure: `Warm connect + list, 2026-07-28 client (${tools} tools)`,
     measured: show(warmModern),
+    floor: `${ms(median(all.map((r) => r.warmListModernFloor)))} from memory`,
     ...target(8, warmModern.median),
   });
   for (const c of ["c1", "c16"] as const) {
@@ -436,6 +471,7 @@ try {
   await fakeWorker.call("stop").catch(() => {});
   fakeWorker.terminate();
   load.terminate();
+  replayWorker.terminate();
 }
 
 /** Task-like queries over the generated vocabulary. */

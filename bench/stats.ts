@@ -74,7 +74,7 @@ export interface Row {
 
 /** Renders rows as the Markdown table of the README's "Performance" section. */
 export function renderTable(rows: Row[]): string {
-  const header = ["Figure", "Median (min–max)", "Floor (fake alone)", "Target", "Met"];
+  const header = ["Figure", "Median (min–max)", "Floor", "Target", "Met"];
   const body = rows.map((r) => [
     r.figure,
     r.measured,

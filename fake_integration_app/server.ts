@@ -114,6 +114,8 @@ export interface FakeRequestLog {
   apiVersion?: string;
   /** The `content-type` header, when sent. */
   contentType?: string;
+  /** The `user-agent` header, when sent. */
+  userAgent?: string;
   /** Set when the caller gave up on the request (aborted it, closed the connection). */
   aborted?: boolean;
 }
@@ -462,6 +464,7 @@ export class FakeIntegrationApp {
       body,
       apiVersion: request.headers.get("membrane-api-version") ?? undefined,
       contentType,
+      userAgent: request.headers.get("user-agent") ?? undefined,
     };
     this.requests.push(log);
     // Only an abort before the answer counts (Deno also aborts the signal after answering);

@@ -4,12 +4,14 @@
  * (one customer, one active connection per app) and the server, both on 127.0.0.1 with KV in
  * memory, then runs the set's own `score.ts` against `GET /mcp/tools?q=`.
  *
- *   deno task score:discovery [--dir ../shared/discovery] [--half even|odd] [score.ts options]
+ *   deno task score:discovery [--dir ../shared/discovery] [--set DIR] [--half even|odd]
+ *     [score.ts options]
  *
  * `--half even|odd` scores every other intent of each style (the two halves of a split used
  * to check that a change generalizes: tune on one, look at the other). Other options
  * (`--limit`, `--report`, `--style`) go to `score.ts` unchanged. The folder may also come from
- * `DISCOVERY_DIR`.
+ * `DISCOVERY_DIR`. `--set DIR` scores another set of the same format (its `catalog.json` and
+ * `intents.json`, e.g. `tests/testdata/search_probe`) with the discovery folder's `score.ts`.
  *
  * @module
  */
@@ -72,18 +74,22 @@ function option(args: string[], name: string): string | undefined {
 async function main(): Promise<number> {
   const args = [...Deno.args];
   const dir = option(args, "dir") ?? Deno.env.get("DISCOVERY_DIR") ?? "../shared/discovery";
+  const set = option(args, "set") ?? dir;
   const half = option(args, "half");
   if (half !== undefined && half !== "even" && half !== "odd") {
     throw new TypeError(`--half must be even or odd, not ${half}`);
   }
   const { integrations }: { integrations: App[] } = JSON.parse(
-    await Deno.readTextFile(`${dir}/catalog.json`),
+    await Deno.readTextFile(`${set}/catalog.json`),
   );
   let intentsFile: string | undefined;
+  let tempFile: string | undefined;
   if (half) {
-    const intents: Intent[] = JSON.parse(await Deno.readTextFile(`${dir}/intents.json`));
-    intentsFile = await Deno.makeTempFile({ suffix: ".json" });
+    const intents: Intent[] = JSON.parse(await Deno.readTextFile(`${set}/intents.json`));
+    intentsFile = tempFile = await Deno.makeTempFile({ suffix: ".json" });
     await Deno.writeTextFile(intentsFile, JSON.stringify(halfOf(intents, half)));
+  } else if (set !== dir) {
+    intentsFile = `${set}/intents.json`;
   }
 
   const fake = new FakeIntegrationApp(discoveryWorkspace(integrations)).start();
@@ -119,6 +125,7 @@ async function main(): Promise<number> {
         "--url",
         `http://127.0.0.1:${server.addr.port}`,
         ...(intentsFile ? ["--intents", intentsFile] : []),
+        ...(set !== dir ? ["--catalog", `${set}/catalog.json`] : []),
         ...args,
       ],
       env: { DISCOVERY_TOKEN: token, NO_PROXY: "127.0.0.1,localhost" },
@@ -131,7 +138,7 @@ async function main(): Promise<number> {
     await services.background.drain();
     await fake.stop();
     kv.close();
-    if (intentsFile) await Deno.remove(intentsFile);
+    if (tempFile) await Deno.remove(tempFile);
   }
 }
 

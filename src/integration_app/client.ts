@@ -19,6 +19,7 @@ import type {
   IntegrationAppApiFactory,
   IntegrationInfo,
 } from "./types.ts";
+import { USER_AGENT } from "../version.ts";
 
 /**
  * The API version this client reads (the shapes of `@membranehq/sdk` 0.28.3). Without it the
@@ -158,7 +159,7 @@ export function createIntegrationAppApiFactory(
   const retries = options.readRetries ?? 2;
   const retryBaseMs = options.retryBaseMs ?? 100;
   const now = options.now ?? Date.now;
-  const adapter = createFetchAdapter();
+  const adapter = createFetchAdapter({ userAgent: USER_AGENT });
   // One breaker per upstream, shared by every customer: an outage is everyone's outage.
   const breaker = new CircuitBreaker({
     failureThreshold: options.breakerThreshold ?? 5,

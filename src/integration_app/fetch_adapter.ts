@@ -109,6 +109,11 @@ function requestHeaders(headers: unknown): Record<string, string> {
   return out;
 }
 
+function hasHeader(headers: Record<string, string>, lowerCaseName: string): boolean {
+  for (const name in headers) if (name.toLowerCase() === lowerCaseName) return true;
+  return false;
+}
+
 /** An answer's headers as a record, as axios' response types have them. */
 function responseHeaders(headers: Headers): Record<string, string> {
   // No prototype: a header named `constructor` or `__proto__` is a header like any other.
@@ -143,11 +148,18 @@ function isNetworkFailure(error: unknown): boolean {
     /Load failed|fetch/i.test(error.message);
 }
 
-/**
- * Creates the adapter, sending with `fetchImpl` (Deno's `fetch` unless a test passes another).
- * Pass it as axios' `adapter` request option.
- */
-export function createFetchAdapter(fetchImpl: typeof fetch = fetch): AxiosAdapter {
+/** Options of `createFetchAdapter`. */
+export interface FetchAdapterOptions {
+  /** Sends with this (Deno's `fetch` unless a test passes another). */
+  fetch?: typeof fetch;
+  /** The `User-Agent` of requests that set none (else Deno's own, `Deno/<version>`). */
+  userAgent?: string;
+}
+
+/** Creates the adapter. Pass it as axios' `adapter` request option. */
+export function createFetchAdapter(options: FetchAdapterOptions = {}): AxiosAdapter {
+  const fetchImpl = options.fetch ?? fetch;
+  const { userAgent } = options;
   return async function fetchAdapter(config: AdapterConfig): Promise<AdapterResponse> {
     checkSupported(config);
     const method = (config.method ?? "get").toUpperCase();
@@ -155,12 +167,16 @@ export function createFetchAdapter(fetchImpl: typeof fetch = fetch): AxiosAdapte
     const body = method === "GET" || method === "HEAD" || data === undefined || data === null
       ? null
       : data as BodyInit;
+    const headers = requestHeaders(config.headers);
+    if (userAgent !== undefined && !hasHeader(headers, "user-agent")) {
+      headers["user-agent"] = userAgent;
+    }
     let answer: Response;
     let text: string;
     try {
       answer = await fetchImpl(fullUrl(config), {
         method,
-        headers: requestHeaders(config.headers),
+        headers,
         body,
         signal: config.signal ?? null,
       });

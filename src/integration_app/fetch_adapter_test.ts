@@ -188,6 +188,25 @@ Deno.test("the fetch adapter gives the SDK what axios' own fetch adapter gives",
     assert.equal(none?.body, "");
   });
 
+  await t.step(
+    "requests name the server in their User-Agent unless the caller set one",
+    async () => {
+      const named = clientWith(
+        api.url,
+        token,
+        createFetchAdapter({ userAgent: "integration-app-mcp-server-deno/9.9.9" }),
+      );
+      api.seen.length = 0;
+      await named.get("/echo/ua");
+      await named.get("/echo/ua", undefined, { headers: { "User-Agent": "caller/1" } });
+      await ours.get("/echo/ua");
+      const [given, kept, plain] = api.seen.map((seen) => seen.headers["user-agent"]);
+      assert.equal(given, "integration-app-mcp-server-deno/9.9.9");
+      assert.equal(kept, "caller/1");
+      assert.match(plain ?? "", /^Deno\//);
+    },
+  );
+
   await t.step("a typed error body becomes the SDK's typed error", async () => {
     const error = await failure(ours.get("/typed"));
     assert.deepEqual(errorShape(error), errorShape(await failure(axios.get("/typed"))));

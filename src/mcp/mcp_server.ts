@@ -38,9 +38,10 @@ import {
   UrlElicitationRequiredError,
 } from "../sdk/server.ts";
 import { errorResult, invalidatesCatalog, upstreamErrorMessage } from "./tool_result.ts";
+import { SERVER_NAME, SERVER_VERSION } from "../version.ts";
 
 /** Name and version announced to clients (the reference server's name). */
-export const SERVER_INFO = { name: "Integration App MCP Server", version: "0.1.0" } as const;
+export const SERVER_INFO = { name: SERVER_NAME, version: SERVER_VERSION } as const;
 
 /** What clients are told about the server (both eras): instructions of `initialize`. */
 export const INSTRUCTIONS =

@@ -9,6 +9,7 @@
 import type { ToolEntry } from "./catalog.ts";
 import { anySenseTerms, hasEntry, relatedTerms, TIER_WEIGHTS } from "./thesaurus.ts";
 import exceptions from "./stem_exceptions.json" with { type: "json" };
+import { type CompiledLexicon, type CompiledPhrase, compileLexicon } from "./informal_verbs.ts";
 
 /**
  * Weight of a word related to an action's name (by the thesaurus), as if the action's name had
@@ -749,6 +750,11 @@ function splitParticle(words: string[], verb: number, skip: number): string | un
 
 /** Words that negate what follows (`n't` splits into a word ending in `n` and `t`). */
 const NEGATIONS = new Set(["not", "never", "without", "no", "nor"]);
+/**
+ * Two words that end an idiom of negation (`hold off on sending`, `refrain from`, `instead of`,
+ * `rather than`): what follows them is not to be done.
+ */
+const NEGATING_PAIRS = new Set(["off on", "refrain from", "instead of", "rather than"]);
 /** Content words after a negation that it covers. */
 const NEGATION_REACH = 2;
 
@@ -762,7 +768,10 @@ function negatedTerms(words: string[]): Set<string> {
   let reach = 0;
   for (let i = 0; i < words.length; i++) {
     const word = words[i]!;
-    if (NEGATIONS.has(word) || (word === "t" && words[i - 1]?.endsWith("n"))) {
+    if (
+      NEGATIONS.has(word) || (word === "t" && words[i - 1]?.endsWith("n")) ||
+      NEGATING_PAIRS.has(`${words[i - 1]} ${word}`)
+    ) {
       reach = NEGATION_REACH;
       continue;
     }
@@ -898,6 +907,122 @@ export function describingVerbs(text: string): { plain: string; verbs: string[] 
 }
 
 /**
+ * Weight of an operation's canonical word (`delete`) for an informal expression that asks for it
+ * (`nuke`, `get rid of`), relative to the word itself (between the curated synonyms and the
+ * close ones).
+ */
+const LEXICON_WEIGHT = 0.7;
+/** Words of a phrase's object between its first word and the rest (`mark the task as done`). */
+const LEXICON_GAP = 3;
+/** An amount of money (`$250`, `€1,200`, `£5k`): the word money, for the lexicon's phrases. */
+const MONEY = /[$\u20ac\u00a3]\s?[0-9][0-9,.]*(?:k\b|m\b)?/gi;
+
+let lexicon: CompiledLexicon | undefined;
+
+/** The lexicon of informal expressions, compiled on first use with the search's stemmer. */
+function informal(): CompiledLexicon {
+  return lexicon ??= compileLexicon((word) => stem(word.toLowerCase()));
+}
+
+/**
+ * `alternatives` with `terms` added at the lexicon's weight, after the word itself (a new array
+ * when it adds any).
+ */
+function withLexicon(
+  alternatives: [string, number][],
+  terms: readonly string[],
+  self = alternatives[0]![1],
+): [string, number][] {
+  if (terms.length === 0) return alternatives;
+  const weights = new Map<string, number>([[alternatives[0]![0], self]]);
+  for (const term of terms) weights.set(term, LEXICON_WEIGHT);
+  for (const [term, weight] of alternatives.slice(1)) {
+    if (weight > (weights.get(term) ?? 0)) weights.set(term, weight);
+  }
+  return [...weights].slice(0, MAX_ALTERNATIVES);
+}
+
+/** A phrase of the lexicon found in a request, at the index of its first word. */
+interface InformalMatch {
+  phrase: CompiledPhrase;
+  at: number;
+}
+
+/**
+ * The informal phrases of a request (`mark … as done`, `tee it up`, `off work`). A phrase's
+ * first word may be followed by up to `LEXICON_GAP` words of its object (no preposition or
+ * conjunction; numbers do not count), and then, as for split phrasal verbs, a final particle
+ * ends the request or comes before a preposition (`loop Sam in on it`, not `loop branch off
+ * main in`).
+ */
+function informalPhrases(words: string[]): InformalMatch[] {
+  const { phrases } = informal();
+  const found: InformalMatch[] = [];
+  const stems = words.map((word) => stem(word));
+  for (let i = 0; i < stems.length && found.length < MAX_QUERY_TERMS; i++) {
+    const list = phrases.get(stems[i]!);
+    if (!list) continue;
+    for (const phrase of list) {
+      const { rest } = phrase;
+      let gap = 0;
+      for (let from = i + 1; from + rest.length <= stems.length; from++) {
+        if (rest.every((part, k) => stems[from + k] === part)) {
+          const after = words[from + rest.length];
+          if (
+            from === i + 1 || !PARTICLES.has(rest[rest.length - 1]!) || after === undefined ||
+            AFTER_PARTICLE.has(after)
+          ) found.push({ phrase, at: i });
+          break;
+        }
+        const word = words[from]!;
+        if (PARTICLES.has(word) || PARTICLE_BREAKS.has(word)) break;
+        if (!/^[0-9]+$/.test(word) && ++gap > LEXICON_GAP) break;
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * The request's informal phrases as query parts: each counts for the canonical words it asks
+ * for, as a word of the request (less in a context clause); the verb of one it opens with, and
+ * of any whose meaning replaces it (`get rid of`: not get), counts as a value. `found` learns
+ * whether the request opens with a phrase that does not read (`get the contract signed`).
+ */
+function informalParts(
+  plain: string,
+  plainWords: string[],
+  mainTerms: Set<string>,
+  opening: string | undefined,
+  parts: QueryTerm[],
+  requestWords: string[],
+  found: { opensPhrase?: boolean },
+): void {
+  const moneyed = plain.replace(MONEY, " money ");
+  const words = moneyed === plain ? plainWords : splitWords(moneyed);
+  const replaced = new Set<string>();
+  for (const { phrase, at } of informalPhrases(words)) {
+    const [first] = termsOf([words[at]!]);
+    if (first !== undefined && phrase.replacesFirst) replaced.add(first);
+    if (first === opening && !phrase.terms.some((term) => READ_STEMS.has(term))) {
+      found.opensPhrase = true;
+    }
+    if (phrase.terms.length === 0) continue;
+    parts.push(queryTerm({
+      alternatives: phrase.terms.map((term): [string, number] => [term, LEXICON_WEIGHT]),
+      weight: first === undefined || mainTerms.has(first) ? 1 : CONTEXT_WEIGHT,
+    }));
+    // A stop word of an action's name (`out` of `off work` / List Who's Out).
+    for (const term of phrase.terms) if (NAME_STOP_WORDS.has(term)) requestWords.push(term);
+  }
+  for (const part of parts) {
+    if (part.exact !== undefined && replaced.has(part.exact)) {
+      part.weight = Math.min(part.weight, VALUE_WEIGHT);
+    }
+  }
+}
+
+/**
  * The query's words and phrases, each with its alternatives and their weights; two words the
  * catalog writes as one (`status page`, `Statuspage`) count as that word too.
  */
@@ -905,6 +1030,8 @@ function expandQuery(
   written: string,
   known: (term: string) => boolean,
   requestWords: string[] = [],
+  found: { opensPhrase?: boolean } = {},
+  idValues: ReadonlySet<string> = new Set(),
 ): QueryTerm[] {
   const query = written.length <= MAX_FIELD_CHARS ? expandContractions(written) : written;
   const { plain, values } = query.length <= MAX_FIELD_CHARS
@@ -924,20 +1051,35 @@ function expandQuery(
   const terms = [...new Set([...plainTerms, ...termsOf(valueWords)])]
     .filter((term) => !negated.has(term))
     .slice(0, MAX_QUERY_TERMS);
-  const result: QueryTerm[] = terms.map((term) =>
-    queryTerm({
+  const { words: lexiconWords } = informal();
+  const result: QueryTerm[] = terms.map((term) => {
+    // An informal word asks for its operation's canonical words (`nuke` / delete); one that is
+    // also a common noun only as the verb the request opens with (`bill Initech`).
+    const informalWord = lexiconWords.get(term);
+    let alternatives = alternativesOf(term);
+    if (informalWord !== undefined) {
+      alternatives = withLexicon(alternatives, informalWord.anywhere);
+      if (term === opening && informalWord.opening.length > 0) {
+        // The noun's own sense (a bill, a page) is not what a request that opens with it as a
+        // verb asks for: it counts as a value.
+        alternatives = withLexicon(alternatives, informalWord.opening, VALUE_WEIGHT);
+      }
+    }
+    return queryTerm({
       exact: term,
       opens: term === opening ? term : undefined,
-      alternatives: alternativesOf(term),
-      weight: /^[0-9]+$/.test(term)
+      alternatives,
+      // A number, or the letters an identifier opens with (`ENG` of ENG-77), is a value.
+      weight: /^[0-9]+$/.test(term) || idValues.has(term)
         ? VALUE_WEIGHT
         : mainTerms.has(term)
         ? 1
         : plainTerms.has(term) && !described.has(term)
         ? CONTEXT_WEIGHT
         : VALUE_WEIGHT,
-    })
-  );
+    });
+  });
+  informalParts(plain, plainWords, mainTerms, opening, result, requestWords, found);
   const seen = new Set(terms);
   const made = madeRecord(request, opening);
   if (made !== undefined) {
@@ -1029,6 +1171,19 @@ function shortenedDocs(index: SearchIndex, word: string): Int32Array[] {
     }
   }
   return result;
+}
+
+/**
+ * The letters of `idParts` that the query has only as the start of an identifier (`ENG` of
+ * ENG-77, not `lead` of `the Close lead lead_8xK2aP`): values, not words of the request.
+ */
+function idOnlyParts(query: string, idParts: ReadonlySet<string>): Set<string> {
+  const only = new Set(idParts);
+  if (only.size === 0) return only;
+  for (const [, word] of query.matchAll(/\b([A-Za-z]+)\b(?![-_#]?[0-9])/g)) {
+    only.delete(word!.toLowerCase());
+  }
+  return only;
 }
 
 /** Letters that start an identifier (`INV` of INV-2231, `q` of Q2X9): not shortened words. */
@@ -1152,8 +1307,15 @@ export function searchTools(
   const touched: number[] = [];
   const matched: number[] = [];
   const requestWords: string[] = [];
-  const expanded = expandQuery(query, (term) => index.postings.has(term), requestWords);
+  const found: { opensPhrase?: boolean } = {};
   const idParts = idPartsOf(query);
+  const expanded = expandQuery(
+    query,
+    (term) => index.postings.has(term),
+    requestWords,
+    found,
+    idOnlyParts(query, idParts),
+  );
   for (const { exact, alternatives, weight: termWeight, opens, actionTerms } of expanded) {
     // Each alternative scores with its own rarity, times its weight; a rare synonym of a
     // common word is capped at the word's rarity, so it never outweighs the word itself.
@@ -1219,7 +1381,7 @@ export function searchTools(
   const startWords = splitWords(start);
   const written = expandContractions(start);
   const boostReads = isQuestion(startWords, query) ||
-    readsFirst(written === start ? startWords : splitWords(written));
+    (!found.opensPhrase && readsFirst(written === start ? startWords : splitWords(written)));
   const appScores = new Float64Array(index.appCount);
   for (const { exact } of expanded) {
     const posting = exact !== undefined ? index.appPostings.get(exact) : undefined;

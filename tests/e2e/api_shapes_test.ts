@@ -7,6 +7,7 @@ import { ACTION_RUN_ID_META } from "../../src/mcp/tool_result.ts";
 import { FAKE_API_VERSION, FakeApiError } from "../../fake_integration_app/server.ts";
 import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
 import { rawRequest, startTestServer, textOf } from "../support/harness.ts";
+import { USER_AGENT } from "../../src/version.ts";
 
 Deno.test("fix 1: a non-object tool input reaches Integration.app as a JSON body", async () => {
   const fake = fixtureWorkspace();
@@ -251,6 +252,9 @@ Deno.test("fix 8: runs keep actionRunId in _meta, every call names the API versi
   );
   const versions = new Set(server.fake.requests.map((r) => r.apiVersion));
   assert.deepEqual([...versions], [FAKE_API_VERSION]);
+  // Every request names the server (and its release) to Integration.app.
+  const agents = new Set(server.fake.requests.map((r) => r.userAgent));
+  assert.deepEqual([...agents], [USER_AGENT]);
 });
 
 Deno.test("issue 17 finding 7: the tenant is the customer /self names, whatever the token claims", async () => {
