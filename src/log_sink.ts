@@ -20,7 +20,7 @@ export interface BufferedSinkOptions {
   out?: SyncWriter;
   /** Warnings and errors (default: stderr). */
   err?: SyncWriter;
-  /** Longest time a line waits in the buffer, in ms. */
+  /** Longest time a line waits in the buffer, in ms (default 50). */
   maxDelayMs?: number;
   /** Buffered characters that trigger a write at once. */
   maxChars?: number;
@@ -46,7 +46,7 @@ function writeAll(writer: SyncWriter, text: string): void {
 export function createBufferedSink(options: BufferedSinkOptions = {}): BufferedSink {
   const out = options.out ?? Deno.stdout;
   const err = options.err ?? Deno.stderr;
-  const maxDelayMs = options.maxDelayMs ?? 10;
+  const maxDelayMs = options.maxDelayMs ?? 50;
   const maxChars = options.maxChars ?? 64 * 1024;
   let buffer: string[] = [];
   let chars = 0;

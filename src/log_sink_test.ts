@@ -28,6 +28,19 @@ Deno.test("info lines are written together in one write after a short delay", as
   assert.equal(out.writes.length, 1, "an empty buffer writes nothing");
 });
 
+Deno.test("by default info lines wait up to 50 ms, so a busy server writes a few times a second", async () => {
+  const out = recorder();
+  const { sink, flush } = createBufferedSink({ out, err: recorder() });
+  sink("a", "info");
+  // A timer never fires early: at 25 ms the line still waits.
+  await new Promise((resolve) => setTimeout(resolve, 25));
+  assert.deepEqual(out.writes, []);
+  sink("b", "info");
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.deepEqual(out.writes, ["a\nb\n"], "both in one write");
+  flush();
+});
+
 Deno.test("a warning goes out at once, after the lines logged before it", () => {
   const out = recorder();
   const err = recorder();

@@ -13,8 +13,8 @@
  *
  * @module
  */
-import { listingJson } from "../tools/catalog.ts";
 import { ENABLE_TOOLS_NAME } from "./enable_tools.ts";
+import { staticListingBody } from "./listing_body.ts";
 import {
   answerCallTool,
   answerListTools,
@@ -50,7 +50,7 @@ function headersAccepted(request: Request): boolean {
 /** Headers every answer carries besides its content type (e.g. the session's id). */
 type ExtraHeaders = Record<string, string>;
 
-function jsonResponse(body: string, headers: ExtraHeaders): Response {
+function jsonResponse(body: string | Uint8Array<ArrayBuffer>, headers: ExtraHeaders): Response {
   return new Response(body, {
     status: 200,
     headers: { "content-type": "application/json", ...headers },
@@ -130,11 +130,15 @@ export function answerDirectly(
         return resultResponse(id, await answerListTools(context, undefined), headers);
       }
       // Static mode lists the whole catalog: its JSON is made once per catalog.
-      const tools = listingJson(await loadCatalog(context), metaTools(context));
-      return jsonResponse(
-        `{"result":{"tools":${tools}},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`,
-        headers,
+      const idJson = JSON.stringify(id);
+      const body = staticListingBody(
+        await loadCatalog(context),
+        metaTools(context),
+        `{"result":{"tools":`,
+        `},"jsonrpc":"2.0","id":${idJson}}`,
+        idJson,
       );
+      return jsonResponse(body, headers);
     });
   }
 

@@ -7,7 +7,7 @@ import { catalogOfApp, CREATE_CONTACT, LIST_CONTACTS } from "../tools/testdata/c
 import { answerDirectly } from "./direct_answer.ts";
 import { listingJson } from "../tools/catalog.ts";
 import { contextOver } from "./testdata/contexts.ts";
-import { createMcpServer, type McpSessionContext } from "./mcp_server.ts";
+import { createMcpServer, type McpSessionContext, metaTools } from "./mcp_server.ts";
 import type { ResultCap } from "./result_cap.ts";
 import { ResultStore } from "../results/result_store.ts";
 import { type JSONRPCMessage, WebStandardStreamableHTTPServerTransport } from "../sdk/server.ts";
@@ -184,6 +184,34 @@ Deno.test("requests the SDK must judge are left to it", () => {
   ];
   for (const [what, body, headers] of refused) {
     assert.equal(answerDirectly(requestOf(body, headers), body, context), undefined, what);
+  }
+});
+
+Deno.test("a static listing beyond Latin-1 is the SDK's, byte for byte as before, for any id", async (t) => {
+  const twoByte = catalogOfApp("crm", [
+    { ...CREATE_CONTACT, description: "Creates a contact — in the CRM’s list 👤" },
+    LIST_CONTACTS,
+  ], "CRM");
+  const results = { store: {} as ResultStore, maxBytes: 1000 };
+  for (const id of [1, 2, 1, 0, "a", "é’", 'q"\\']) {
+    for (const cap of [false, true]) {
+      await t.step(`id ${JSON.stringify(id)}, read-result ${cap}`, async () => {
+        const context = contextOver(twoByte, {
+          session: sessionRecord({ mode: "static" }),
+          ...(cap ? { results } : {}),
+        });
+        const body: JSONRPCMessage = { jsonrpc: "2.0", id, method: "tools/list" };
+        const response = await answerDirectly(requestOf(body), body, context);
+        assert.ok(response);
+        const text = await response.text();
+        const tools = listingJson(twoByte, metaTools(context));
+        assert.equal(
+          text,
+          `{"result":{"tools":${tools}},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`,
+        );
+        assert.deepEqual(JSON.parse(text), (await viaSdk(context, body)).json);
+      });
+    }
   }
 });
 

@@ -16,7 +16,8 @@
 import { loadCatalog, type McpSessionContext, metaTools, SERVER_INFO } from "./mcp_server.ts";
 import { CACHE_SCOPE, MODERN_CAPABILITIES, MODERN_INSTRUCTIONS } from "./modern_server.ts";
 import { classifyInboundRequest } from "../sdk/server.ts";
-import { type IndexedCatalog, listingJson } from "../tools/catalog.ts";
+import type { IndexedCatalog } from "../tools/catalog.ts";
+import { staticListingBody } from "./listing_body.ts";
 import { LruMap } from "../util/concurrency.ts";
 import { isPlainObject } from "../util/objects.ts";
 import { acceptsJsonAndEventStream, isRequestId } from "./request_rules.ts";
@@ -146,10 +147,15 @@ export async function answerModernListDirectly(
   } catch {
     return undefined; // The SDK path reports the failure.
   }
-  const result = `{"tools":${
-    listingJson(catalog, metaTools(context))
-  },"resultType":"complete","ttlMs":${
-    ttlMs(catalog)
-  },"cacheScope":"${CACHE_SCOPE}","_meta":${SERVER_META}}`;
-  return jsonResponse(result, id);
+  const answer = staticListingBody(
+    catalog,
+    metaTools(context),
+    `{"result":{"tools":`,
+    `,"resultType":"complete","ttlMs":${
+      ttlMs(catalog)
+    },"cacheScope":"${CACHE_SCOPE}","_meta":${SERVER_META}},"jsonrpc":"2.0","id":${
+      JSON.stringify(id)
+    }}`,
+  );
+  return new Response(answer, { status: 200, headers: { "content-type": "application/json" } });
 }

@@ -4,16 +4,27 @@ import { sessionRecord } from "../store/testdata/sessions.ts";
 import type { ToolMode } from "../tools/session_view.ts";
 import { catalogOfApp, CREATE_CONTACT, LIST_CONTACTS } from "../tools/testdata/catalogs.ts";
 import { contextOver } from "./testdata/contexts.ts";
-import type { McpSessionContext } from "./mcp_server.ts";
+import { type McpSessionContext, metaTools, SERVER_INFO } from "./mcp_server.ts";
+import { type IndexedCatalog, listingJson } from "../tools/catalog.ts";
 import { ConnectStates } from "./connect_input.ts";
 import { answerModernDiscoverDirectly, answerModernListDirectly } from "./modern_direct_answer.ts";
-import { createModernServer } from "./modern_server.ts";
+import { CACHE_SCOPE, createModernServer } from "./modern_server.ts";
 import { createMcpHandler } from "../sdk/server.ts";
 
 const catalog = catalogOfApp("crm", [CREATE_CONTACT, LIST_CONTACTS], "CRM");
 
-function contextFor(mode: ToolMode, capResults = false): McpSessionContext {
-  return contextOver(catalog, {
+/** The same tools, one description with characters beyond Latin-1 (a two-byte listing). */
+const twoByteCatalog = catalogOfApp("crm", [
+  { ...CREATE_CONTACT, description: "Creates a contact — in the CRM’s list 👤" },
+  LIST_CONTACTS,
+], "CRM");
+
+function contextFor(
+  mode: ToolMode,
+  capResults = false,
+  listed: IndexedCatalog = catalog,
+): McpSessionContext {
+  return contextOver(listed, {
     session: sessionRecord({ id: "stateless", mode }),
     // Listing only: the store is never reached.
     ...(capResults ? { results: { store: {} as ResultStore, maxBytes: 1000 } } : {}),
@@ -42,8 +53,13 @@ function requestOf(body: unknown, headers: Record<string, string> = {}): Request
   });
 }
 
-async function viaSdk(body: unknown, headers?: Record<string, string>, capResults = false) {
-  const context = contextFor("static", capResults);
+async function viaSdk(
+  body: unknown,
+  headers?: Record<string, string>,
+  capResults = false,
+  listed: IndexedCatalog = catalog,
+) {
+  const context = contextFor("static", capResults, listed);
   const handler = createMcpHandler(
     () =>
       createModernServer(context, {
@@ -66,14 +82,29 @@ async function viaSdk(body: unknown, headers?: Record<string, string>, capResult
   }
 }
 
-async function viaDirect(body: unknown, headers?: Record<string, string>, capResults = false) {
+async function directResponse(
+  body: unknown,
+  headers?: Record<string, string>,
+  capResults = false,
+  listed: IndexedCatalog = catalog,
+): Promise<Response> {
   const response = await answerModernListDirectly(
     requestOf(body, headers),
     body,
-    contextFor("static", capResults),
+    contextFor("static", capResults, listed),
     () => TTL_MS,
   );
   assert.ok(response, `answered directly: ${JSON.stringify(body)}`);
+  return response;
+}
+
+async function viaDirect(
+  body: unknown,
+  headers?: Record<string, string>,
+  capResults = false,
+  listed: IndexedCatalog = catalog,
+) {
+  const response = await directResponse(body, headers, capResults, listed);
   return {
     status: response.status,
     type: response.headers.get("content-type"),
@@ -113,6 +144,33 @@ Deno.test("a direct 2026-07-28 static listing is the one the SDK gives", async (
     assert.ok(names.includes("read-result"));
     assert.deepEqual(await viaDirect(body, undefined, true), expected);
   });
+});
+
+Deno.test("a direct 2026-07-28 listing beyond Latin-1 is the SDK's, byte for byte as before", async (t) => {
+  for (const id of [1, 7, "x-1", "é’"]) {
+    for (const capResults of [false, true]) {
+      await t.step(`id ${JSON.stringify(id)}, read-result ${capResults}`, async () => {
+        const body = { jsonrpc: "2.0", id, method: "tools/list", params: { _meta: ENVELOPE } };
+        const expected = await viaSdk(body, undefined, capResults, twoByteCatalog);
+        assert.equal(expected.status, 200, JSON.stringify(expected.json));
+        assert.deepEqual(
+          await viaDirect(body, undefined, capResults, twoByteCatalog),
+          expected,
+        );
+        // The body as the code before kept bodies made it.
+        const tools = listingJson(
+          twoByteCatalog,
+          metaTools(contextFor("static", capResults, twoByteCatalog)),
+        );
+        const before = `{"result":{"tools":${tools},"resultType":"complete","ttlMs":${TTL_MS},` +
+          `"cacheScope":"${CACHE_SCOPE}","_meta":${
+            JSON.stringify({ "io.modelcontextprotocol/serverInfo": SERVER_INFO })
+          }},"jsonrpc":"2.0","id":${JSON.stringify(id)}}`;
+        const response = await directResponse(body, undefined, capResults, twoByteCatalog);
+        assert.equal(await response.text(), before);
+      });
+    }
+  }
 });
 
 Deno.test("2026-07-28 requests the SDK must judge are left to it", async () => {

@@ -269,9 +269,16 @@ export function indexCatalog(catalog: Catalog): IndexedCatalog {
  * by `extra` tools (the session's meta-tools).
  */
 export function listingJson(catalog: IndexedCatalog, extra: Tool[] = []): string {
+  return listingJsonWith(catalog, extra.map((tool) => JSON.stringify(tool)).join(","));
+}
+
+/**
+ * The static `tools/list` array of `catalog` as JSON, followed by `more`: the JSON of more tools
+ * joined by commas (or nothing).
+ */
+export function listingJsonWith(catalog: IndexedCatalog, more: string): string {
   const json = listingJsonOf(catalog);
-  if (extra.length === 0) return json;
+  if (more === "") return json;
   // Strings are joined as ropes: no copy of the (possibly large) listing here.
-  const more = extra.map((tool) => JSON.stringify(tool)).join(",");
   return catalog.listing.length === 0 ? `[${more}]` : `${json.slice(0, -1)},${more}]`;
 }
