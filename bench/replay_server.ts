@@ -11,6 +11,8 @@
  * @module
  */
 
+import { isPlainObject } from "../src/util/objects.ts";
+
 /** One recorded answer. */
 interface Recorded {
   status: number;
@@ -94,8 +96,8 @@ export class ReplayServer {
 function parsed(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;
   try {
-    const value = JSON.parse(text);
-    return value !== null && typeof value === "object" && !Array.isArray(value) ? value : undefined;
+    const value: unknown = JSON.parse(text);
+    return isPlainObject(value) ? value : undefined;
   } catch {
     return undefined;
   }

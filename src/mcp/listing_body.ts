@@ -13,7 +13,12 @@
  * @module
  */
 import type { Tool } from "../sdk/server.ts";
-import { type IndexedCatalog, listingJsonOf, listingJsonWith } from "../tools/catalog.ts";
+import {
+  type IndexedCatalog,
+  listingJsonOf,
+  listingJsonWith,
+  toolsJson,
+} from "../tools/catalog.ts";
 
 /** Matches a UTF-16 code unit that no one-byte (Latin-1) V8 string can hold. */
 const BEYOND_LATIN1 = /[\u0100-\uffff]/;
@@ -99,7 +104,7 @@ export function staticListingBody(
   tail: string,
   cacheKey?: string,
 ): string | Uint8Array<ArrayBuffer> {
-  const more = extra.map((tool) => JSON.stringify(tool)).join(",");
+  const more = toolsJson(extra);
   const listing = listingJsonWith(catalog, more);
   if (listingIsLatin1(catalog) && isLatin1(more) && isLatin1(head) && isLatin1(tail)) {
     return `${head}${listing}${tail}`;

@@ -269,7 +269,12 @@ export function indexCatalog(catalog: Catalog): IndexedCatalog {
  * by `extra` tools (the session's meta-tools).
  */
 export function listingJson(catalog: IndexedCatalog, extra: Tool[] = []): string {
-  return listingJsonWith(catalog, extra.map((tool) => JSON.stringify(tool)).join(","));
+  return listingJsonWith(catalog, toolsJson(extra));
+}
+
+/** The JSON of `tools` joined by commas, as `listingJsonWith` takes them. */
+export function toolsJson(tools: Tool[]): string {
+  return tools.map((tool) => JSON.stringify(tool)).join(",");
 }
 
 /**
