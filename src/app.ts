@@ -59,6 +59,7 @@ export function createServices(deps: AppDependencies): Services {
     kv,
     sessionTtlMs: config.sessionTtlMs,
     chatTtlMs: config.chatTtlMs,
+    cacheMs: config.sessionCacheMs,
     now,
   });
   const changes = new ChangeFeed({

@@ -43,6 +43,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   SESSION_TTL_SECONDS: secondsAsMs(24 * 60 * 60),
   CHAT_TTL_SECONDS: secondsAsMs(30 * 24 * 60 * 60),
+  SESSION_CACHE_SECONDS: z.coerce.number().min(0).max(60).default(1).transform((s) => s * 1000),
   CATALOG_TTL_SECONDS: secondsAsMs(5 * 60),
   CATALOG_MEMORY_TOOLS: integer(100_000, 1),
   IDENTITY_TTL_SECONDS: secondsAsMs(5 * 60),
@@ -97,6 +98,11 @@ export interface Config {
   logLevel: LogLevel;
   sessionTtlMs: number;
   chatTtlMs: number;
+  /**
+   * How long a static session read or written here answers without KV; changes made through
+   * another instance show within this time (0: every request reads KV).
+   */
+  sessionCacheMs: number;
   catalogTtlMs: number;
   /** Tools kept in memory over all cached catalogs; the rest are read back from KV. */
   catalogMemoryTools: number;
@@ -176,6 +182,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     sessionTtlMs: e.SESSION_TTL_SECONDS,
     chatTtlMs: e.CHAT_TTL_SECONDS,
+    sessionCacheMs: e.SESSION_CACHE_SECONDS,
     catalogTtlMs: e.CATALOG_TTL_SECONDS,
     catalogMemoryTools: e.CATALOG_MEMORY_TOOLS,
     identityTtlMs: e.IDENTITY_TTL_SECONDS,

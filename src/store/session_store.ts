@@ -6,6 +6,7 @@
  */
 
 import type { ToolMode, ToolViewOptions } from "../tools/session_view.ts";
+import { LruMap } from "../util/concurrency.ts";
 
 /**
  * The session id a chat of 2026-07-28 clients shows: that revision has no sessions, and the
@@ -103,8 +104,24 @@ export interface SessionStoreOptions {
   kv: Deno.Kv;
   sessionTtlMs: number;
   chatTtlMs: number;
+  /**
+   * How long a static session, as this instance last read or wrote it, answers reads without
+   * KV (0: every read goes to KV). A session ended or changed through another instance is seen
+   * here within this time; through this instance, at once. Dynamic sessions always read KV.
+   */
+  cacheMs?: number;
   now?: () => number;
 }
+
+/** A static session as this instance last read or wrote it in KV, and when. */
+interface Remembered {
+  record: SessionRecord;
+  /** When KV held it so (the read's or the write's time). */
+  at: number;
+}
+
+/** How many sessions are remembered at most (a few hundred bytes each). */
+const REMEMBERED_SESSIONS = 10_000;
 
 /**
  * Retries of one session or chat write (or delete) that lost a race (a concurrent write between
@@ -122,6 +139,8 @@ const MAX_LINK_ATTEMPTS = 20;
 
 const sessionKey = (tenant: string, id: string): Deno.KvKey => ["sessions", tenant, id];
 const chatKey = (tenant: string, chatId: string): Deno.KvKey => ["chats", tenant, chatId];
+/** The tenant's length first, so no two (tenant, id) pairs share a key. */
+const rememberedKey = (tenant: string, id: string): string => `${tenant.length}:${tenant}${id}`;
 
 /** Reads and writes sessions and chats. */
 export class SessionStore {
@@ -131,12 +150,52 @@ export class SessionStore {
   readonly #now: () => number;
   /** The KV version each session record was read at, for conditional writes. */
   readonly #versions = new WeakMap<SessionRecord, string>();
+  readonly #cacheMs: number;
+  readonly #remembered = new LruMap<string, Remembered>(REMEMBERED_SESSIONS);
+  /** Counts session writes begun or ended here: a read that overlaps one is not remembered. */
+  #writes = 0;
 
   constructor(options: SessionStoreOptions) {
     this.#kv = options.kv;
     this.#sessionTtlMs = options.sessionTtlMs;
     this.#chatTtlMs = options.chatTtlMs;
+    this.#cacheMs = options.cacheMs ?? 0;
     this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Keeps a static session that KV holds at `versionstamp` as of now. Only static sessions:
+   * what changes in them (last use, chat) is written over the version read, so a stale copy
+   * never overwrites a newer record; a dynamic session's enabled set must be read where used.
+   */
+  #remember(record: SessionRecord, versionstamp: string): void {
+    this.#versions.set(record, versionstamp);
+    if (this.#cacheMs <= 0 || record.mode === "dynamic") return;
+    this.#remembered.set(rememberedKey(record.tenant, record.id), { record, at: this.#now() });
+  }
+
+  /** Forgets a session this instance changes or ends (its next read goes to KV). */
+  #forget(tenant: string, id: string): void {
+    this.#writes++;
+    this.#remembered.delete(rememberedKey(tenant, id));
+  }
+
+  /** Runs `write`, which changes or ends a session, with the session forgotten before and after. */
+  async #changing<T>(tenant: string, id: string, write: () => Promise<T>): Promise<T> {
+    this.#forget(tenant, id);
+    try {
+      return await write();
+    } finally {
+      this.#forget(tenant, id);
+    }
+  }
+
+  /** A remembered session still live and read from KV within `cacheMs`, else `undefined`. */
+  #recall(tenant: string, id: string): SessionRecord | undefined {
+    if (this.#cacheMs <= 0) return undefined;
+    const remembered = this.#remembered.get(rememberedKey(tenant, id));
+    if (!remembered || this.#now() - remembered.at >= this.#cacheMs) return undefined;
+    return this.#live(remembered.record, this.#sessionTtlMs);
   }
 
   /** The minimum time between two "last seen" writes of one record. */
@@ -161,16 +220,18 @@ export class SessionStore {
    * Commits the chain `build` adds to (anew for each attempt, as it reads what it checks) until it
    * goes through. With `guard` (a session key and the version the write is for; `null`: none
    * yet), a failure caused by a change of that session ends it: returns false. Any other lost
-   * race (a chat changed meanwhile) is retried, at most `MAX_COMMIT_RETRIES` times.
+   * race (a chat changed meanwhile) is retried, at most `MAX_COMMIT_RETRIES` times. Returns the
+   * commit's versionstamp.
    */
   async #commitRetrying(
     build: (op: Deno.AtomicOperation, attempt: number) => Promise<void>,
     guard?: { key: Deno.KvKey; versionstamp: string | null },
-  ): Promise<boolean> {
+  ): Promise<string | false> {
     for (let attempt = 0;; attempt++) {
       const op = this.#kv.atomic();
       await build(op, attempt);
-      if ((await op.commit()).ok) return true;
+      const result = await op.commit();
+      if (result.ok) return result.versionstamp;
       if (guard) {
         const current = await this.#kv.get(guard.key);
         if (current.versionstamp !== guard.versionstamp) return false;
@@ -240,6 +301,7 @@ export class SessionStore {
       { key: sessionKey(record.tenant, record.id), versionstamp: null },
     );
     if (!created) throw new Error("Cannot create session: id already taken");
+    this.#remember(record, created);
   }
 
   /**
@@ -251,7 +313,11 @@ export class SessionStore {
    * the session is returned as the winner saved it. A race with any other write is retried.
    * `undefined` when the session is gone.
    */
-  async linkChat(read: SessionRecord, chatId: string): Promise<SessionRecord | undefined> {
+  linkChat(read: SessionRecord, chatId: string): Promise<SessionRecord | undefined> {
+    return this.#changing(read.tenant, read.id, () => this.#link(read, chatId));
+  }
+
+  async #link(read: SessionRecord, chatId: string): Promise<SessionRecord | undefined> {
     const key = sessionKey(read.tenant, read.id);
     let current: SessionRecord | undefined = read;
     let version = this.#versions.get(read);
@@ -280,9 +346,14 @@ export class SessionStore {
 
   /** A session of `tenant`, or `undefined` (unknown, expired, or another tenant's). */
   async getSession(tenant: string, id: string): Promise<SessionRecord | undefined> {
+    const recalled = this.#recall(tenant, id);
+    if (recalled) return recalled;
+    const writes = this.#writes;
     const entry = await this.#kv.get<SessionRecord>(sessionKey(tenant, id));
     const session = this.#live(entry.value, this.#sessionTtlMs);
-    if (session && entry.versionstamp) this.#versions.set(session, entry.versionstamp);
+    if (!session || !entry.versionstamp) return session;
+    if (writes === this.#writes) this.#remember(session, entry.versionstamp);
+    else this.#versions.set(session, entry.versionstamp);
     return session;
   }
 
@@ -309,11 +380,16 @@ export class SessionStore {
 
   /** Writes back a changed session (and refreshes its chat while it points here), with `also`. */
   async saveSession(record: SessionRecord, also?: AlsoWrite): Promise<void> {
-    await this.#commitRetrying(async (op, attempt) => {
-      this.#writeSession(op, record);
-      await this.#refreshChat(op, record, attempt);
-      also?.(op);
-    });
+    await this.#changing(
+      record.tenant,
+      record.id,
+      () =>
+        this.#commitRetrying(async (op, attempt) => {
+          this.#writeSession(op, record);
+          await this.#refreshChat(op, record, attempt);
+          also?.(op);
+        }),
+    );
   }
 
   /** Records use of a session, writing at most once per `touchIntervalMs`. */
@@ -325,22 +401,28 @@ export class SessionStore {
     const version = this.#versions.get(record);
     if (version === undefined) return;
     const touched = { ...record, lastSeenAt: now };
-    await this.#commitRetrying(async (op, attempt) => {
-      this.#writeSession(op, touched, version);
-      await this.#refreshChat(op, touched, attempt);
-    }, { key: sessionKey(record.tenant, record.id), versionstamp: version });
+    await this.#changing(
+      record.tenant,
+      record.id,
+      () =>
+        this.#commitRetrying(async (op, attempt) => {
+          this.#writeSession(op, touched, version);
+          await this.#refreshChat(op, touched, attempt);
+        }, { key: sessionKey(record.tenant, record.id), versionstamp: version }),
+    );
   }
 
   /** Ends a session and removes it from its chat (and from `alsoChat`, named by the client). */
   async deleteSession(record: SessionRecord, alsoChat?: string): Promise<void> {
-    await this.#commitRetrying(async (op) => {
-      op.delete(sessionKey(record.tenant, record.id));
-      for (const chatId of new Set([record.chatId, alsoChat])) {
-        if (!chatId) continue;
-        const chat = await this.#kv.get<ChatRecord>(chatKey(record.tenant, chatId));
-        if (chat.value?.sessionId === record.id) op.check(chat).delete(chat.key);
-      }
-    });
+    await this.#changing(record.tenant, record.id, () =>
+      this.#commitRetrying(async (op) => {
+        op.delete(sessionKey(record.tenant, record.id));
+        for (const chatId of new Set([record.chatId, alsoChat])) {
+          if (!chatId) continue;
+          const chat = await this.#kv.get<ChatRecord>(chatKey(record.tenant, chatId));
+          if (chat.value?.sessionId === record.id) op.check(chat).delete(chat.key);
+        }
+      }));
   }
 
   /** A chat of `tenant`, or `undefined`. */
@@ -419,14 +501,18 @@ export class SessionStore {
   /** Ends a chat and its current session. Returns false when the chat does not exist. */
   async deleteChat(tenant: string, chatId: string): Promise<boolean> {
     if (!(await this.getChat(tenant, chatId))) return false;
+    let ended: string | undefined;
     await this.#commitRetrying(async (op) => {
       const chat = await this.#kv.get<ChatRecord>(chatKey(tenant, chatId));
       op.check(chat).delete(chat.key);
       if (!chat.value) return;
+      ended = chat.value.sessionId;
+      this.#forget(tenant, ended);
       // The session ends with the chat only while it is still that chat's session.
       const session = await this.#kv.get<SessionRecord>(sessionKey(tenant, chat.value.sessionId));
       if (session.value?.chatId === chatId) op.check(session).delete(session.key);
     });
+    if (ended !== undefined) this.#forget(tenant, ended);
     return true;
   }
 }

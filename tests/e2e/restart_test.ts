@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FakeIntegrationApp } from "../../fake_integration_app/server.ts";
 import { fixtureWorkspace } from "../../fake_integration_app/fixtures.ts";
-import { connectClient, rawRequest, sessionIdOf, textOf } from "../support/harness.ts";
+import { connectClient, mcpHeaders, rawRequest, sessionIdOf, textOf } from "../support/harness.ts";
 import { startServerProcess } from "../support/server_process.ts";
 import { connectModernClient } from "../../src/sdk/modern_client.ts";
 
@@ -98,6 +98,47 @@ Deno.test("two server processes on one KV file serve the same sessions interchan
     } finally {
       await onA.close();
       await onB.close();
+    }
+  });
+});
+
+Deno.test("a static session ended through one process is refused by the other within SESSION_CACHE_SECONDS", async () => {
+  await using fake = new FakeIntegrationApp(fixtureWorkspace()).start();
+  const token = await fake.token("alice");
+  await withTempKv(async (kvPath) => {
+    const env = { SESSION_CACHE_SECONDS: "0.3" };
+    await using a = await startServerProcess({ apiUrl: fake.url, kvPath, env });
+    await using b = await startServerProcess({ apiUrl: fake.url, kvPath, env });
+    const onA = await connectClient(a.mcpUrl, token);
+    const sessionId = sessionIdOf(onA);
+    const list = (url: string) =>
+      rawRequest(url, {
+        method: "POST",
+        token,
+        headers: mcpHeaders({ "mcp-session-id": sessionId }),
+        body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }),
+      });
+    try {
+      assert.equal((await list(a.mcpUrl)).status, 200);
+      assert.equal((await list(b.mcpUrl)).status, 200, "the other process serves it too");
+      const ended = await rawRequest(b.mcpUrl, {
+        method: "DELETE",
+        token,
+        headers: { "mcp-session-id": sessionId },
+      });
+      assert.equal(ended.status, 200);
+      const at = performance.now();
+      assert.equal((await list(b.mcpUrl)).status, 404, "at once where it was ended");
+      // A may still serve it from what it read last, for at most the interval.
+      let status = (await list(a.mcpUrl)).status;
+      while (status === 200 && performance.now() - at < 5_000) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        status = (await list(a.mcpUrl)).status;
+      }
+      assert.equal(status, 404);
+      assert.ok(performance.now() - at < 1_000, "refused within the interval (0.3 s) and a margin");
+    } finally {
+      await onA.close();
     }
   });
 });
