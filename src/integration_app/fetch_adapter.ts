@@ -30,7 +30,8 @@ export interface AdapterConfig {
 
 /** What an axios adapter resolves with. */
 export interface AdapterResponse {
-  data: string;
+  /** The answer's text (whoever reads it may put its parsed body in its place). */
+  data: unknown;
   status: number;
   statusText: string;
   /** The answer's headers by lower-case name (axios turns them into its `AxiosHeaders`). */
