@@ -9,6 +9,7 @@ import { IntegrationAppClient } from "@integration-app/sdk";
 import { CIRCUIT_OPEN_KEY, CircuitBreaker, isRunOutageError } from "./circuit_breaker.ts";
 import { toUpstreamError, UpstreamError } from "./errors.ts";
 import { type AxiosAdapter, createFetchAdapter } from "./fetch_adapter.ts";
+import { createSdkTransport, type SdkTransport } from "./sdk_transport.ts";
 import { delay, withTimeout } from "../util/timeout.ts";
 import type {
   Action,
@@ -73,19 +74,19 @@ export function segment(value: string): string {
 }
 
 /**
- * The SDK client with its HTTP calls made by our `fetch` adapter (`fetch_adapter.ts`). The SDK's
- * axios would pick its Node `http` adapter, which under Deno's Node compatibility layer costs
- * about half of the CPU time the server spends on a tool call, and axios' own `fetch` adapter
- * spends about 8 % of it on work ours skips; `fetch` is Deno's own. Every SDK call the server
- * makes goes through `get`, `post` or `postJson`, so accessors (`sdk.connections.find`, …) keep
- * their paths. Every call names the API version it reads. The token is sent as it is: the
- * SDK would refuse anything but a JWT (personal access and OAuth access tokens are not), and
- * only Integration.app can judge a token anyway.
+ * The SDK client with its HTTP calls made by our transport (`sdk_transport.ts`) on our `fetch`
+ * adapter (`fetch_adapter.ts`) in place of axios: the SDK still builds every request (paths,
+ * queries, bodies: `sdk.connections.find`, `sdk.post`, …) and its typed errors, and hands each
+ * one to its `makeApiRequest`, which this client replaces. axios' Node `http` adapter costs
+ * about half of the CPU time the server spends on a tool call under Deno's Node compatibility
+ * layer, and its own request path most of the rest of what lies between the SDK and `fetch`.
+ * Every call names the API version it reads. The token is sent as it is: the SDK would refuse
+ * anything but a JWT (personal access and OAuth access tokens are not), and only
+ * Integration.app can judge a token anyway.
  */
 class FetchAdapterClient extends IntegrationAppClient {
   readonly #token: string;
   readonly #apiUri: string;
-  readonly #signal: AbortSignal | undefined;
   readonly #adapter: AxiosAdapter;
 
   constructor(
@@ -95,7 +96,14 @@ class FetchAdapterClient extends IntegrationAppClient {
     this.#token = options.token;
     this.#apiUri = options.apiUri;
     this.#adapter = options.adapter;
-    this.#signal = options.signal;
+    // The SDK's request methods send through `this.makeApiRequest` (private in its types).
+    (this as unknown as { makeApiRequest: SdkTransport }).makeApiRequest = createSdkTransport({
+      adapter: options.adapter,
+      apiUri: options.apiUri,
+      token: options.token,
+      headers: { [API_VERSION_HEADER]: API_VERSION },
+      signal: options.signal,
+    });
   }
 
   /**
@@ -117,37 +125,11 @@ class FetchAdapterClient extends IntegrationAppClient {
     return Promise.resolve(this.#token);
   }
 
-  #options(options: RequestOptions | undefined): RequestOptions {
-    return {
-      ...options,
-      adapter: this.#adapter,
-      ...(this.#signal ? { signal: this.#signal } : {}),
-      headers: { ...options?.headers, [API_VERSION_HEADER]: API_VERSION },
-    } as RequestOptions;
-  }
-
-  override get(
-    uri: string,
-    queryParams?: Record<string, unknown>,
-    options?: RequestOptions,
-  ): Promise<unknown> {
-    return super.get(uri, queryParams, this.#options(options));
-  }
-
-  override post(uri: string, data?: unknown, options?: RequestOptions): Promise<unknown> {
-    return super.post(uri, data, this.#options(options));
-  }
-
   /** POSTs `value` as a JSON document, whatever its type (a string, a number, `null`). */
   postJson(uri: string, value: unknown): Promise<unknown> {
-    const options = this.#options(undefined) as RequestOptions & {
-      headers: Record<string, string>;
-    };
-    return super.post(uri, JSON.stringify(value === undefined ? null : value), {
-      ...options,
-      headers: { ...options.headers, "content-type": "application/json" },
-      // The text is already JSON: no form encoding, no second serialization.
-      transformRequest: [(data: unknown) => data],
+    // The text is already JSON: the transport sends a string as it is.
+    return this.post(uri, JSON.stringify(value === undefined ? null : value), {
+      headers: { "content-type": "application/json" },
     } as RequestOptions);
   }
 }

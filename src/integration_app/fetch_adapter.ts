@@ -1,13 +1,14 @@
 /**
- * A small axios adapter on Deno's `fetch`, for the SDK's axios instance in place of axios' own
- * `fetch` adapter, which builds a second config, an extra `Request`, composed signals and header
- * copies on every call (about 8 % of the event loop's time per tool call, by CPU profile). It
- * keeps axios' contract: the request is the one axios prepared (URL from `baseURL` and `url`,
+ * A small axios adapter on Deno's `fetch`. The server's SDK requests reach it through our
+ * transport (`sdk_transport.ts`), which prepares a request the way axios does; it also works
+ * as the `adapter` of an axios request, in place of axios' own `fetch` adapter, which builds a
+ * second config, an extra `Request`, composed signals and header copies on every call. It
+ * keeps axios' contract: the request is the one prepared for it (URL from `baseURL` and `url`,
  * method, headers, the already transformed body, the abort signal), the answer's body is handed
- * back as text for axios' own `transformResponse` to parse, a status outside `validateStatus`
- * rejects with an error shaped like axios' (`isAxiosError`, `code`, `response.status`, `.data`,
- * `.headers`), and a failed `fetch` rejects like axios' `Network Error`. Aborts are left to axios,
- * which turns a rejection on an aborted signal into its `CanceledError`.
+ * back as text for the caller to parse, a status outside `validateStatus` rejects with an error
+ * shaped like axios' (`isAxiosError`, `code`, `response.status`, `.data`, `.headers`), and a
+ * failed `fetch` rejects like axios' `Network Error`. An aborted request rejects with the abort
+ * (axios turns that into its `CanceledError`).
  *
  * @module
  */
@@ -30,7 +31,8 @@ export interface AdapterConfig {
 
 /** What an axios adapter resolves with. */
 export interface AdapterResponse {
-  data: string;
+  /** The answer's text (whoever reads it may put its parsed body in its place). */
+  data: unknown;
   status: number;
   statusText: string;
   /** The answer's headers by lower-case name (axios turns them into its `AxiosHeaders`). */

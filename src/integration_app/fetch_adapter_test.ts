@@ -3,6 +3,7 @@ import { IntegrationAppClient } from "@integration-app/sdk";
 import { signToken } from "../../fake_integration_app/jwt.ts";
 import { AxiosLikeError, createFetchAdapter } from "./fetch_adapter.ts";
 import { toUpstreamError } from "./errors.ts";
+import { createSdkTransport, type SdkTransport } from "./sdk_transport.ts";
 
 /** What the test API saw of one request. */
 interface Seen {
@@ -286,5 +287,94 @@ Deno.test("the fetch adapter gives the SDK what axios' own fetch adapter gives",
       assert.ok(error instanceof TypeError, String(error));
       assert.match(error.message, /^Cannot send the request: /);
     }
+  });
+});
+
+/** An SDK client whose requests go through our transport (`sdk_transport.ts`), without axios. */
+function transportClient(apiUri: string, token: string, signal?: AbortSignal) {
+  const client = new IntegrationAppClient({ token, apiUri });
+  (client as unknown as { makeApiRequest: SdkTransport }).makeApiRequest = createSdkTransport({
+    adapter: createFetchAdapter(),
+    apiUri,
+    token,
+    headers: { "membrane-api-version": "2025-10-21" },
+    signal,
+  });
+  return {
+    get: (path: string, query?: Record<string, unknown>) => client.get(path, query),
+    post: (path: string, data: unknown, headers?: Record<string, string>) =>
+      client.post(path, data, headers ? { headers } as never : undefined),
+  };
+}
+
+Deno.test("the SDK's transport without axios gives the SDK what it got through axios", async (t) => {
+  await using api = startApi();
+  const token = await signToken({ sub: "alice" }, "secret");
+  const ours = transportClient(api.url, token);
+  const axios = clientWith(api.url, token, "fetch");
+
+  await t.step(
+    "answers: JSON parsed, a JSON string kept, text and empty answers as text",
+    async () => {
+      for (const path of ["/ok", "/string", "/text", "/empty", "/redirect"]) {
+        assert.deepEqual(await ours.get(path), await axios.get(path), path);
+      }
+    },
+  );
+
+  await t.step("the request sent is the same: method, path, query, headers, body", async () => {
+    const sent = async (requests: (() => Promise<unknown>)[]) => {
+      api.seen.length = 0;
+      for (const request of requests) await request();
+      return api.seen.map(({ headers: { "user-agent": _, ...headers }, ...rest }) => ({
+        ...rest,
+        headers,
+      }));
+    };
+    const query = { limit: 5, cursor: "a b&c", empty: undefined };
+    const object = { to: "ada@example.com", n: [1, 2] };
+    const json = { "content-type": "application/json" };
+    assert.deepEqual(
+      await sent([
+        () => ours.get("/echo/a%2Fb", query),
+        () => ours.post("/echo/run", object),
+        () => ours.post("/echo/json", JSON.stringify("text"), json),
+      ]),
+      await sent([
+        () => axios.get("/echo/a%2Fb", query),
+        () => axios.post("/echo/run", object),
+        () =>
+          axios.post("/echo/json", JSON.stringify("text"), {
+            headers: { "membrane-api-version": "2025-10-21", ...json },
+            transformRequest: [(data: unknown) => data],
+          }),
+      ]),
+    );
+  });
+
+  await t.step("failures: typed errors, other statuses and network errors alike", async () => {
+    for (const path of ["/typed", "/raw-429", "/html-502", "/json-500"]) {
+      assert.deepEqual(
+        errorShape(await failure(ours.get(path))),
+        errorShape(await failure(axios.get(path))),
+        path,
+      );
+    }
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const closed = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+    listener.close();
+    assert.deepEqual(
+      errorShape(await failure(transportClient(closed, token).get("/ok"))),
+      errorShape(await failure(clientWith(closed, token, "fetch").get("/ok"))),
+    );
+  });
+
+  await t.step("aborting the client's signal aborts the request upstream", async () => {
+    const controller = new AbortController();
+    const call = failure(transportClient(api.url, token, controller.signal).get("/hang"));
+    await api.arrived;
+    controller.abort(new Error("Too slow"));
+    await api.aborted;
+    assert.ok(await call, "the call rejects");
   });
 });
