@@ -525,7 +525,7 @@ Deno.test("a plain 2026-07-28 call that fails runs once and gets the SDK's answe
   });
 });
 
-Deno.test("2026-07-28 calls the SDK must judge are not taken as plain", async () => {
+Deno.test("2026-07-28 calls the SDK must judge are not taken as plain", () => {
   const call = (params: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
     ...callBody(1, { name: "crm_create-contact", ...params }),
     ...extra,
