@@ -5,9 +5,11 @@
  * process, on-disk KV); the fake Integration.app (20 ms) and the official MCP client run in
  * workers. Phases: the first session after the start (a new customer), `--cold` new customers
  * on the warm server, `--warm` sessions of a known customer (and as many connections of a
- * 2026-07-28 client: `server/discover` and a listing), `--calls` tool calls at `--concurrency`. `--cpu-prof` also writes a V8 CPU profile (read it with profile_top.ts).
+ * 2026-07-28 client: `server/discover` and a listing), `--calls` tool calls at `--concurrency`
+ * (from 2025 sessions, or with `--modern` from 2026-07-28 clients). `--cpu-prof` also writes a
+ * V8 CPU profile (read it with profile_top.ts).
  *
- * Usage: `deno task bench:cpu [--calls=3000] [--cold=10] [--warm=50] [--cpu-prof]`
+ * Usage: `deno task bench:cpu [--calls=3000] [--cold=10] [--warm=50] [--modern] [--cpu-prof]`
  *
  * @module
  */
@@ -27,6 +29,7 @@ const { values: flags } = parseArgs({
     concurrency: { type: "string", default: "16" },
     latency: { type: "string", default: "20" },
     "cpu-prof": { type: "boolean", default: false },
+    modern: { type: "boolean", default: false },
   },
 });
 
@@ -119,6 +122,20 @@ try {
     const tool = calledToolName();
     let errors = 0;
     const callCpu = await measure(async () => {
+      if (flags.modern) {
+        const result = await load.call<LoadResult>("modernCalls", {
+          mcpUrl: server.mcpUrl,
+          token: main,
+          tokens: loadTokens,
+          concurrency,
+          count: calls,
+          warmup: 200,
+          tool,
+          args: { email: "ada@example.com", name: "Ada Lovelace" },
+        });
+        errors = result.errors;
+        return;
+      }
       const result = await load.call<{ calls: LoadResult }>("calls", {
         mcpUrl: server.mcpUrl,
         tokens: loadTokens,
@@ -135,9 +152,9 @@ try {
       errors = result.calls.errors;
     });
     lines.push(
-      `tools/call at concurrency ${concurrency}: ${(callCpu / (calls + 200)).toFixed(3)} ms each (${
-        calls + 200
-      }, ${errors} errors)`,
+      `tools/call${flags.modern ? " (2026-07-28 clients)" : ""} at concurrency ${concurrency}: ${
+        (callCpu / (calls + 200)).toFixed(3)
+      } ms each (${calls + 200}, ${errors} errors)`,
     );
     print(`Server CPU (user + system), load average ${Deno.loadavg()[0]?.toFixed(2)}:`);
     for (const line of lines) print(`  ${line}`);

@@ -102,26 +102,40 @@ serveRpc({
     return { ...result, tools };
   },
 
-  /** `tools/call` of a 2026-07-28 client, `count` calls one after another after a warm-up. */
+  /**
+   * `tools/call` of 2026-07-28 clients (one per token, `concurrency` of them, 1 by default),
+   * `count` calls after a warm-up of `warmup` (25 by default).
+   */
   async modernCalls(p: {
     mcpUrl: string;
     token: string;
+    tokens?: string[];
+    concurrency?: number;
     count: number;
+    warmup?: number;
     tool: string;
     args: Record<string, unknown>;
   }): Promise<LoadResult> {
-    const client = await connectModernClient(p.mcpUrl, p.token);
+    const concurrency = p.concurrency ?? 1;
+    const tokens = p.tokens ?? [p.token];
+    const clients = await Promise.all(
+      Array.from(
+        { length: concurrency },
+        (_, i) => connectModernClient(p.mcpUrl, tokens[i % tokens.length] as string),
+      ),
+    );
     try {
-      const call = async (): Promise<void> => {
+      const call = async (loop: number): Promise<void> => {
+        const client = clients[loop] as ModernClient;
         const result = await client.callTool({ name: p.tool, arguments: p.args });
         if (result.isError) {
           throw new Error(`Tool error: ${JSON.stringify(result.content).slice(0, 300)}`);
         }
       };
-      await drive(1, 25, call);
-      return await drive(1, p.count, call);
+      await drive(concurrency, p.warmup ?? 25, call);
+      return await drive(concurrency, p.count, call);
     } finally {
-      await client.close();
+      await Promise.all(clients.map((client) => client.close()));
     }
   },
 

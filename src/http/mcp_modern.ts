@@ -14,14 +14,18 @@ import type { Services } from "../app.ts";
 import { ListenBus, type ListenScope } from "../mcp/listen_bus.ts";
 import type { McpSessionContext } from "../mcp/mcp_server.ts";
 import {
+  answerModernCallDirectly,
   answerModernDiscoverDirectly,
   answerModernListDirectly,
+  plainModernCall,
 } from "../mcp/modern_direct_answer.ts";
-import { createModernServer } from "../mcp/modern_server.ts";
+import { answerModernCall, createModernServer } from "../mcp/modern_server.ts";
 import { ConnectStates, sharedStateKey } from "../mcp/connect_input.ts";
 import {
   type AuthInfo,
+  type CallToolResult,
   createMcpHandler,
+  type InputRequiredResult,
   type McpHttpHandler,
   ProtocolError,
   type Server,
@@ -35,17 +39,22 @@ import { createSessionContext } from "./session_context.ts";
 
 /** The key under which a request's context rides the SDK's `authInfo` pass-through. */
 const CONTEXT_KEY = "mcpSessionContext";
+/** The key under which the outcome of a call run already rides it. */
+const CALL_OUTCOME_KEY = "callOutcome";
+
+type CallOutcome = Promise<CallToolResult | InputRequiredResult>;
 
 /**
  * The SDK's per-request pass-through (`authInfo`, handed unchanged to the server factory)
- * carrying the context of one request. The caller is authenticated already; no token rides it.
+ * carrying the context of one request (and the outcome of its `tools/call` when it ran
+ * already). The caller is authenticated already; no token rides it.
  */
-function carrying(context: McpSessionContext): AuthInfo {
+function carrying(context: McpSessionContext, callOutcome?: CallOutcome): AuthInfo {
   return {
     token: "",
     clientId: context.session.tenant,
     scopes: [],
-    extra: { [CONTEXT_KEY]: context },
+    extra: { [CONTEXT_KEY]: context, [CALL_OUTCOME_KEY]: callOutcome },
   };
 }
 
@@ -78,10 +87,12 @@ export class ModernMcpEndpoint {
   #createServer(authInfo: AuthInfo | undefined): Server {
     const context = authInfo?.extra?.[CONTEXT_KEY] as McpSessionContext | undefined;
     if (!context) throw new Error("No MCP context for this request");
+    const callOutcome = authInfo?.extra?.[CALL_OUTCOME_KEY] as CallOutcome | undefined;
     return createModernServer(context, {
       freshForMs: (catalog) => this.#services.catalogs.freshForMs(context.session.tenant, catalog),
       fixedTtlMs: this.#services.config.catalogTtlMs,
       states: this.#states,
+      ...(callOutcome ? { callOutcome } : {}),
     });
   }
 
@@ -157,6 +168,16 @@ export class ModernMcpEndpoint {
       );
       if (direct) return direct;
     }
+    let callOutcome: CallOutcome | undefined;
+    if (method === "tools/call") {
+      const call = plainModernCall(request, body);
+      if (call) {
+        // Run once: an outcome the SDK must put on the wire reaches its handler as it is.
+        callOutcome = answerModernCall(mcpContext, this.#states, call.params);
+        const direct = await answerModernCallDirectly(call.id, callOutcome);
+        if (direct) return direct;
+      }
+    }
     if (method === "server/discover") {
       const direct = answerModernDiscoverDirectly(
         request,
@@ -178,7 +199,11 @@ export class ModernMcpEndpoint {
     try {
       return await this.#bus.run(
         scope,
-        () => this.#handler.fetch(request, { parsedBody: body, authInfo: carrying(mcpContext) }),
+        () =>
+          this.#handler.fetch(request, {
+            parsedBody: body,
+            authInfo: carrying(mcpContext, callOutcome),
+          }),
       );
     } finally {
       // A stream that never subscribed (refused, or nothing to hear) gives its slot back.

@@ -1,15 +1,19 @@
 /**
- * The hot 2026-07-28 requests answered without the SDK: a plain static `tools/list`, and the
- * plain `server/discover` every new client opens with. The SDK serializes the whole listing on
+ * The hot 2026-07-28 requests answered without the SDK: a plain static `tools/list`, a plain
+ * `tools/call`, and the plain `server/discover` every new client opens with. The SDK serializes the whole listing on
  * every request (about 2 ms per 1,000 tools); here the listing is serialized once per catalog
  * (`listingJson`), as on the 2025 path. Discovery through the SDK builds a server for the
  * request, classifies it and closes it (about 0.4 ms of CPU); its answer only changes with a
- * release. Calls cost the same on both paths and stay with the SDK.
+ * release. A plain `tools/call` runs its handler here too (the SDK builds a server and a
+ * transport for it and parses the request and the result with Zod, about 0.5 ms of CPU); an
+ * outcome that is not a plain result (an error, `input_required`) is put on the wire by the
+ * SDK, from the outcome already computed (`mcp_modern.ts`), so the call never runs twice.
  *
  * Only a request the SDK would accept as it is takes this path (exact protocol version in the
  * header and the envelope, `Mcp-Method` naming the method, no other params, an envelope the
- * SDK accepts), and it gets the answer the SDK would give (`modern_direct_answer_test.ts`
- * checks both side by side). Anything else, including every error, is the SDK's to answer.
+ * SDK accepts; for a call, `Mcp-Name` naming the tool), and it gets the answer the SDK would
+ * give (`modern_direct_answer_test.ts` checks both side by side). Anything else, including
+ * every error, is the SDK's to answer.
  *
  * @module
  */
@@ -28,7 +32,9 @@ const ENVELOPE_KEYS = new Set([
   "io.modelcontextprotocol/clientCapabilities",
   "io.modelcontextprotocol/clientInfo",
 ]);
-const SERVER_META = JSON.stringify({ "io.modelcontextprotocol/serverInfo": SERVER_INFO });
+const SERVER_INFO_KEY = "io.modelcontextprotocol/serverInfo";
+const SERVER_META_VALUE = { [SERVER_INFO_KEY]: SERVER_INFO };
+const SERVER_META = JSON.stringify(SERVER_META_VALUE);
 
 /**
  * Envelopes by their JSON, and whether the SDK accepts them (a client sends the same one with
@@ -95,6 +101,90 @@ function jsonResponse(result: string, id: string | number): Response {
     status: 200,
     headers: { "content-type": "application/json" },
   });
+}
+
+/** A plain 2026-07-28 `tools/call`: its id, and the params its handler gets. */
+export interface PlainModernCall {
+  id: string | number;
+  params: { name: string; arguments?: Record<string, unknown> };
+}
+
+/**
+ * The id and params of `body` when it is a plain `tools/call` of revision 2026-07-28 (a name,
+ * arguments as an object or none, and `_meta` holding only the envelope; the `Mcp-Name` header
+ * naming the tool as it is), else `undefined`: the SDK serves it.
+ */
+export function plainModernCall(request: Request, body: unknown): PlainModernCall | undefined {
+  const method = "tools/call";
+  if (!isPlainObject(body)) return undefined;
+  const { jsonrpc, id, params } = body;
+  if (jsonrpc !== "2.0" || body.method !== method || !isRequestId(id)) return undefined;
+  if (Object.keys(body).length !== 4 || !isPlainObject(params)) return undefined;
+  const { name, arguments: args } = params;
+  const keys = Object.keys(params).length;
+  if (keys !== (args === undefined ? 2 : 3) || !plainEnvelope(params._meta)) return undefined;
+  // A name the header cannot carry as it is (the SDK's Base64 form) is the SDK's to judge.
+  if (typeof name !== "string" || name === "" || name.startsWith("=")) return undefined;
+  if (args !== undefined && !isPlainObject(args)) return undefined;
+  const headers = request.headers;
+  if (headers.get("mcp-name")?.trim() !== name) return undefined;
+  if (
+    request.method !== "POST" || !acceptsJsonAndEventStream(request) ||
+    headers.get("mcp-protocol-version")?.trim() !== REVISION ||
+    headers.get("mcp-method")?.trim() !== method
+  ) return undefined;
+  return { id, params: args === undefined ? { name } : { name, arguments: args } };
+}
+
+/** Whether every block of `content` is a text block the SDK's schema keeps as it is. */
+function plainTextBlocks(content: unknown[]): boolean {
+  return content.every((block) => {
+    if (!isPlainObject(block) || block.type !== "text" || typeof block.text !== "string") {
+      return false;
+    }
+    const keys = Object.keys(block);
+    return keys.length === 2 && keys[0] === "type";
+  });
+}
+
+/**
+ * The response to a plain `tools/call` (`plainModernCall`) whose handler gave `outcome`, or
+ * `undefined` when the SDK should put it on the wire: a thrown error, an `input_required`
+ * result, or a result the SDK would amend or whose shape is not plainly its own (no `content`,
+ * blocks other than text, a `structuredContent` that is not an object, its own `resultType` or
+ * server info). The answer is the SDK's, key for key: the result in its schema's order
+ * (`_meta`, `content`, `structuredContent`, `isError`, the rest), then `resultType`, and the
+ * server's identity in `_meta`.
+ */
+export async function answerModernCallDirectly(
+  id: string | number,
+  outcome: Promise<unknown>,
+): Promise<Response | undefined> {
+  let result: unknown;
+  try {
+    result = await outcome;
+  } catch {
+    return undefined;
+  }
+  if (!isPlainObject(result)) return undefined;
+  const { _meta: meta, content, structuredContent, isError, ...rest } = result;
+  if (!Array.isArray(content) || !plainTextBlocks(content)) return undefined;
+  if (structuredContent !== undefined && !isPlainObject(structuredContent)) return undefined;
+  if (isError !== undefined && typeof isError !== "boolean") return undefined;
+  if (meta !== undefined && (!isPlainObject(meta) || SERVER_INFO_KEY in meta)) return undefined;
+  if (["resultType", "inputRequests", "requestState", "task"].some((key) => key in rest)) {
+    return undefined;
+  }
+  const stamped = {
+    ...(meta !== undefined ? { _meta: { ...meta, ...SERVER_META_VALUE } } : {}),
+    content,
+    ...(structuredContent !== undefined ? { structuredContent } : {}),
+    ...(isError !== undefined ? { isError } : {}),
+    ...rest,
+    resultType: "complete",
+    ...(meta === undefined ? { _meta: SERVER_META_VALUE } : {}),
+  };
+  return jsonResponse(JSON.stringify(stamped), id);
 }
 
 /** The discovery result's JSON by its `ttlMs` (one value per configuration). */

@@ -7,9 +7,16 @@ import { contextOver } from "./testdata/contexts.ts";
 import { type McpSessionContext, metaTools, SERVER_INFO } from "./mcp_server.ts";
 import { type IndexedCatalog, listingJson } from "../tools/catalog.ts";
 import { ConnectStates } from "./connect_input.ts";
-import { answerModernDiscoverDirectly, answerModernListDirectly } from "./modern_direct_answer.ts";
-import { CACHE_SCOPE, createModernServer } from "./modern_server.ts";
-import { createMcpHandler } from "../sdk/server.ts";
+import {
+  answerModernCallDirectly,
+  answerModernDiscoverDirectly,
+  answerModernListDirectly,
+  plainModernCall,
+} from "./modern_direct_answer.ts";
+import { answerModernCall, CACHE_SCOPE, createModernServer } from "./modern_server.ts";
+import { type CallToolResult, createMcpHandler, type InputRequiredResult } from "../sdk/server.ts";
+import { UpstreamError } from "../integration_app/errors.ts";
+import type { IntegrationAppApi } from "../integration_app/types.ts";
 
 const catalog = catalogOfApp("crm", [CREATE_CONTACT, LIST_CONTACTS], "CRM");
 
@@ -346,4 +353,216 @@ Deno.test("a direct discovery carries the ttlMs it is given, whichever came befo
     assert.ok(response);
     assert.equal((await response.json()).result.ttlMs, ttlMs);
   }
+});
+
+/** A static context over `catalog` whose action runs answer from `run`, counted in `runs`. */
+function callContext(
+  run: (key: string) => unknown,
+  runs: string[],
+  mode: ToolMode = "static",
+): McpSessionContext {
+  const api = {
+    runAction: (_connectionId: string, key: string) => {
+      runs.push(key);
+      return Promise.resolve().then(() => run(key));
+    },
+  } as unknown as IntegrationAppApi;
+  return contextOver(catalog, { session: sessionRecord({ id: "stateless", mode }), api });
+}
+
+const RUN_ANSWERS = (key: string): unknown => {
+  if (key === "list-contacts") return { output: [{ id: "1", name: "Ada — “é”" }] };
+  if (key === "create-contact") return { output: { id: "42" }, actionRunId: "arl_7" };
+  throw new UpstreamError("rate_limited", "Too many requests");
+};
+
+const NO_STATES = new ConnectStates(() => Promise.reject(new Error("no key in this test")));
+
+function callBody(id: unknown, params: Record<string, unknown>) {
+  return { jsonrpc: "2.0", id, method: "tools/call", params: { ...params, _meta: ENVELOPE } };
+}
+
+function callRequest(body: unknown, headers: Record<string, string> = {}): Request {
+  const name = (body as { params?: { name?: unknown } }).params?.name;
+  return requestOf(body, { ...(typeof name === "string" ? { "mcp-name": name } : {}), ...headers });
+}
+
+/** A 2026-07-28 call through the SDK; `callOutcome` stands for a call run already. */
+async function callViaSdk(
+  body: unknown,
+  context: McpSessionContext,
+  callOutcome?: Promise<CallToolResult | InputRequiredResult>,
+) {
+  const handler = createMcpHandler(
+    () =>
+      createModernServer(context, {
+        freshForMs: () => TTL_MS,
+        fixedTtlMs: FIXED_TTL_MS,
+        states: NO_STATES,
+        ...(callOutcome ? { callOutcome } : {}),
+      }),
+    { legacy: "reject" },
+  );
+  try {
+    const response = await handler.fetch(callRequest(body), { parsedBody: body });
+    return {
+      status: response.status,
+      type: response.headers.get("content-type"),
+      text: await response.text(),
+    };
+  } finally {
+    await handler.close();
+  }
+}
+
+Deno.test("a direct 2026-07-28 tool call is the one the SDK gives, byte for byte", async (t) => {
+  const cases: [string, unknown][] = [
+    [
+      "a created record, numeric id",
+      callBody(1, {
+        name: "crm_create-contact",
+        arguments: { email: "ada@example.com", name: "Ada" },
+      }),
+    ],
+    [
+      "a listing beyond Latin-1, string id",
+      callBody("c-1", {
+        name: "crm_list-contacts",
+        arguments: {},
+      }),
+    ],
+    ["no arguments", callBody(2, { name: "crm_list-contacts" })],
+    [
+      "invalid arguments (an isError result)",
+      callBody(3, {
+        name: "crm_create-contact",
+        arguments: { email: 5 },
+      }),
+    ],
+  ];
+  for (const [name, body] of cases) {
+    await t.step(name, async () => {
+      const sdkRuns: string[] = [];
+      const expected = await callViaSdk(body, callContext(RUN_ANSWERS, sdkRuns));
+      assert.equal(expected.status, 200, expected.text);
+      const call = plainModernCall(callRequest(body), body);
+      assert.ok(call, "a plain call");
+      const runs: string[] = [];
+      const response = await answerModernCallDirectly(
+        call.id,
+        answerModernCall(callContext(RUN_ANSWERS, runs), NO_STATES, call.params),
+      );
+      assert.ok(response, "answered directly");
+      assert.deepEqual({
+        status: response.status,
+        type: response.headers.get("content-type"),
+        text: await response.text(),
+      }, expected);
+      assert.deepEqual(runs, sdkRuns);
+    });
+  }
+});
+
+Deno.test("a plain 2026-07-28 call that fails runs once and gets the SDK's answer", async (t) => {
+  const cases: [string, unknown, ToolMode][] = [
+    [
+      "an upstream failure",
+      callBody(1, {
+        name: "crm_create-contact",
+        arguments: { email: "ada@example.com" },
+      }),
+      "static",
+    ],
+    [
+      "a tool not enabled (an error)",
+      callBody(2, {
+        name: "crm_list-contacts",
+        arguments: {},
+      }),
+      "dynamic",
+    ],
+  ];
+  const run = () => {
+    throw new Error("boom");
+  };
+  for (const [name, body, mode] of cases) {
+    await t.step(name, async () => {
+      const sdkRuns: string[] = [];
+      const expected = await callViaSdk(body, callContext(run, sdkRuns, mode));
+      const call = plainModernCall(callRequest(body), body);
+      assert.ok(call, "a plain call");
+      const runs: string[] = [];
+      const context = callContext(run, runs, mode);
+      const outcome = answerModernCall(context, NO_STATES, call.params);
+      const direct = await answerModernCallDirectly(call.id, outcome);
+      if (direct) {
+        assert.equal(await direct.text(), expected.text);
+      } else {
+        // What mcp_modern.ts does: left to the SDK, with the outcome computed already.
+        assert.deepEqual(await callViaSdk(body, context, outcome), expected);
+      }
+      assert.deepEqual(runs, sdkRuns);
+      assert.match(expected.text, mode === "dynamic" ? /"error":/ : /"isError":true/);
+    });
+  }
+  await t.step("a result the SDK amends (no content) is left to it", async () => {
+    const result = Promise.resolve({ structuredContent: { a: 1 } } as unknown as CallToolResult);
+    assert.equal(await answerModernCallDirectly(1, result), undefined);
+    const list = Promise.resolve(
+      { content: [], structuredContent: [1] } as unknown as CallToolResult,
+    );
+    assert.equal(await answerModernCallDirectly(1, list), undefined);
+    const inputRequired = Promise.resolve(
+      { resultType: "input_required", requestState: "x" } as unknown as CallToolResult,
+    );
+    assert.equal(await answerModernCallDirectly(1, inputRequired), undefined);
+  });
+  await t.step("a content block other than text is left to it", async () => {
+    const link = Promise.resolve({
+      content: [{ type: "resource_link", uri: "mcp://x", name: "x" }],
+    } as CallToolResult);
+    assert.equal(await answerModernCallDirectly(1, link), undefined);
+  });
+});
+
+Deno.test("2026-07-28 calls the SDK must judge are not taken as plain", () => {
+  const call = (params: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    ...callBody(1, { name: "crm_create-contact", ...params }),
+    ...extra,
+  });
+  const refused: [string, unknown, Record<string, string>?][] = [
+    ["no Mcp-Name header", call({}), { "mcp-name": "" }],
+    ["another Mcp-Name", call({}), { "mcp-name": "crm_list-contacts" }],
+    ["an Mcp-Name in Base64", call({}), { "mcp-name": "=?base64?Y3JtX2NyZWF0ZS1jb250YWN0?=" }],
+    ["a name in the Base64 form", call({ name: "=?base64?eA==?=" })],
+    ["an empty name", call({ name: "" })],
+    ["a name that is not a string", call({ name: 5 })],
+    ["arguments that are not an object", call({ arguments: [1] })],
+    ["more params", call({ task: { ttl: 1 } })],
+    ["a requestState (a retry)", call({ requestState: "x" })],
+    ["input responses", call({ inputResponses: {} })],
+    ["no envelope", { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "x" } }],
+    [
+      "a malformed envelope",
+      {
+        jsonrpc: "2.0",
+        id: 1,
+        method: "tools/call",
+        params: {
+          name: "crm_create-contact",
+          _meta: { ...ENVELOPE, "io.modelcontextprotocol/clientCapabilities": { roots: 1 } },
+        },
+      },
+    ],
+    ["a fractional id", call({}, { id: 1.5 })],
+    ["a 2025 header", call({}), { "mcp-protocol-version": "2025-06-18" }],
+    ["another Mcp-Method", call({}), { "mcp-method": "tools/list" }],
+    ["JSON only in Accept", call({}), { accept: "application/json" }],
+    ["a listing", { jsonrpc: "2.0", id: 1, method: "tools/list", params: { _meta: ENVELOPE } }],
+  ];
+  for (const [what, body, headers] of refused) {
+    assert.equal(plainModernCall(callRequest(body, headers), body), undefined, what);
+  }
+  const plain = call({});
+  assert.ok(plainModernCall(callRequest(plain, { "mcp-name": " crm_create-contact " }), plain));
 });

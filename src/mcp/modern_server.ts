@@ -63,6 +63,11 @@ export interface ModernServerOptions {
   fixedTtlMs: number;
   /** Seals and opens the `requestState` of connection links. */
   states: ConnectStates;
+  /**
+   * The outcome of this request's `tools/call`, when it was run already (a plain call answered
+   * directly whose outcome still needs the SDK's wire: an error or an `input_required` result).
+   */
+  callOutcome?: Promise<CallToolResult | InputRequiredResult>;
 }
 
 /** Builds the server that answers one 2026-07-28 request. */
@@ -95,12 +100,23 @@ export function createModernServer(
 
   server.setRequestHandler(
     "tools/call",
-    (request, ctx) => answerModernCall(context, options.states, request.params, ctx),
+    (request, ctx) =>
+      options.callOutcome ??
+        answerModernCall(context, options.states, request.params, {
+          state: ctx.mcpReq.requestState<ConnectState>(),
+          inputResponses: ctx.mcpReq.inputResponses,
+        }),
   );
 
   server.setRequestHandler("prompts/list", () => ({ prompts: [] }));
   setResourceHandlers(server, context);
   return server;
+}
+
+/** What the retry of a call carries: its verified `requestState` and the client's answers. */
+export interface ModernCallRetry {
+  state?: ConnectState;
+  inputResponses?: ServerContext["mcpReq"]["inputResponses"];
 }
 
 /**
@@ -109,20 +125,20 @@ export function createModernServer(
  * `isError` result; accepted runs the call once the connection request completed (the
  * connection watch is asked at once), or says the connection is not finished yet.
  */
-async function answerModernCall(
+export async function answerModernCall(
   context: McpSessionContext,
   states: ConnectStates,
   params: { name: string; arguments?: Record<string, unknown> },
-  ctx: ServerContext,
+  retry: ModernCallRetry = {},
 ): Promise<CallToolResult | InputRequiredResult> {
   const call: CallIdentity = { name: params.name, args: params.arguments ?? {} };
   // Verified by the server's `requestState.verify` hook (else the call never got here).
-  const state = ctx.mcpReq.requestState<ConnectState>();
+  const state = retry.state;
   const connectApp = call.name === CONNECT_APP_NAME;
   let accepted = false;
   if (state !== undefined) {
     if (!stateMatches(state, call)) throw stateForAnotherCall();
-    const answer = connectAnswer(ctx.mcpReq.inputResponses);
+    const answer = connectAnswer(retry.inputResponses);
     if (answer === "decline" || answer === "cancel") {
       return declinedResult(state, { action: answer, call, connectApp });
     }
