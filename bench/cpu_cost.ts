@@ -121,29 +121,22 @@ try {
     await sessions(loadTokens);
     const tool = calledToolName();
     let errors = 0;
+    const phase = {
+      mcpUrl: server.mcpUrl,
+      tokens: loadTokens,
+      concurrency,
+      count: calls,
+      warmup: 200,
+      tool,
+      args: { email: "ada@example.com", name: "Ada Lovelace" },
+    };
     const callCpu = await measure(async () => {
       if (flags.modern) {
-        const result = await load.call<LoadResult>("modernCalls", {
-          mcpUrl: server.mcpUrl,
-          token: main,
-          tokens: loadTokens,
-          concurrency,
-          count: calls,
-          warmup: 200,
-          tool,
-          args: { email: "ada@example.com", name: "Ada Lovelace" },
-        });
-        errors = result.errors;
+        errors = (await load.call<LoadResult>("modernCalls", { ...phase, token: main })).errors;
         return;
       }
       const result = await load.call<{ calls: LoadResult }>("calls", {
-        mcpUrl: server.mcpUrl,
-        tokens: loadTokens,
-        concurrency,
-        count: calls,
-        warmup: 200,
-        tool,
-        args: { email: "ada@example.com", name: "Ada Lovelace" },
+        ...phase,
         floor: {
           url: `${url}/connections/conn_0_0/actions/${tool.split("_")[1]}/run`,
           token: main,
